@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Kernel trees and Debian tools that tests read. Each is fetched once into ~/.cache/kvmfp and
+# reused; tests that need one skip with a message when it is absent, CI makes sure it is present.
+set -euo pipefail
+cache="${KVMFP_CACHE:-$HOME/.cache/kvmfp}"
+mkdir -p "$cache"
+
+# linux-source-6.1: only arch/arm64 and Documentation/arm64 are unpacked (sysreg-check, drift).
+fetch_linux_source() {
+  local pkg=$1 dir="$cache/$1"
+  [ -f "$dir/.done" ] && return 0
+  rm -rf "$dir" && mkdir -p "$dir"
+  (cd "$dir" && apt-get download "$pkg" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get download "$pkg" >/dev/null; })
+  local deb tarball
+  deb=$(ls "$dir"/*.deb | head -1)
+  (cd "$dir" && dpkg-deb -x "$deb" x)
+  tarball=$(ls "$dir"/x/usr/src/linux-source-*.tar.* | head -1)
+  tar -xf "$tarball" -C "$dir" --wildcards '*/arch/arm64/*' '*/Documentation/arm64/*' 2>/dev/null || true
+  rm -rf "$dir/x" "$deb"
+  local top
+  top=$(ls -d "$dir"/linux-source-* | head -1)
+  ln -sfn "$top" "$dir/tree"
+  touch "$dir/.done"
+}
+fetch_linux_source linux-source-6.1
+echo "kernel trees in $cache"

@@ -1,0 +1,1 @@
+export * from './v6.4/index.js';
