@@ -1,1 +1,1 @@
-export {};
+export * from './v6.4/index.js';

@@ -1,0 +1,313 @@
+// The generic kernel API the FP code calls (linux/sched.h, linux/preempt.h, linux/bottom_half.h,
+// linux/irqflags.h, linux/thread_info.h, asm-generic/bug.h, asm/cpufeature.h, asm/simd.h,
+// linux/percpu.h), reduced to what that code needs and acting on the bound world. The sim binds a
+// world and a CPU before it runs any kernel path; the accessors keep the kernel's names so the
+// ported functions keep the kernel's signatures.
+
+import { bindCpu, Machine, probe, thisCpu } from '@kvmfp/machine';
+import type { Finding, KernelState, PerCpuKernel, task_struct } from './types.js';
+
+interface Bound {
+  kernel: KernelState;
+  machine: Machine;
+  cpu: number;
+}
+
+let bound: Bound | undefined;
+
+/** A BUG(): the world stops here; the sim catches this and reports the world as dead. */
+export class KernelBug extends Error {
+  constructor(readonly finding: Finding) {
+    super(`BUG at ${finding.where}: ${finding.detail}`);
+  }
+}
+
+/** Binds a world and the CPU that kernel code runs on from now on. */
+export function bindKernel(kernel: KernelState, machine: Machine, cpu: number): void {
+  bound = { kernel, machine, cpu };
+  bindCpu(machine, cpu, (kind, detail) => record('fault', kind, detail));
+}
+
+function b(): Bound {
+  if (!bound) throw new Error('kernel: no world bound');
+  return bound;
+}
+
+export function kernelState(): KernelState {
+  return b().kernel;
+}
+
+export function smp_processor_id(): number {
+  return b().cpu;
+}
+
+function pcpu(): PerCpuKernel {
+  const k = b();
+  return k.kernel.percpu[k.cpu];
+}
+
+/** `current`: the task running on this CPU. */
+export function current(): task_struct {
+  probe();
+  return pcpu().current;
+}
+
+// Per-CPU variables are named by their field in PerCpuKernel.
+type PerCpuName = keyof Pick<PerCpuKernel, 'fpsimd_last_state' | 'fpsimd_context_busy'>;
+
+export function this_cpu_ptr<N extends PerCpuName>(name: N): PerCpuKernel[N] {
+  probe();
+  return pcpu()[name];
+}
+
+export function per_cpu<N extends PerCpuName>(name: N, cpu: number): PerCpuKernel[N] {
+  return b().kernel.percpu[cpu][name];
+}
+
+export function __this_cpu_read<N extends PerCpuName>(name: N): PerCpuKernel[N] {
+  return this_cpu_ptr(name);
+}
+
+export function __this_cpu_write<N extends PerCpuName>(name: N, value: PerCpuKernel[N]): void {
+  probe();
+  pcpu()[name] = value;
+}
+
+export function __this_cpu_xchg<N extends PerCpuName>(name: N, value: PerCpuKernel[N]): PerCpuKernel[N] {
+  const old = this_cpu_ptr(name);
+  pcpu()[name] = value;
+  return old;
+}
+
+export const this_cpu_read = __this_cpu_read;
+export const this_cpu_write = __this_cpu_write;
+
+// Preemption, softirqs and interrupts. local_bh_disable also disables preemption (non-RT).
+export function preempt_disable(): void {
+  pcpu().preempt_count++;
+}
+
+export function preempt_enable(): void {
+  const p = pcpu();
+  if (p.preempt_count === 0) WARN_ON(true);
+  else p.preempt_count--;
+}
+
+export function local_bh_disable(): void {
+  pcpu().softirq_disable++;
+}
+
+export function local_bh_enable(): void {
+  const p = pcpu();
+  if (p.softirq_disable === 0) WARN_ON(true);
+  else p.softirq_disable--;
+}
+
+export function local_irq_disable(): void {
+  pcpu().irqs_disabled = true;
+}
+
+export function local_irq_enable(): void {
+  pcpu().irqs_disabled = false;
+}
+
+/** local_irq_save: returns the flags to hand back to local_irq_restore. */
+export function local_irq_save(): boolean {
+  const p = pcpu();
+  const flags = p.irqs_disabled;
+  p.irqs_disabled = true;
+  return flags;
+}
+
+export function local_irq_restore(flags: boolean): void {
+  pcpu().irqs_disabled = flags;
+}
+
+export function irqs_disabled(): boolean {
+  return pcpu().irqs_disabled;
+}
+
+export function in_hardirq(): boolean {
+  return pcpu().in_hardirq;
+}
+
+export function in_softirq(): boolean {
+  return pcpu().in_softirq || pcpu().softirq_disable > 0;
+}
+
+export function in_interrupt(): boolean {
+  return pcpu().in_hardirq || pcpu().in_softirq || pcpu().softirq_disable > 0;
+}
+
+export function preemptible(): boolean {
+  const p = pcpu();
+  return (
+    p.preempt_count === 0 && p.softirq_disable === 0 && !p.irqs_disabled && !p.in_softirq && !p.in_hardirq
+  );
+}
+
+/** asm/simd.h may_use_simd(): kernel-mode NEON allowed in this context. */
+export function may_use_simd(): boolean {
+  return (
+    system_supports_fpsimd() && !in_hardirq() && !irqs_disabled() && !__this_cpu_read('fpsimd_context_busy')
+  );
+}
+
+// Thread flags (linux/thread_info.h).
+const bit = (flag: number) => 1 << flag;
+
+export function test_tsk_thread_flag(t: task_struct, flag: number): boolean {
+  probe();
+  return (t.flags & bit(flag)) !== 0;
+}
+
+export function set_tsk_thread_flag(t: task_struct, flag: number): void {
+  probe();
+  t.flags |= bit(flag);
+}
+
+export function clear_tsk_thread_flag(t: task_struct, flag: number): void {
+  probe();
+  t.flags &= ~bit(flag);
+}
+
+export function test_and_clear_tsk_thread_flag(t: task_struct, flag: number): boolean {
+  const was = test_tsk_thread_flag(t, flag);
+  t.flags &= ~bit(flag);
+  return was;
+}
+
+export function test_and_set_tsk_thread_flag(t: task_struct, flag: number): boolean {
+  const was = test_tsk_thread_flag(t, flag);
+  t.flags |= bit(flag);
+  return was;
+}
+
+export const test_thread_flag = (flag: number) => test_tsk_thread_flag(current(), flag);
+export const set_thread_flag = (flag: number) => set_tsk_thread_flag(current(), flag);
+export const clear_thread_flag = (flag: number) => clear_tsk_thread_flag(current(), flag);
+export const test_and_clear_thread_flag = (flag: number) => test_and_clear_tsk_thread_flag(current(), flag);
+export const test_and_set_thread_flag = (flag: number) => test_and_set_tsk_thread_flag(current(), flag);
+
+/** set_ti_thread_flag(task_thread_info(t), f) and friends reduce to the tsk_ forms here. */
+export function task_cpu(t: task_struct): number {
+  return t.cpu;
+}
+
+// WARN and BUG (asm-generic/bug.h): recorded findings, located by the porting function's name.
+function callerName(): string {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 8;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = saved;
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /at (?:Generator\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/(?!linux\.ts)[^)]*\)/.exec(line);
+    if (m) return m[1];
+  }
+  return 'unknown';
+}
+
+function record(kind: Finding['kind'], where: string, detail: string): Finding {
+  const k = b();
+  const f: Finding = { kind, where, detail, cpu: k.cpu, pid: pcpu().current.pid };
+  k.kernel.findings.push(f);
+  return f;
+}
+
+export function WARN_ON(cond: boolean): boolean {
+  if (cond) record('WARN', callerName(), 'WARN_ON');
+  return cond;
+}
+
+/** Warns once per site for the life of the world (the kernel's once-flag is per call site). */
+export function WARN_ON_ONCE(cond: boolean): boolean {
+  if (!cond) return false;
+  const where = callerName();
+  const k = b().kernel;
+  if (!k.findings.some((f) => f.kind === 'WARN' && f.where === where && f.detail === 'WARN_ON_ONCE'))
+    record('WARN', where, 'WARN_ON_ONCE');
+  return true;
+}
+
+export function BUG_ON(cond: boolean): void {
+  if (cond) throw new KernelBug(record('BUG', callerName(), 'BUG_ON'));
+}
+
+/** A signal the kernel forces on current (force_sig, force_signal_inject): recorded and queued. */
+export function force_sig(sig: number): void {
+  record('signal', callerName(), `signal ${sig}`);
+}
+
+export function force_signal_inject(sig: number, _code: number, _addr: number, _err: number): void {
+  force_sig(sig);
+}
+
+export const SIGILL = 4;
+export const SIGKILL = 9;
+export const SIGSEGV = 11;
+export const SI_KERNEL = 0x80;
+export const ILL_ILLOPC = 1;
+
+// CPU features (asm/cpufeature.h): fixed by the machine configuration.
+export function system_supports_fpsimd(): boolean {
+  return b().machine.config.features.fpsimd;
+}
+export function system_supports_sve(): boolean {
+  return b().machine.config.features.sve;
+}
+export function system_supports_sme(): boolean {
+  return b().machine.config.features.sme;
+}
+export function system_supports_sme2(): boolean {
+  return b().machine.config.features.sme2;
+}
+export function system_supports_fa64(): boolean {
+  return b().machine.config.features.fa64;
+}
+export function has_vhe(): boolean {
+  return b().machine.config.features.vhe;
+}
+
+/** isb(): the model applies system register writes at once, so a barrier changes nothing. */
+export function isb(): void {}
+
+/** For the sim: the CPU the bound code runs on. */
+export function boundCpuState() {
+  return thisCpu();
+}
+
+// Preemption points. A kernel path that can be preempted, or interrupted by a softirq, between two
+// statements is a generator; it yields a Point there and the sim decides, from this CPU's
+// preempt/softirq/irq state, which events may run before it resumes the path. Functions with no
+// point stay plain functions; callers of generator functions use `yield*`.
+
+export interface Point {
+  kind: 'point';
+  /** Where in the kernel path this is (a short, stable label: part of a state's identity). */
+  label: string;
+}
+
+/** The hypervisor entering a guest: the sim resumes the path with the exit (see hyp-switch). */
+export interface GuestEntry {
+  kind: 'guest';
+  vcpuId: number;
+}
+
+export type Yielded = Point | GuestEntry;
+export type KernelPath<R = void> = Generator<Yielded, R, unknown>;
+
+const points = new Map<string, Point>();
+
+/** A preemption point: `yield* point('after sve_alloc')`. */
+export function* point(label: string): KernelPath {
+  let p = points.get(label);
+  if (!p) points.set(label, (p = { kind: 'point', label }));
+  yield p;
+}
+
+/** Runs a path that must not yield (for callers in atomic context); a yield is a port bug. */
+export function runAtomic<R>(path: KernelPath<R>): R {
+  const r = path.next();
+  if (!r.done) throw new Error(`kernel: path yielded at ${JSON.stringify(r.value)} in atomic context`);
+  return r.value;
+}
