@@ -1,1 +1,2 @@
 export * from './v6.4/index.js';
+export * from './entry-table.js';
