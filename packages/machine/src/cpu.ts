@@ -32,12 +32,24 @@ function e2h(cpu: Cpu): boolean {
   return test_bits64(cpu.sys.hcr_el2, HCR_E2H);
 }
 
+const EL12: Partial<Record<SysregName, keyof CpuSysregs>> = {
+  cpacr_el12: 'cpacr_el1',
+  zcr_el12: 'zcr_el1',
+  smcr_el12: 'smcr_el1',
+};
+
 /**
  * With HCR_EL2.E2H set, an access at EL2 to an _EL1 register reaches the EL2 register (FEAT_VHE
- * register redirection); the _EL12 spelling reaches the EL1 copy. Our sysreg layer already maps
- * _EL12 encodings to the _el1 names, so only the redirect of plain _el1 names at EL2 is done here.
+ * register redirection); the _EL12 spelling reaches the EL1 copy. The _EL12 encodings exist only
+ * at EL2 with E2H set (UNDEFINED elsewhere): such a use is reported as a fault and then treated
+ * as the EL1 register.
  */
-function resolve(cpu: Cpu, name: SysregName): keyof CpuSysregs {
+function resolve(cpu: Cpu, name: SysregName, fault: FaultSink): keyof CpuSysregs {
+  const el1 = EL12[name];
+  if (el1) {
+    if (!(cpu.el === 2 && e2h(cpu))) fault('undef', `${name} accessed at EL${cpu.el} without EL2 and E2H`);
+    return el1;
+  }
   if (cpu.el === 2 && e2h(cpu)) {
     if (name === 'cpacr_el1') return 'cptr_el2';
     if (name === 'zcr_el1') return 'zcr_el2';
@@ -53,12 +65,12 @@ function sysregFile(b: Bound): SysregFile {
     read(name) {
       probe();
       if (ID_REGS.has(name)) return idRegister(b.machine, name);
-      return b.cpu.sys[resolve(b.cpu, name)];
+      return b.cpu.sys[resolve(b.cpu, name, b.fault)];
     },
     write(name, value) {
       probe();
       if (ID_REGS.has(name)) throw new Error(`machine: ${name} is read-only`);
-      writeWithEffects(b.machine, b.cpu, resolve(b.cpu, name), value);
+      writeWithEffects(b.machine, b.cpu, resolve(b.cpu, name, b.fault), value);
     },
   };
 }

@@ -49,6 +49,9 @@ export const SYSREG_NAMES = [
   'elr_el2',
   'spsr_el2',
   'fpexc32_el2',
+  'cpacr_el12',
+  'zcr_el12',
+  'smcr_el12',
   'id_aa64pfr0_el1',
   'id_aa64pfr1_el1',
   'id_aa64smfr0_el1',
@@ -73,16 +76,16 @@ function regs(): SysregFile {
   return thisCpuRegs;
 }
 
-// _el1 and _el12 encodings name the same EL1 register: with E2H the EL2 kernel uses _EL12 to reach
-// the EL1 copy. The machine resolves _el1 to the guest or host copy by its own world state.
+// The _EL12 encodings keep their own names: at EL2 with E2H set, a plain _EL1 access is redirected
+// to the EL2 register while the _EL12 one reaches the EL1 copy (the machine applies both rules).
 const BY_ENCODING = new Map<number, SysregName>([
   [SYS_CPACR_EL1, 'cpacr_el1'],
-  [SYS_CPACR_EL12, 'cpacr_el1'],
+  [SYS_CPACR_EL12, 'cpacr_el12'],
   [SYS_ZCR_EL1, 'zcr_el1'],
-  [SYS_ZCR_EL12, 'zcr_el1'],
+  [SYS_ZCR_EL12, 'zcr_el12'],
   [SYS_ZCR_EL2, 'zcr_el2'],
   [SYS_SMCR_EL1, 'smcr_el1'],
-  [SYS_SMCR_EL12, 'smcr_el1'],
+  [SYS_SMCR_EL12, 'smcr_el12'],
   [SYS_SMCR_EL2, 'smcr_el2'],
   [SYS_SVCR, 'svcr'],
   [SYS_TPIDR2_EL0, 'tpidr2_el0'],
