@@ -5,7 +5,8 @@
 // ported functions keep the kernel's signatures.
 
 import { bindCpu, Machine, probe, thisCpu } from '@kvmfp/machine';
-import type { Finding, KernelState, PerCpuKernel, task_struct } from './types.js';
+import type { Finding, KernelState, PerCpuKernel, pt_regs, task_struct } from './types.js';
+import { NO_SYSCALL } from './types.js';
 
 interface Bound {
   kernel: KernelState;
@@ -53,7 +54,15 @@ export function current(): task_struct {
 }
 
 // Per-CPU variables are named by their field in PerCpuKernel.
-type PerCpuName = keyof Pick<PerCpuKernel, 'fpsimd_last_state' | 'fpsimd_context_busy'>;
+type PerCpuName = keyof Pick<
+  PerCpuKernel,
+  | 'fpsimd_last_state'
+  | 'fpsimd_context_busy'
+  | 'efi_fpsimd_state'
+  | 'efi_fpsimd_state_used'
+  | 'efi_sve_state_used'
+  | 'efi_sm_state'
+>;
 
 export function this_cpu_ptr<N extends PerCpuName>(name: N): PerCpuKernel[N] {
   probe();
@@ -311,3 +320,113 @@ export function runAtomic<R>(path: KernelPath<R>): R {
   if (!r.done) throw new Error(`kernel: path yielded at ${JSON.stringify(r.value)} in atomic context`);
   return r.value;
 }
+
+// Additions for kernel/fpsimd.c (see its port): configuration switches, flag helpers, errno and
+// prctl numbers, signal codes, the allocator and CPU PM notifier constants.
+
+/** Kernel configuration the port is built for: a non-RT arm64 kernel with SVE, SME and EFI. */
+export const CONFIG_PREEMPT_RT = false;
+export const CONFIG_ARM64_SVE = true;
+export const CONFIG_ARM64_SME = true;
+export const CONFIG_EFI = true;
+export function IS_ENABLED(option: boolean): boolean {
+  return option;
+}
+
+/** The arm64 default: a CPU number no CPU has, used to say "loaded on no CPU". */
+export const NR_CPUS = 256;
+
+/** A compiler barrier: the model runs one statement at a time, so it orders nothing further. */
+export function barrier(): void {}
+
+export function update_tsk_thread_flag(t: task_struct, flag: number, value: boolean | number): void {
+  if (value) set_tsk_thread_flag(t, flag);
+  else clear_tsk_thread_flag(t, flag);
+}
+
+export const update_thread_flag = (flag: number, value: boolean | number) =>
+  update_tsk_thread_flag(current(), flag, value);
+
+/** The model runs AArch64 tasks only. */
+export function is_compat_task(): boolean {
+  return false;
+}
+
+/** current_pt_regs() (asm/processor.h): the user registers saved at entry of current. */
+export function current_pt_regs(): pt_regs {
+  return current().regs;
+}
+
+/** in_syscall() (asm/ptrace.h): whether the entry that saved these registers was a syscall. */
+export function in_syscall(regs: pt_regs): boolean {
+  return regs.syscallno !== NO_SYSCALL;
+}
+
+/** instruction_pointer() (asm/ptrace.h). */
+export function instruction_pointer(regs: pt_regs): number {
+  return regs.pc ?? 0;
+}
+
+export const EINVAL = 22;
+
+// include/uapi/linux/prctl.h
+export const PR_SVE_SET_VL = 50;
+export const PR_SVE_SET_VL_ONEXEC = 1 << 18;
+export const PR_SVE_GET_VL = 51;
+export const PR_SVE_VL_LEN_MASK = 0xffff;
+export const PR_SVE_VL_INHERIT = 1 << 17;
+export const PR_SME_SET_VL = 63;
+export const PR_SME_SET_VL_ONEXEC = 1 << 18;
+export const PR_SME_GET_VL = 64;
+export const PR_SME_VL_LEN_MASK = 0xffff;
+export const PR_SME_VL_INHERIT = 1 << 17;
+
+export const SIGFPE = 8;
+// include/uapi/asm-generic/siginfo.h
+export const FPE_FLTDIV = 3;
+export const FPE_FLTOVF = 4;
+export const FPE_FLTUND = 5;
+export const FPE_FLTRES = 6;
+export const FPE_FLTINV = 7;
+export const FPE_FLTUNK = 14;
+
+/** send_sig_fault(): a fault signal for task t, recorded like the forced ones. */
+export function send_sig_fault(sig: number, code: number, _addr: number, t: task_struct): void {
+  record('signal', callerName(), `signal ${sig} code ${code} to pid ${t.pid}`);
+}
+
+/** The allocation flags; only whether an allocation may sleep matters to the model. */
+export const GFP_KERNEL = 0xcc0;
+
+/**
+ * Whether an allocation succeeds. The kernel says small allocations should not fail; the sim can
+ * still make the next few fail (KernelState.allocFailures) to reach the failure branches.
+ */
+export function kmalloc_succeeds(_flags: number): boolean {
+  const k = b().kernel;
+  if (k.allocFailures && k.allocFailures > 0) {
+    k.allocFailures--;
+    return false;
+  }
+  return true;
+}
+
+/** kfree(): memory is reclaimed by the host language; freeing is only a probe point here. */
+export function kfree(_p: object | null): void {
+  probe();
+}
+
+/**
+ * A dereference of NULL (or of what a NULL base plus an offset points to): the kernel would oops.
+ * Recorded as a fault, then the world stops as for a BUG.
+ */
+export function null_deref(what: string): never {
+  throw new KernelBug(record('fault', callerName(), `NULL dereference: ${what}`));
+}
+
+// include/linux/cpu_pm.h and include/linux/notifier.h
+export const CPU_PM_ENTER = 0;
+export const CPU_PM_ENTER_FAILED = 1;
+export const CPU_PM_EXIT = 2;
+export const NOTIFY_DONE = 0x0000;
+export const NOTIFY_OK = 0x0001;

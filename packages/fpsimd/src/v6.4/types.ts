@@ -53,6 +53,8 @@ export interface thread_struct {
 /** struct pt_regs, as far as the FP code looks at it (in_syscall). */
 export interface pt_regs {
   syscallno: number;
+  /** The user PC (instruction_pointer), reported with the signals the trap handlers force. */
+  pc?: number;
 }
 
 /** The syscall number of a pt_regs that is not in a syscall. */
@@ -106,6 +108,11 @@ export interface PerCpuKernel {
   irqs_disabled: boolean;
   in_softirq: boolean;
   in_hardirq: boolean;
+  // The per-CPU EFI save area of fpsimd.c (only used when EFI runtime services run with FP live).
+  efi_fpsimd_state?: user_fpsimd_state;
+  efi_fpsimd_state_used?: boolean;
+  efi_sve_state_used?: boolean;
+  efi_sm_state?: boolean;
 }
 
 /** A WARN, BUG or signal the port raised, recorded instead of crashing. */
@@ -124,4 +131,11 @@ export interface KernelState {
   /** The sysctl defaults (vec_set_default_vl), by vec_type. */
   default_vl: [number, number];
   findings: Finding[];
+  /**
+   * The per-CPU SVE buffers sve_efi_setup allocates at boot (one per CPU, sized for the largest
+   * VL); absent or null when EFI is not configured, as the kernel's NULL efi_sve_state.
+   */
+  efi_sve_state?: SveBuffer[] | null;
+  /** How many of the next GFP_KERNEL allocations fail (the sim's fault injection); absent = none. */
+  allocFailures?: number;
 }

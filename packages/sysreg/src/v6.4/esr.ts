@@ -36,6 +36,9 @@ export const ESR_ELx_SME_ISS_SM_DISABLED = 2;
 export const ESR_ELx_SME_ISS_ZA_DISABLED = 3;
 export const ESR_ELx_SME_ISS_ZT_DISABLED = 4;
 
+/** ISS of a trapped FP exception (EC 0x2c): the TFV bit says the exception flags are valid. */
+export const ESR_ELx_FP_EXC_TFV = 2 ** 23;
+
 /** Builds a syndrome from a class and an ISS, with IL set (32-bit instruction). */
 export function esr_make(ec: number, iss: number): number {
   return ec * 2 ** ESR_ELx_EC_SHIFT + ESR_ELx_IL + (iss & ESR_ELx_ISS_MASK);
