@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { CliRun } from './cli.js';
 
 export const WORKSPACE_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -20,12 +21,6 @@ export const have61 = existsSync(join(LINUX_61_TREE, 'arch/arm64'));
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a tools CLI (path relative to tools/src) with tsx and the source condition, as the README says. */
 export function runTool(script: string, args: string[], cwd = WORKSPACE_ROOT): CliRun {
   const r = spawnSync(
@@ -36,5 +31,5 @@ export function runTool(script: string, args: string[], cwd = WORKSPACE_ROOT): C
       encoding: 'utf8',
     },
   );
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

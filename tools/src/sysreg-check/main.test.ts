@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { capture } from '../shared/cli.js';
 import { gitSource, treeSource, type KernelSource } from '../shared/source.js';
 import { have61, haveV64, LINUX_61_TREE, runTool, V64_COMMIT, V64_GIT_DIR } from '../shared/test-support.js';
 import { totals } from './compare.js';
-import { checkSource, report } from './main.js';
+import { checkSource, report, sysregCheck } from './main.js';
 import { factsOf } from './ours.js';
 
 const memorySource = (files: Record<string, string>): KernelSource => ({
@@ -74,8 +75,8 @@ describe('sysreg-check CLI', () => {
     expect(r.status).toBe(1);
   });
 
-  it('exits 2 with one line naming the option when the tree is missing', () => {
-    const r = runTool('sysreg-check/main.ts', ['--tree', '/nonexistent/tree']);
+  it('exits 2 with one line naming the option when the tree is missing', async () => {
+    const r = await capture('sysreg-check', sysregCheck, ['--tree', '/nonexistent/tree']);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
       'sysreg-check: --tree: /nonexistent/tree: expected a kernel source directory',

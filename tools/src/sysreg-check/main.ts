@@ -3,8 +3,7 @@
 //   npx tsx --conditions=@kvmfp/source tools/src/sysreg-check/main.ts --git-dir DIR --commit C
 // Exit status: 0 when nothing differs, 1 when something differs, 2 on a usage or input error.
 
-import { pathToFileURL } from 'node:url';
-import { CliError, parseOptions, runCli } from '../shared/cli.js';
+import { CliError, isEntryPoint, parseOptions, runMain, type Io } from '../shared/cli.js';
 import { sourceFromOptions } from '../shared/source.js';
 import { formatTable } from '../shared/table.js';
 import { compareFacts, totals, type OurFacts, type Row } from './compare.js';
@@ -47,8 +46,9 @@ export function report(label: string, result: CheckResult, problemsOnly: boolean
 
 const USAGE = 'usage: sysreg-check (--tree PATH | --git-dir DIR --commit C) [--problems-only]';
 
-function main(): number {
+export function sysregCheck(args: string[], io: Io): number {
   const { values } = parseOptions({
+    args,
     options: {
       tree: { type: 'string' },
       'git-dir': { type: 'string' },
@@ -58,13 +58,13 @@ function main(): number {
     },
   });
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    io.out(USAGE);
     return 0;
   }
   const source = sourceFromOptions({ tree: values.tree, gitDir: values['git-dir'], commit: values.commit });
   const result = checkSource(source);
-  process.stdout.write(report(source.label, result, values['problems-only']) + '\n');
+  io.out(report(source.label, result, values['problems-only']));
   return totals(result.rows).differs > 0 ? 1 : 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void runCli('sysreg-check', main);
+if (isEntryPoint(import.meta.url)) void runMain('sysreg-check', sysregCheck);
