@@ -1,8 +1,8 @@
-// The static inline helpers of arch/arm64/include/asm/fpsimd.h (Linux v6.4), and the memory model
-// that stands for the raw pointers fpsimd.c passes to the assembly primitives. The SMSTART/SMSTOP
-// inlines live in @kvmfp/machine with the other primitives.
+// The static inline helpers of arch/arm64/include/asm/fpsimd.h (Linux v6.4). The SMSTART/SMSTOP
+// inlines live in @kvmfp/machine with the other primitives; the pointer and allocation model for
+// the buffers is in linux.ts.
 
-import { machineFault, type SmeBuffer, type SveBuffer, type SvePffr, ZERO } from '@kvmfp/machine';
+import type { SvePffr } from '@kvmfp/machine';
 import {
   CPACR_EL1_SMEN_EL0EN,
   CPACR_EL1_ZEN_EL0EN,
@@ -19,8 +19,7 @@ import {
 import { thread_get_sme_vl, thread_get_sve_vl, task_get_sme_vl } from './asm-processor.js';
 import {
   kernelState,
-  kmalloc_succeeds,
-  null_deref,
+  sve_state_plus,
   system_supports_sme,
   system_supports_sme2,
   WARN_ON_ONCE,
@@ -34,7 +33,6 @@ import {
 } from './types.js';
 import {
   __SVE_FFR_OFFSET,
-  SVE_SIG_REGS_SIZE,
   SVE_VQ_MAX,
   sve_vl_from_vq,
   sve_vq_from_vl,
@@ -193,62 +191,19 @@ export function sme_state_size(task: task_struct): number {
   return size;
 }
 
-// The memory model (not kernel functions). The kernel passes raw pointers and byte counts; the
-// model keeps buffers as SveBuffer/SmeBuffer objects with a capacity in vector quanta, and turns
-// the byte arithmetic back into those terms at the boundary.
+// Not a kernel function: the configuration keeps vq_map as a list of VLs.
 
 /** Bit `bit` of a vq_map bitmap, read from the list of supported VLs. */
 export function test_vq_map_bit(vls: readonly number[], bit: number): boolean {
   return vls.includes(sve_vl_from_vq(__bit_to_vq(bit)));
 }
 
-/** A pointer the kernel dereferences: NULL means the kernel would oops here. */
-export function deref<T>(p: T | null | undefined, what: string): T {
-  if (p === null || p === undefined) return null_deref(what);
-  return p;
-}
-
-/**
- * `(char *)sve_state + sve_ffr_offset(vl)`: the FFR slot pointer of a layout. The FFR offset is
- * linear in vq, so the vq of the layout is recovered exactly from the byte offset.
- */
-export function sve_state_plus(sve_state: SveBuffer | null, ffr_offset: number): SvePffr {
-  const buf = deref(sve_state, 'sve_state');
-  return { buf, vq: ffr_offset / __SVE_FFR_OFFSET(1) };
-}
-
-/** kzalloc(size, flags) of an sve_state buffer: the largest register dump that fits, all zero. */
-export function kzalloc_sve_state(size: number, flags: number): SveBuffer | null {
-  if (!kmalloc_succeeds(flags)) return null;
-  let capacityVq = 0;
-  while (SVE_SIG_REGS_SIZE(capacityVq + 1) <= size) capacityVq++;
-  return { capacityVq, layoutVq: 0, zlo: ZERO, zhi: ZERO, p: ZERO, ffr: ZERO };
-}
-
-/** kzalloc(size, flags) of an sme_state buffer: the largest ZA (plus ZT0 with SME2) that fits. */
-export function kzalloc_sme_state(size: number, flags: number): SmeBuffer | null {
-  if (!kmalloc_succeeds(flags)) return null;
-  const zt = system_supports_sme2() ? ZT_SIG_REG_SIZE : 0;
-  let capacityVq = 0;
-  while (ZA_SIG_REGS_SIZE(capacityVq + 1) + zt <= size) capacityVq++;
-  return { capacityVq, layoutVq: 0, za: ZERO, zt0: ZERO };
-}
-
-/** memset(sve_state, 0, size): zero contents (any layout); writing past the buffer is a fault. */
-export function memset_sve_state(sst: SveBuffer | null, c: 0, size: number): void {
-  const buf = deref(sst, 'sve_state');
-  if (size > SVE_SIG_REGS_SIZE(buf.capacityVq))
-    machineFault('overflow', `memset of ${size} bytes over an sve_state of vq ${buf.capacityVq}`);
-  buf.zlo = buf.zhi = buf.p = buf.ffr = c;
-  buf.layoutVq = 0;
-}
-
-/** memset(sme_state, 0, size), as memset_sve_state. */
-export function memset_sme_state(sst: SmeBuffer | null, c: 0, size: number): void {
-  const buf = deref(sst, 'sme_state');
-  const zt = system_supports_sme2() ? ZT_SIG_REG_SIZE : 0;
-  if (size > ZA_SIG_REGS_SIZE(buf.capacityVq) + zt)
-    machineFault('overflow', `memset of ${size} bytes over an sme_state of vq ${buf.capacityVq}`);
-  buf.za = buf.zt0 = c;
-  buf.layoutVq = 0;
-}
+// The pointer and allocation model moved to linux.ts; re-exported here for existing importers.
+export {
+  deref,
+  kzalloc_sme_state,
+  kzalloc_sve_state,
+  memset_sme_state,
+  memset_sve_state,
+  sve_state_plus,
+} from './linux.js';

@@ -43,18 +43,12 @@ import {
   write_sysreg_s,
 } from '@kvmfp/sysreg';
 import {
-  deref,
-  kzalloc_sme_state,
-  kzalloc_sve_state,
-  memset_sme_state,
-  memset_sve_state,
   sme_state_size,
   sme_user_disable,
   sme_user_enable,
   sve_ffr_offset,
   sve_max_vl,
   sve_pffr,
-  sve_state_plus,
   sve_user_disable,
   sve_user_enable,
   test_vq_map_bit,
@@ -136,6 +130,12 @@ import {
   __this_cpu_write,
   __this_cpu_xchg,
   barrier,
+  deref,
+  kzalloc_sme_state,
+  kzalloc_sve_state,
+  memset_sme_state,
+  memset_sve_state,
+  sve_state_plus,
 } from './linux.js';
 import {
   ARM64_VEC_SME,

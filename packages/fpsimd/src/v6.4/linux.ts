@@ -4,7 +4,23 @@
 // world and a CPU before it runs any kernel path; the accessors keep the kernel's names so the
 // ported functions keep the kernel's signatures.
 
-import { bindCpu, Machine, probe, thisCpu } from '@kvmfp/machine';
+import {
+  bindCpu,
+  Machine,
+  machineFault,
+  probe,
+  thisCpu,
+  ZERO,
+  type SmeBuffer,
+  type SveBuffer,
+  type SvePffr,
+} from '@kvmfp/machine';
+import {
+  __SVE_FFR_OFFSET,
+  SVE_SIG_REGS_SIZE,
+  ZA_SIG_REGS_SIZE,
+  ZT_SIG_REG_SIZE,
+} from './uapi-sve-context.js';
 import type { Finding, KernelState, PerCpuKernel, pt_regs, task_struct } from './types.js';
 import { NO_SYSCALL } from './types.js';
 
@@ -430,3 +446,59 @@ export const CPU_PM_ENTER_FAILED = 1;
 export const CPU_PM_EXIT = 2;
 export const NOTIFY_DONE = 0x0000;
 export const NOTIFY_OK = 0x0001;
+
+// The memory model for fpsimd.c's raw pointers and byte counts (not kernel functions). Buffers are
+// SveBuffer/SmeBuffer objects with a capacity in vector quanta; byte arithmetic is turned back into
+// those terms here. They live in this file so that a finding names the kernel function that made
+// the access, not these helpers.
+
+/** A pointer the kernel dereferences: NULL means the kernel would oops here. */
+export function deref<T>(p: T | null | undefined, what: string): T {
+  if (p === null || p === undefined) return null_deref(what);
+  return p;
+}
+
+/**
+ * `(char *)sve_state + sve_ffr_offset(vl)`: the FFR slot pointer of a layout. The FFR offset is
+ * linear in vq, so the vq of the layout is recovered exactly from the byte offset.
+ */
+export function sve_state_plus(sve_state: SveBuffer | null, ffr_offset: number): SvePffr {
+  const buf = deref(sve_state, 'sve_state');
+  return { buf, vq: ffr_offset / __SVE_FFR_OFFSET(1) };
+}
+
+/** kzalloc(size, flags) of an sve_state buffer: the largest register dump that fits, all zero. */
+export function kzalloc_sve_state(size: number, flags: number): SveBuffer | null {
+  if (!kmalloc_succeeds(flags)) return null;
+  let capacityVq = 0;
+  while (SVE_SIG_REGS_SIZE(capacityVq + 1) <= size) capacityVq++;
+  return { capacityVq, layoutVq: 0, zlo: ZERO, zhi: ZERO, p: ZERO, ffr: ZERO };
+}
+
+/** kzalloc(size, flags) of an sme_state buffer: the largest ZA (plus ZT0 with SME2) that fits. */
+export function kzalloc_sme_state(size: number, flags: number): SmeBuffer | null {
+  if (!kmalloc_succeeds(flags)) return null;
+  const zt = system_supports_sme2() ? ZT_SIG_REG_SIZE : 0;
+  let capacityVq = 0;
+  while (ZA_SIG_REGS_SIZE(capacityVq + 1) + zt <= size) capacityVq++;
+  return { capacityVq, layoutVq: 0, za: ZERO, zt0: ZERO };
+}
+
+/** memset(sve_state, 0, size): zero contents (any layout); writing past the buffer is a fault. */
+export function memset_sve_state(sst: SveBuffer | null, c: 0, size: number): void {
+  const buf = deref(sst, 'sve_state');
+  if (size > SVE_SIG_REGS_SIZE(buf.capacityVq))
+    machineFault('overflow', `memset of ${size} bytes over an sve_state of vq ${buf.capacityVq}`);
+  buf.zlo = buf.zhi = buf.p = buf.ffr = c;
+  buf.layoutVq = 0;
+}
+
+/** memset(sme_state, 0, size), as memset_sve_state. */
+export function memset_sme_state(sst: SmeBuffer | null, c: 0, size: number): void {
+  const buf = deref(sst, 'sme_state');
+  const zt = system_supports_sme2() ? ZT_SIG_REG_SIZE : 0;
+  if (size > ZA_SIG_REGS_SIZE(buf.capacityVq) + zt)
+    machineFault('overflow', `memset of ${size} bytes over an sme_state of vq ${buf.capacityVq}`);
+  buf.za = buf.zt0 = c;
+  buf.layoutVq = 0;
+}
