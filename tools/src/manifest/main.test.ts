@@ -151,6 +151,24 @@ describe('manifest unlisted', () => {
     expect(r.stdout).toMatch(/no manifest entry\s+\S+\s+src\/v6\.4\/demo\.ts\s+demo_flush/);
     expect(r.status).toBe(1);
   });
+
+  it('accepts a whole-file exemption, and flags one naming a file that does not exist', () => {
+    const manifest = scratchPackage((m) => {
+      m.entries = [];
+      (m as { exempt?: unknown[] }).exempt = [
+        { tsFile: 'src/v6.4/demo.ts', reason: 'macros' },
+        { tsFile: 'src/v6.4/gone.ts', reason: 'x' },
+      ];
+    });
+    expect(findUnlisted([loadManifest(manifest)])).toEqual([
+      {
+        manifest: expect.stringMatching(/manifest\.json$/) as unknown,
+        problem: 'no such file',
+        tsFile: 'src/v6.4/gone.ts',
+        tsSymbol: '*',
+      },
+    ]);
+  });
 });
 
 describe('manifest CLI as a process', () => {

@@ -42,16 +42,18 @@ export function portFiles(packageDir: string): string[] {
 
 const key = (file: string, symbol: string) => `${file}#${symbol}`;
 
+/** file#symbol for each entry and exemption; file#* for a whole-file exemption. */
 function listedKeys(m: LoadedManifest): Set<string> {
   const keys = new Set<string>();
   for (const e of m.manifest.entries) if (e.tsFile && e.tsSymbol) keys.add(key(e.tsFile, e.tsSymbol));
-  for (const x of m.manifest.exempt ?? []) keys.add(key(x.tsFile, x.tsSymbol));
+  for (const x of m.manifest.exempt ?? []) keys.add(key(x.tsFile, x.tsSymbol ?? '*'));
   return keys;
 }
 
 function unlistedExports(m: LoadedManifest): UnlistedProblem[] {
   const listed = listedKeys(m);
-  return portFiles(m.packageDir).flatMap((tsFile) =>
+  const files = portFiles(m.packageDir).filter((f) => !listed.has(key(f, '*')));
+  return files.flatMap((tsFile) =>
     listExports(readFileSync(join(m.packageDir, tsFile), 'utf8'), tsFile)
       .exports.filter((e) => e.declaredHere && e.kind === 'function' && isKernelStyle(e.name))
       .filter((e) => !listed.has(key(tsFile, e.name)))
@@ -59,6 +61,14 @@ function unlistedExports(m: LoadedManifest): UnlistedProblem[] {
   );
 }
 
+/** Whole-file exemptions naming a file that is not there. */
+function missingExemptFiles(m: LoadedManifest): UnlistedProblem[] {
+  return (m.manifest.exempt ?? [])
+    .filter((x) => x.tsSymbol === undefined && !existsSync(join(m.packageDir, x.tsFile)))
+    .map((x) => ({ manifest: m.label, problem: 'no such file', tsFile: x.tsFile, tsSymbol: '*' }));
+}
+
+/** Entries and exemptions whose symbol the named file does not export. */
 function staleReferences(m: LoadedManifest): UnlistedProblem[] {
   const refs = [...m.manifest.entries, ...(m.manifest.exempt ?? [])].flatMap((e) =>
     e.tsFile && e.tsSymbol ? [{ tsFile: e.tsFile, tsSymbol: e.tsSymbol }] : [],
@@ -66,14 +76,14 @@ function staleReferences(m: LoadedManifest): UnlistedProblem[] {
   const cache = new Map<string, Set<string>>();
   return refs.flatMap(({ tsFile, tsSymbol }): UnlistedProblem[] => {
     const abs = join(m.packageDir, tsFile);
-    if (!existsSync(abs)) return [{ manifest: m.label, problem: 'no such file' as const, tsFile, tsSymbol }];
+    if (!existsSync(abs)) return [{ manifest: m.label, problem: 'no such file', tsFile, tsSymbol }];
     if (!cache.has(abs)) cache.set(abs, exportedNames(abs));
     return cache.get(abs)?.has(tsSymbol)
       ? []
-      : [{ manifest: m.label, problem: 'not exported' as const, tsFile, tsSymbol }];
+      : [{ manifest: m.label, problem: 'not exported', tsFile, tsSymbol }];
   });
 }
 
 export function findUnlisted(manifests: LoadedManifest[]): UnlistedProblem[] {
-  return manifests.flatMap((m) => [...unlistedExports(m), ...staleReferences(m)]);
+  return manifests.flatMap((m) => [...unlistedExports(m), ...missingExemptFiles(m), ...staleReferences(m)]);
 }
