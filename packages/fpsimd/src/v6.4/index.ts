@@ -4,3 +4,7 @@ export * from './uapi-sve-context.js';
 export * from './asm-processor.js';
 export * from './asm-fpsimd.js';
 export * from './fpsimd.js';
+export * from './syscall.js';
+export * from './signal.js';
+export * from './ptrace.js';
+export * from './process.js';
