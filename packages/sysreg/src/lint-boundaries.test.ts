@@ -18,7 +18,7 @@ function linter(): ESLint {
     overrideConfig: [
       {
         files: ['**/*.ts'],
-        plugins: { '@nx': nx },
+        plugins: { '@nx': nx as unknown as ESLint.Plugin },
         languageOptions: { parser: tseslint.parser },
         rules: {
           '@nx/enforce-module-boundaries': [
