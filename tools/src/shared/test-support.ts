@@ -19,6 +19,11 @@ export const LINUX_61_TREE = join(
 export const haveV64 = existsSync(V64_GIT_DIR);
 export const have61 = existsSync(join(LINUX_61_TREE, 'arch/arm64'));
 
+/** A suffix for a test title that says why the test is skipped, when it is. */
+export const skipNote = (present: boolean, why: string): string => (present ? '' : ` (skipped: ${why})`);
+export const V64_MISSING = `no v6.4 mirror at ${V64_GIT_DIR}`;
+export const LINUX_61_MISSING = `no tree at ${LINUX_61_TREE}; .ci/system-deps.sh fetches it`;
+
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
 /** Runs a tools CLI (path relative to tools/src) with tsx and the source condition, as the README says. */
