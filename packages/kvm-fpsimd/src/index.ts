@@ -7,6 +7,7 @@ export * from './v6.4/kvm_hyp.js';
 export * from './v6.4/kvm_asm.js';
 export * from './v6.4/kvm_mmu.js';
 export * from './v6.4/virt.js';
+export * from './v6.4/cpufeature.js';
 export * from './v6.4/inject_fault.js';
 export * from './v6.4/handle_exit.js';
 export * from './v6.4/entry-kvm.js';

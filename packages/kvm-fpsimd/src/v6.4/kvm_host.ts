@@ -11,6 +11,7 @@
 
 import type { SveBuffer, SvePffr } from '@kvmfp/machine';
 import {
+  deref,
   type fp_type,
   kernelState,
   type KernelState,
@@ -220,9 +221,7 @@ function __vcpu_flags_preempt_enable(): void {
 // arch/arm64/include/asm/kvm_host.h: vcpu_sve_pffr (v6.4)
 // The FFR slot of the vcpu's buffer, laid out for the vcpu's maximum VL.
 export function vcpu_sve_pffr(vcpu: kvm_vcpu): SvePffr {
-  const buf = vcpu.arch.sve_state;
-  if (!buf) throw new Error('vcpu_sve_pffr: vcpu has no sve_state');
-  return { buf, vq: vcpu_sve_max_vq(vcpu) };
+  return { buf: deref(vcpu.arch.sve_state, 'vcpu->arch.sve_state'), vq: vcpu_sve_max_vq(vcpu) };
 }
 
 // arch/arm64/include/asm/kvm_host.h: vcpu_sve_max_vq (v6.4)
