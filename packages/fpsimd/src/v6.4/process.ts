@@ -6,7 +6,7 @@
 
 import type { SmeBuffer } from '@kvmfp/machine';
 import { read_sysreg_s, SYS_TPIDR2_EL0, write_sysreg_s } from '@kvmfp/sysreg';
-import { kzalloc_sme_state, kzalloc_sve_state, sme_state_size, thread_za_enabled } from './asm-fpsimd.js';
+import { sme_state_size, thread_za_enabled } from './asm-fpsimd.js';
 import {
   fpsimd_flush_task_state,
   fpsimd_flush_thread,
@@ -23,6 +23,8 @@ import {
   is_compat_task,
   kernelState,
   kfree,
+  kzalloc_sme_state,
+  kzalloc_sve_state,
   type KernelPath,
   point,
   smp_processor_id,

@@ -28,7 +28,7 @@ import {
   type ZaImage,
   zeroValue,
 } from '../user-memory.js';
-import { deref, sme_max_vl, sve_max_vl, thread_sm_enabled, thread_za_enabled } from './asm-fpsimd.js';
+import { sme_max_vl, sve_max_vl, thread_sm_enabled, thread_za_enabled } from './asm-fpsimd.js';
 import { task_get_sme_vl, task_get_sve_vl, thread_get_cur_vl } from './asm-processor.js';
 import {
   fpsimd_flush_task_state,
@@ -40,6 +40,7 @@ import {
 import {
   clear_thread_flag,
   current,
+  deref,
   EINVAL,
   force_sig,
   type KernelPath,
