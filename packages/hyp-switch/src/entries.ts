@@ -2,6 +2,7 @@
 // kernel files (and the shared VHE/nVHE files) call, and the ones the kvm-fpsimd package declares
 // and calls but cannot provide (it must not depend on this package).
 
+import type { KernelPath } from '@kvmfp/fpsimd';
 import type { kvm_cpu_context, kvm_vcpu } from '@kvmfp/kvm-fpsimd';
 import type { u64_ptr } from './v6.4/hyp-link.js';
 import { kvm_call_hyp, kvm_call_hyp_ret } from './v6.4/hyp-call.js';
@@ -10,21 +11,24 @@ import { kvm_vcpu_load_sysregs_vhe, kvm_vcpu_put_sysregs_vhe } from './v6.4/vhe-
 import * as switch63 from './v6.3/switch.js';
 import * as switch64 from './v6.4/switch.js';
 
+// Entry names are the kernel's function names (snake_case), as in the port files.
+/* eslint-disable @typescript-eslint/naming-convention */
 declare module '@kvmfp/fpsimd' {
   interface EntryTable {
     // arch/arm64/kvm/hyp/include/hyp/switch.h (differs between v6.3 and v6.4)
-    guest_owns_fp_regs(vcpu: kvm_vcpu): boolean;
-    __fpsimd_save_fpexc32(vcpu: kvm_vcpu): void;
-    __activate_traps_fpsimd32(vcpu: kvm_vcpu): void;
-    ___activate_traps(vcpu: kvm_vcpu): void;
-    kvm_hyp_handle_fpsimd(vcpu: kvm_vcpu, exit_code: u64_ptr): boolean;
-    fixup_guest_exit(vcpu: kvm_vcpu, exit_code: u64_ptr): boolean;
+    guest_owns_fp_regs: (vcpu: kvm_vcpu) => boolean;
+    __fpsimd_save_fpexc32: (vcpu: kvm_vcpu) => void;
+    __activate_traps_fpsimd32: (vcpu: kvm_vcpu) => void;
+    ___activate_traps: (vcpu: kvm_vcpu) => void;
+    kvm_hyp_handle_fpsimd: (vcpu: kvm_vcpu, exit_code: u64_ptr) => boolean;
+    fixup_guest_exit: (vcpu: kvm_vcpu, exit_code: u64_ptr) => boolean;
     // arch/arm64/kvm/hyp/nvhe/hyp-main.c and host.S: the nVHE host's traps to EL2
-    handle_trap(host_ctxt: kvm_cpu_context): void;
+    handle_trap: (host_ctxt: kvm_cpu_context) => void;
     /** What the sim runs when an nVHE host instruction traps to EL2 (ESR_EL2 = esr). */
-    __kvm_hyp_host_vector_sync(esr: number): void;
+    __kvm_hyp_host_vector_sync: (esr: number) => void;
   }
 }
+/* eslint-enable @typescript-eslint/naming-convention */
 
 export type HypRevision = 'v6.3' | 'v6.4';
 
@@ -39,10 +43,20 @@ function switchEntries(sw: typeof switch64) {
   };
 }
 
+/** E.__kvm_vcpu_run: the host's kvm_call_hyp_ret(__kvm_vcpu_run, vcpu). */
+function callKvmVcpuRun(vcpu: kvm_vcpu): KernelPath<number> {
+  return kvm_call_hyp_ret('__kvm_vcpu_run', vcpu);
+}
+
+/** E.__kvm_adjust_pc: the host's kvm_call_hyp(__kvm_adjust_pc, vcpu). */
+function callKvmAdjustPc(vcpu: kvm_vcpu): void {
+  kvm_call_hyp('__kvm_adjust_pc', vcpu);
+}
+
 /** The entries of the files both revisions share. */
 const shared = {
-  __kvm_vcpu_run: (vcpu: kvm_vcpu) => kvm_call_hyp_ret('__kvm_vcpu_run', vcpu),
-  __kvm_adjust_pc: (vcpu: kvm_vcpu) => kvm_call_hyp('__kvm_adjust_pc', vcpu),
+  __kvm_vcpu_run: callKvmVcpuRun,
+  __kvm_adjust_pc: callKvmAdjustPc,
   kvm_vcpu_load_sysregs_vhe,
   kvm_vcpu_put_sysregs_vhe,
   handle_trap,

@@ -62,7 +62,8 @@ function ctxflushIgnoresForeign(_vcpu: kvm_vcpu): void {
 export const mutants: Record<string, Mutant> = {
   'load-fp-leaves-sm': {
     base: 'v6.4',
-    description: 'kvm_arch_vcpu_load_fp does not save the FP state or leave streaming mode when PSTATE.SM/ZA is set',
+    description:
+      'kvm_arch_vcpu_load_fp does not save the FP state or leave streaming mode when PSTATE.SM/ZA is set',
     replace: { kvm_arch_vcpu_load_fp: loadFpLeavesSm },
   },
   'ctxflush-ignores-foreign': {

@@ -47,7 +47,12 @@ export interface VcpuOptions {
 }
 
 /** A vcpu after KVM_ARM_VCPU_INIT (and, with SVE, KVM_ARM_VCPU_FINALIZE), never run. */
-export function createVcpu(vm: kvm, vcpuId: number, machine: MachineConfig, opts: VcpuOptions = {}): kvm_vcpu {
+export function createVcpu(
+  vm: kvm,
+  vcpuId: number,
+  machine: MachineConfig,
+  opts: VcpuOptions = {},
+): kvm_vcpu {
   const aarch32 = (vm.arch.flags & (1 << KVM_ARCH_FLAG_EL1_32BIT)) !== 0;
   const sve = !!opts.sve && machine.features.sve && !aarch32;
   const sveMaxVl = sve ? (opts.sveMaxVl ?? Math.max(...machine.sveVls)) : 0;

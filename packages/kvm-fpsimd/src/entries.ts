@@ -10,36 +10,39 @@ import * as fpsimd64 from './v6.4/fpsimd.js';
 import * as handleExit from './v6.4/handle_exit.js';
 import * as kvmMain from './v6.4/kvm_main.js';
 
+// Entry names are the kernel's function names (snake_case), as in the port files.
+/* eslint-disable @typescript-eslint/naming-convention */
 declare module '@kvmfp/fpsimd' {
   interface EntryTable {
     // arch/arm64/kvm/fpsimd.c
-    kvm_arch_vcpu_run_map_fp(vcpu: kvm_vcpu): number;
-    kvm_arch_vcpu_load_fp(vcpu: kvm_vcpu): void;
-    kvm_arch_vcpu_ctxflush_fp(vcpu: kvm_vcpu): void;
-    kvm_arch_vcpu_ctxsync_fp(vcpu: kvm_vcpu): void;
-    kvm_arch_vcpu_put_fp(vcpu: kvm_vcpu): void;
+    kvm_arch_vcpu_run_map_fp: (vcpu: kvm_vcpu) => number;
+    kvm_arch_vcpu_load_fp: (vcpu: kvm_vcpu) => void;
+    kvm_arch_vcpu_ctxflush_fp: (vcpu: kvm_vcpu) => void;
+    kvm_arch_vcpu_ctxsync_fp: (vcpu: kvm_vcpu) => void;
+    kvm_arch_vcpu_put_fp: (vcpu: kvm_vcpu) => void;
     // arch/arm64/kvm/arm.c
-    kvm_arch_vcpu_load(vcpu: kvm_vcpu, cpu: number): void;
-    kvm_arch_vcpu_put(vcpu: kvm_vcpu): void;
-    kvm_arch_vcpu_run_pid_change(vcpu: kvm_vcpu): number;
-    kvm_arch_vcpu_ioctl_run(vcpu: kvm_vcpu): KernelPath<number>;
+    kvm_arch_vcpu_load: (vcpu: kvm_vcpu, cpu: number) => void;
+    kvm_arch_vcpu_put: (vcpu: kvm_vcpu) => void;
+    kvm_arch_vcpu_run_pid_change: (vcpu: kvm_vcpu) => number;
+    kvm_arch_vcpu_ioctl_run: (vcpu: kvm_vcpu) => KernelPath<number>;
     // arch/arm64/kvm/handle_exit.c
-    handle_exit(vcpu: kvm_vcpu, exception_index: number): number;
-    handle_exit_early(vcpu: kvm_vcpu, exception_index: number): void;
+    handle_exit: (vcpu: kvm_vcpu, exception_index: number) => number;
+    handle_exit_early: (vcpu: kvm_vcpu, exception_index: number) => void;
     // virt/kvm/kvm_main.c: what the sim calls for KVM_RUN and from the scheduler's notifiers
-    kvm_vcpu_ioctl(vcpu: kvm_vcpu, ioctl: number, arg: number): KernelPath<number>;
-    kvm_sched_in(vcpu: kvm_vcpu, cpu: number): void;
-    kvm_sched_out(vcpu: kvm_vcpu): void;
+    kvm_vcpu_ioctl: (vcpu: kvm_vcpu, ioctl: number, arg: number) => KernelPath<number>;
+    kvm_sched_in: (vcpu: kvm_vcpu, cpu: number) => void;
+    kvm_sched_out: (vcpu: kvm_vcpu) => void;
     // Provided by @kvmfp/hyp-switch. __kvm_vcpu_run stands for kvm_call_hyp_ret(__kvm_vcpu_run,
     // vcpu): the VHE function, or the hypercall into the nVHE one. It yields a GuestEntry at each
     // guest entry and returns the exit code (ARM_EXCEPTION_*).
-    __kvm_vcpu_run(vcpu: kvm_vcpu): KernelPath<number>;
+    __kvm_vcpu_run: (vcpu: kvm_vcpu) => KernelPath<number>;
     /** kvm_call_hyp(__kvm_adjust_pc, vcpu). */
-    __kvm_adjust_pc(vcpu: kvm_vcpu): void;
-    kvm_vcpu_load_sysregs_vhe(vcpu: kvm_vcpu): void;
-    kvm_vcpu_put_sysregs_vhe(vcpu: kvm_vcpu): void;
+    __kvm_adjust_pc: (vcpu: kvm_vcpu) => void;
+    kvm_vcpu_load_sysregs_vhe: (vcpu: kvm_vcpu) => void;
+    kvm_vcpu_put_sysregs_vhe: (vcpu: kvm_vcpu) => void;
   }
 }
+/* eslint-enable @typescript-eslint/naming-convention */
 
 export type KvmRevision = 'v6.3' | 'v6.4';
 

@@ -95,14 +95,12 @@ function __hyp_sve_restore_guest(vcpu: kvm_vcpu): void {
 // exit on to the host, which injects an UNDEF (kvm_handle_unknown_ec / handle_sve /
 // handle_no_fpsimd). Returning true re-enters the guest with its registers loaded.
 export function kvm_hyp_handle_fpsimd(vcpu: kvm_vcpu, _exit_code: u64_ptr): boolean {
-  let sve_guest: boolean;
-  let esr_ec: number;
   let reg: number;
 
   if (!system_supports_fpsimd()) return false;
 
-  sve_guest = vcpu_has_sve(vcpu);
-  esr_ec = kvm_vcpu_trap_get_class(vcpu);
+  const sve_guest = vcpu_has_sve(vcpu);
+  const esr_ec = kvm_vcpu_trap_get_class(vcpu);
 
   // A vcpu without SVE gets no SVE trap handled here.
   if (!sve_guest && esr_ec !== ESR_ELx_EC_FP_ASIMD) return false;
@@ -143,9 +141,7 @@ export function kvm_hyp_handle_fpsimd(vcpu: kvm_vcpu, _exit_code: u64_ptr): bool
 // A trap the running hypervisor has a fast handler for is dealt with at EL2.
 function kvm_hyp_handle_exit(vcpu: kvm_vcpu, exit_code: u64_ptr): boolean {
   const handlers = kvm_get_exit_handler_array(vcpu);
-  let fn;
-
-  fn = handlers[kvm_vcpu_trap_get_class(vcpu)];
+  const fn = handlers[kvm_vcpu_trap_get_class(vcpu)];
 
   if (fn) return fn(vcpu, exit_code);
 
@@ -158,7 +154,8 @@ export function fixup_guest_exit(vcpu: kvm_vcpu, exit_code: u64_ptr): boolean {
   // synchronize_vcpu_pstate and early_exit_filter: guest PSTATE, NV and protected VMs are not
   // modelled.
 
-  if (ARM_EXCEPTION_CODE(exit_code.val) !== ARM_EXCEPTION_IRQ) vcpu.arch.fault.esr_el2 = read_sysreg_el2(SYS_ESR);
+  if (ARM_EXCEPTION_CODE(exit_code.val) !== ARM_EXCEPTION_IRQ)
+    vcpu.arch.fault.esr_el2 = read_sysreg_el2(SYS_ESR);
 
   // The ELR fix-up for an SError pending over an HVC: SErrors are not modelled.
 

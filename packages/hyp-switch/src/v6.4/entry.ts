@@ -19,7 +19,8 @@ export function* __guest_enter(vcpu: kvm_vcpu): KernelPath<number> {
   cpu.world = 'guest';
 
   const exit_code = yield { kind: 'guest', vcpuId: vcpu.vcpu_id };
-  if (typeof exit_code !== 'number') throw new Error(`__guest_enter: resumed without an exit code (${String(exit_code)})`);
+  if (typeof exit_code !== 'number')
+    throw new Error(`__guest_enter: resumed without an exit code (${String(exit_code)})`);
 
   // The exception that ended the guest's run was taken to EL2 on this CPU.
   thisCpu().el = 2;

@@ -129,9 +129,7 @@ function* __kvm_vcpu_run_vhe(vcpu: kvm_vcpu): KernelPath<number> {
 // arch/arm64/kvm/hyp/vhe/switch.c: __kvm_vcpu_run (v6.4)
 // The caller already runs with IRQs off; DAIF and GIC priority masking are not modelled.
 export function* __kvm_vcpu_run(vcpu: kvm_vcpu): KernelPath<number> {
-  let ret: number;
-
-  ret = yield* __kvm_vcpu_run_vhe(vcpu);
+  const ret = yield* __kvm_vcpu_run_vhe(vcpu);
 
   return ret;
 }

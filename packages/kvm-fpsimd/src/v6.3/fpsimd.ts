@@ -78,13 +78,11 @@ export function kvm_vcpu_unshare_task_fp(vcpu: kvm_vcpu): void {
 // handler saves the host's FPSIMD registers straight into the running task's thread storage, so
 // that storage must be reachable from hyp and the vcpu must point at it.
 export function kvm_arch_vcpu_run_map_fp(vcpu: kvm_vcpu): number {
-  let ret: number;
-
   const fpsimd = current().thread.uw.fpsimd_state;
 
   kvm_vcpu_unshare_task_fp(vcpu);
 
-  ret = kvm_share_hyp(fpsimd);
+  const ret = kvm_share_hyp(fpsimd);
   if (ret) return ret;
 
   vcpu.arch.host_fpsimd_state = kern_hyp_va(fpsimd);

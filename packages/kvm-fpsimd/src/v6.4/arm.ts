@@ -74,13 +74,12 @@ function kvm_vcpu_initialized(vcpu: kvm_vcpu): boolean {
 // follows the task; the one-time set-up after it is not FP.
 export function kvm_arch_vcpu_run_pid_change(vcpu: kvm_vcpu): number {
   const kvm = vcpu.kvm;
-  let ret: number;
 
   if (!kvm_vcpu_initialized(vcpu)) return -ENOEXEC;
 
   if (!kvm_arm_vcpu_is_finalized(vcpu)) return -EPERM;
 
-  ret = E.kvm_arch_vcpu_run_map_fp(vcpu);
+  const ret = E.kvm_arch_vcpu_run_map_fp(vcpu);
   if (ret) return ret;
 
   if (vcpu_has_run_once(vcpu)) return 0;
@@ -108,10 +107,8 @@ function kvm_vcpu_exit_request(vcpu: kvm_vcpu, _ret: { val: number }): boolean {
 // The entry covers kvm_call_hyp_ret(__kvm_vcpu_run, vcpu): a direct call with VHE, a hypercall
 // into the nVHE hypervisor without.
 function* kvm_arm_vcpu_enter_exit(vcpu: kvm_vcpu): KernelPath<number> {
-  let ret: number;
-
   // guest_state_enter_irqoff: RCU and context tracking, not modelled.
-  ret = yield* E.__kvm_vcpu_run(vcpu);
+  const ret = yield* E.__kvm_vcpu_run(vcpu);
   // guest_state_exit_irqoff.
 
   return ret;

@@ -11,10 +11,7 @@ export const ARM64_SVE = 'ARM64_SVE';
 export const ARM64_SME = 'ARM64_SME';
 export const ARM64_HAS_FPSIMD = 'ARM64_HAS_FPSIMD';
 export type arm64_cap =
-  | typeof ARM64_HAS_VIRT_HOST_EXTN
-  | typeof ARM64_SVE
-  | typeof ARM64_SME
-  | typeof ARM64_HAS_FPSIMD;
+  typeof ARM64_HAS_VIRT_HOST_EXTN | typeof ARM64_SVE | typeof ARM64_SME | typeof ARM64_HAS_FPSIMD;
 
 // arch/arm64/include/asm/cpufeature.h: cpus_have_final_cap (v6.4)
 export function cpus_have_final_cap(num: arm64_cap): boolean {

@@ -34,8 +34,6 @@ function read_thread_flags(): number {
 // place, and the flags are read again until no work is left.
 function* xfer_to_guest_mode_work(vcpu: kvm_vcpu, ti_work: number): KernelPath<number> {
   do {
-    let ret: number;
-
     if (ti_work & (_TIF(TIF_SIGPENDING) | _TIF(TIF_NOTIFY_SIGNAL))) {
       kvm_handle_signal_exit(vcpu);
       return -EINTR;
@@ -45,7 +43,7 @@ function* xfer_to_guest_mode_work(vcpu: kvm_vcpu, ti_work: number): KernelPath<n
 
     if (ti_work & _TIF(TIF_NOTIFY_RESUME)) resume_user_mode_work(null);
 
-    ret = arch_xfer_to_guest_mode_handle_work(vcpu, ti_work);
+    const ret = arch_xfer_to_guest_mode_handle_work(vcpu, ti_work);
     if (ret) return ret;
 
     ti_work = read_thread_flags();
@@ -56,9 +54,7 @@ function* xfer_to_guest_mode_work(vcpu: kvm_vcpu, ti_work: number): KernelPath<n
 // kernel/entry/kvm.c: xfer_to_guest_mode_handle_work (v6.4)
 // Called from the top of the run loop with interrupts and preemption enabled.
 export function* xfer_to_guest_mode_handle_work(vcpu: kvm_vcpu): KernelPath<number> {
-  let ti_work: number;
-
-  ti_work = read_thread_flags();
+  const ti_work = read_thread_flags();
   if (!(ti_work & XFER_TO_GUEST_MODE_WORK)) return 0;
 
   return yield* xfer_to_guest_mode_work(vcpu, ti_work);

@@ -9,11 +9,7 @@
 // Only these exception classes are modelled; every other class lands on the default handler
 // (kvm_handle_unknown_ec), as an unexpected class does in the kernel.
 
-import {
-  ESR_ELx_EC_FP_ASIMD,
-  ESR_ELx_EC_SVE,
-  ESR_ELx_EC,
-} from '@kvmfp/sysreg';
+import { ESR_ELx_EC_FP_ASIMD, ESR_ELx_EC_SVE, ESR_ELx_EC } from '@kvmfp/sysreg';
 import { kvm_inject_undefined } from './inject_fault.js';
 import {
   ARM_EXCEPTION_CODE,
