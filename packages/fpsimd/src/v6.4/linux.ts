@@ -226,7 +226,7 @@ function callerName(): string {
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = saved;
   for (const line of stack.split('\n').slice(1)) {
-    const m = /at (?:Generator\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/(?!linux\.ts)[^)]*\)/.exec(line);
+    const m = /at (?:[\w$]+\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/(?!linux\.ts)[^)]*\)/.exec(line);
     if (m) return m[1];
   }
   return 'unknown';
