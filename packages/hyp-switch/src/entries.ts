@@ -11,8 +11,6 @@ import { kvm_vcpu_load_sysregs_vhe, kvm_vcpu_put_sysregs_vhe } from './v6.4/vhe-
 import * as switch63 from './v6.3/switch.js';
 import * as switch64 from './v6.4/switch.js';
 
-// Entry names are the kernel's function names (snake_case), as in the port files.
-/* eslint-disable @typescript-eslint/naming-convention */
 declare module '@kvmfp/fpsimd' {
   interface EntryTable {
     // arch/arm64/kvm/hyp/include/hyp/switch.h (differs between v6.3 and v6.4)
@@ -28,7 +26,6 @@ declare module '@kvmfp/fpsimd' {
     __kvm_hyp_host_vector_sync: (esr: number) => void;
   }
 }
-/* eslint-enable @typescript-eslint/naming-convention */
 
 export type HypRevision = 'v6.3' | 'v6.4';
 

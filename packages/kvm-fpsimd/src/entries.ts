@@ -10,8 +10,6 @@ import * as fpsimd64 from './v6.4/fpsimd.js';
 import * as handleExit from './v6.4/handle_exit.js';
 import * as kvmMain from './v6.4/kvm_main.js';
 
-// Entry names are the kernel's function names (snake_case), as in the port files.
-/* eslint-disable @typescript-eslint/naming-convention */
 declare module '@kvmfp/fpsimd' {
   interface EntryTable {
     // arch/arm64/kvm/fpsimd.c
@@ -42,7 +40,6 @@ declare module '@kvmfp/fpsimd' {
     kvm_vcpu_put_sysregs_vhe: (vcpu: kvm_vcpu) => void;
   }
 }
-/* eslint-enable @typescript-eslint/naming-convention */
 
 export type KvmRevision = 'v6.3' | 'v6.4';
 

@@ -17,3 +17,4 @@ export * as kvmFpsimdV63 from './v6.3/fpsimd.js';
 export * as kvmFpsimdV64 from './v6.4/fpsimd.js';
 export * from './entries.js';
 export * from './create.js';
+export * as kvmTesting from './testing.js';
