@@ -25,7 +25,7 @@ const camelCase = [
   { selector: 'typeLike', format: ['PascalCase'] },
   { selector: 'enumMember', format: ['PascalCase', 'UPPER_CASE'] },
   { selector: 'import', format: null },
-  { selector: ['objectLiteralProperty', 'typeProperty'], format: null },
+  { selector: ['objectLiteralProperty', 'typeProperty', 'typeMethod', 'objectLiteralMethod'], format: null },
 ];
 
 export default defineConfig(

@@ -1,3 +1,4 @@
+import type { cpu_fp_state } from './v6.4/types.js';
 import { symbolic, ZERO } from '@kvmfp/machine';
 import {
   CPACR_EL1_SMEN_EL0EN,
@@ -483,7 +484,7 @@ describe('binding and flushing', () => {
     setCurrent(w, w.users[0], 0);
     const guest = { vregs: mem(1), fpsr: mem(2) };
     const owner = { svcr: 0, fp_type: FP_STATE_FPSIMD as 0 | 1 | 2 };
-    const state = {
+    const state: cpu_fp_state = {
       st: guest,
       sve_state: null,
       sme_state: null,

@@ -6,3 +6,4 @@ export * from './create.js';
 export * from './v6.4/entry-fpsimd.js';
 export * from './v6.4/hyp-fpsimd.js';
 export * from './probe.js';
+export * from './traps.js';

@@ -1,0 +1,117 @@
+// The CLI's commands, as a function from arguments to an exit status, so tests (and the fuzzer)
+// drive it in-process. Exit status: 0 ok, 1 expectations not met / violations found, 2 bad input.
+
+import { Command, CommanderError } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { formatRun, runJson } from '../format.js';
+import { runScenario } from '../run.js';
+import { InputError, loadScenario } from '../scenario.js';
+import { checkCorpus } from './check.js';
+import { equivCommand, exploreCommand } from './explore-cmd.js';
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+class ExitWith extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+function buildProgram(io: Io): Command {
+  const program = new Command('kvmfp')
+    .description('kernel-faithful port of arm64 FP/SVE/SME state management (Linux v6.4)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  program
+    .command('run')
+    .argument('<file>', 'scenario file (YAML or JSON)')
+    .option('--json', 'machine-readable output')
+    .option('--rev <rev>', 'revision to run (overrides the file)')
+    .option('--mutant <name>', 'mutant to run (overrides the file)')
+    .option('--html <out>', 'write a per-CPU timeline page')
+    .description('run one scenario and check its expectations')
+    .action((file: string, o: { json?: boolean; rev?: string; mutant?: string; html?: string }) => {
+      const s = loadScenario(file);
+      const r = runScenario(s, { revision: o.rev, mutant: o.mutant });
+      io.out(o.json ? runJson(r) : formatRun(r));
+      if (o.html) writeFileSync(o.html, renderHtmlPlaceholder(r.title));
+      throw new ExitWith(r.passed ? 0 : 1);
+    });
+
+  program
+    .command('check')
+    .option('--tap', 'TAP output')
+    .option('--dir <dir>', 'fixture corpus directory', 'fixtures')
+    .description(
+      'the main job: run the whole fixture corpus (and, once present, exploration and equivalence)',
+    )
+    .action((o: { tap?: boolean; dir: string }) => {
+      throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false));
+    });
+  program
+    .command('explore')
+    .argument('<config>', 'explorer configuration (YAML or JSON)')
+    .option('--depth <n>', 'bound on the number of events', (v) => parsePositive('--depth', v))
+    .option('--rev <rev>', 'revision (overrides the file)')
+    .option('--mutant <name>', 'mutant (overrides the file)')
+    .option('--out <dir>', 'where counterexample scenarios are written', 'reports/counterexamples')
+    .option('--max-states <n>', 'stop after this many distinct states', (v) =>
+      parsePositive('--max-states', v),
+    )
+    .option('--max-mem <mib>', 'bound on the visited set, in MiB', (v) => parsePositive('--max-mem', v), 1024)
+    .option('--shard <i/n>', 'explore only the sequences whose first event falls in shard i of n')
+    .option('--json', 'machine-readable report')
+    .description('every event sequence up to a bound, breadth-first, with every invariant checked')
+    .action((config: string, o: Record<string, unknown>) => {
+      throw new ExitWith(exploreCommand(config, o, io));
+    });
+
+  program
+    .command('equiv')
+    .argument('<a>', 'revision or mutant name')
+    .argument('<b>', 'revision or mutant name')
+    .argument('<config>', 'explorer configuration')
+    .option('--depth <n>', 'bound on the number of events', (v) => parsePositive('--depth', v))
+    .option('--moves', 'also compare bank moves')
+    .option('--json', 'machine-readable report')
+    .description(
+      'explore two revisions (or a revision and a mutant) in lockstep; report the first difference',
+    )
+    .action((a: string, b: string, config: string, o: Record<string, unknown>) => {
+      throw new ExitWith(equivCommand(a, b, config, o, io));
+    });
+  return program;
+}
+
+function parsePositive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InputError(`${flag}: expected a positive integer, found '${v}'`);
+  return n;
+}
+
+function renderHtmlPlaceholder(title: string): string {
+  return `<!doctype html><title>${title.replace(/</g, '&lt;')}</title>`;
+}
+
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof ExitWith) return e.code;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof InputError) {
+      io.err(e.message);
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    io.err(`kvmfp: internal error: ${msg.split('\n')[0]}`);
+    return 3;
+  }
+}

@@ -1,0 +1,120 @@
+// Lockstep exploration of two tables (two revisions, or a revision and a mutant) over the same
+// event sequences: after every event, the observable outcome must be the same in both worlds.
+// Observable: whether the event was enabled, the invariant violations and kernel findings it
+// produced, signals and guest exceptions, and (optionally) the bank moves it caused.
+
+import type { EntryTable } from '@kvmfp/fpsimd';
+import { worldFingerprint } from './canon.js';
+import type { WorldConfig } from './config.js';
+import { applyEvent, Event, EventError } from './events.js';
+import { Alphabet, Explorer } from './explore.js';
+import { FingerprintSet } from './fpset.js';
+import { Hasher } from './graph.js';
+import { checkInvariants } from './invariants.js';
+import type { Runtime } from './runtime.js';
+
+export interface EquivResult {
+  equivalent: boolean;
+  distinct: number;
+  transitions: number;
+  depthReached: number;
+  complete: boolean;
+  difference: { events: Event[]; a: string; b: string } | null;
+}
+
+interface PairNode {
+  a: { base: Runtime['world']; since: Event[] };
+  b: { base: Runtime['world']; since: Event[] };
+  path: Event[];
+}
+
+function observe(rt: Runtime, ev: Event, withMoves: boolean): string {
+  const w = rt.world;
+  const before = { v: w.violations.length, f: w.kernel.findings.length, m: { ...w.moves } };
+  let enabled = true;
+  try {
+    applyEvent(rt, ev);
+  } catch (e) {
+    if (!(e instanceof EventError)) throw e;
+    enabled = false;
+  }
+  checkInvariants(w);
+  const parts = [
+    enabled ? 'enabled' : 'disabled',
+    ...w.violations.slice(before.v).map((v) => `violation ${v.invariant}: ${v.detail}`),
+    ...w.kernel.findings.slice(before.f).map((f) => `${f.kind} ${f.where}`),
+    ...w.users.map((u) => `${u.name}: ${u.mode} signals=${u.signals.join(',')}`),
+    ...w.guests.map((g) => `${g.name}: undefs=${g.undefs} unexpected=${g.unexpected.length}`),
+    rt.dead ? `dead: ${rt.dead}` : '',
+  ];
+  if (withMoves)
+    parts.push(
+      `moves ${JSON.stringify(Object.fromEntries(Object.entries(w.moves).map(([k, n]) => [k, n - before.m[k as keyof typeof before.m]])))}`,
+    );
+  return parts.filter(Boolean).join('\n');
+}
+
+export function equivalence(
+  config: WorldConfig,
+  a: { name: string; table: EntryTable },
+  b: { name: string; table: EntryTable },
+  alphabet: Alphabet,
+  depth: number,
+  withMoves = false,
+): EquivResult {
+  const ea = new Explorer(config, a.table, alphabet, a.name, null);
+  const eb = new Explorer(config, b.table, alphabet, b.name, null);
+  const visited = new FingerprintSet();
+  const root: PairNode = { a: ea.initial(), b: eb.initial(), path: [] };
+  let frontier = [root];
+  let transitions = 0;
+  let d = 0;
+  for (; d < depth && frontier.length; d++) {
+    const next: PairNode[] = [];
+    for (const node of frontier) {
+      const cands = ea.candidates(ea.rebuild({ ...node.a, path: [] }).world);
+      for (const ev of cands) {
+        const ra = ea.rebuild({ ...node.a, path: [] });
+        const rb = eb.rebuild({ ...node.b, path: [] });
+        const oa = observe(ra, ev, withMoves);
+        const ob = observe(rb, ev, withMoves);
+        transitions++;
+        const path = [...node.path, ev];
+        if (oa !== ob) {
+          return {
+            equivalent: false,
+            distinct: visited.size,
+            transitions,
+            depthReached: d + 1,
+            complete: false,
+            difference: { events: path, a: oa, b: ob },
+          };
+        }
+        if (oa.startsWith('disabled') || ra.dead) continue;
+        const h = new Hasher();
+        const [a1, a2] = worldFingerprint(ra.world);
+        const [b1, b2] = worldFingerprint(rb.world);
+        h.word(a1);
+        h.word(a2);
+        h.word(b1);
+        h.word(b2);
+        const [hi, lo] = h.pair();
+        if (!visited.add(hi, lo)) continue;
+        const side = (rt: Runtime, prev: PairNode['a']) =>
+          rt.paths.size === 0
+            ? { base: rt.world, since: [] }
+            : { base: prev.base, since: [...prev.since, ev] };
+        next.push({ a: side(ra, node.a), b: side(rb, node.b), path });
+      }
+    }
+    frontier = next;
+  }
+  return {
+    equivalent: true,
+    distinct: visited.size,
+    transitions,
+    depthReached: d,
+    complete: frontier.length === 0 || d >= depth,
+    difference: null,
+  };
+}

@@ -1,0 +1,390 @@
+// The events of the world (the alphabet of scenarios and of the explorer) and the kernel glue that
+// runs the ported paths in the kernel's order: how a user task enters the kernel (syscall, trap,
+// interrupt), the return-to-user work, context switches, softirqs, KVM_RUN and guests. The glue
+// mirrors arch/arm64/kernel/entry-common.c and the loop of do_notify_resume (signal.c, v6.4);
+// the FP work itself is always the port's, called through the revision's entry table.
+
+import {
+  E,
+  KernelPath,
+  local_irq_disable,
+  local_irq_enable,
+  NO_SYSCALL,
+  point,
+  task_struct,
+  TIF_FOREIGN_FPSTATE,
+  TIF_NEED_RESCHED,
+  TIF_NOTIFY_RESUME,
+  TIF_NOTIFY_SIGNAL,
+  TIF_SIGPENDING,
+} from '@kvmfp/fpsimd';
+import { esr_make, ESR_ELx_EC_FP_ASIMD, ESR_ELx_EC_SME, ESR_ELx_EC_SVE } from '@kvmfp/sysreg';
+import { formatVal, Machine } from '@kvmfp/machine';
+import type { SimEntries } from './entries.js';
+import { KVM_RUN } from '@kvmfp/kvm-fpsimd';
+import { vcpuOfVmm } from './kvm.js';
+import { banksRead, decide, executeWrite } from './exec.js';
+import { RULES } from './rules.js';
+import type { PathStop, Runtime } from './runtime.js';
+import { allows, getAllowed, View } from './view.js';
+import {
+  cpuOfTask,
+  GuestProgram,
+  nextValue,
+  taskOf,
+  UserOp,
+  UserOpKind,
+  UserProgram,
+  World,
+} from './world.js';
+
+export type Event =
+  | { do: 'user'; task: string; op: UserOpKind; check?: boolean; to?: string }
+  | { do: 'syscall'; task: string; neon?: boolean; to?: string }
+  | { do: 'kvm_run'; task: string; to?: string }
+  | { do: 'step'; cpu: number; to?: string }
+  | { do: 'softirq_neon'; cpu: number }
+  | { do: 'preempt'; cpu: number; next: string }
+  | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
+  | { do: 'guest_exit'; vcpu: string; to?: string };
+
+const K = E as unknown as SimEntries;
+
+const WORK_MASK =
+  (1 << TIF_NEED_RESCHED) |
+  (1 << TIF_SIGPENDING) |
+  (1 << TIF_NOTIFY_RESUME) |
+  (1 << TIF_FOREIGN_FPSTATE) |
+  (1 << TIF_NOTIFY_SIGNAL);
+
+/** The return-to-user work loop (exit_to_user_mode -> do_notify_resume), FP-relevant parts. */
+function* exitToUserMode(task: task_struct): KernelPath {
+  local_irq_disable();
+  let flags = task.flags;
+  while (flags & WORK_MASK) {
+    if (flags & (1 << TIF_NEED_RESCHED)) {
+      // schedule(): context switches are events of their own in the sim.
+      task.flags &= ~(1 << TIF_NEED_RESCHED);
+    } else {
+      local_irq_enable();
+      yield* point('do_notify_resume:irqs on');
+      if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
+    }
+    local_irq_disable();
+    flags = task.flags;
+  }
+  local_irq_enable();
+}
+
+/** el0_svc: the FP discard with interrupts masked, then the syscall body, then the exit work. */
+function* el0Svc(task: task_struct, body: () => KernelPath<unknown>): KernelPath {
+  task.regs.syscallno = 0;
+  K.fp_user_discard();
+  local_irq_enable();
+  yield* point('el0_svc:invoke_syscall');
+  yield* body();
+  yield* exitToUserMode(task);
+}
+
+/** el0_sve_acc / el0_sme_acc / el0_fpsimd_acc: the access-trap handlers, then the exit work. */
+function* el0Trap(task: task_struct, ec: number, esr: number): KernelPath {
+  task.regs.syscallno = NO_SYSCALL;
+  local_irq_enable();
+  if (ec === ESR_ELx_EC_SVE) yield* K.do_sve_acc(esr, task.regs);
+  else if (ec === ESR_ELx_EC_SME) yield* K.do_sme_acc(esr, task.regs);
+  else if (ec === ESR_ELx_EC_FP_ASIMD) {
+    const r = K.do_fpsimd_acc(esr, task.regs);
+    if (r) yield* r;
+  }
+  yield* exitToUserMode(task);
+}
+
+/** el0_interrupt with a reschedule pending: the task is switched out here and resumes after. */
+function* el0Interrupt(task: task_struct): KernelPath {
+  task.regs.syscallno = NO_SYSCALL;
+  yield* point('el0_interrupt:schedule');
+  yield* exitToUserMode(task);
+}
+
+/** A syscall body that uses kernel-mode NEON (e.g. a crypto syscall). */
+function* neonSyscallBody(): KernelPath {
+  K.kernel_neon_begin();
+  K.kernel_neon_end();
+  yield* point('syscall:after kernel_neon_end');
+}
+
+function* plainSyscallBody(): KernelPath {}
+
+export class EventError extends Error {}
+
+/**
+ * Puts every task that starts on a CPU into user space the way a new task gets there: through
+ * the return-to-user work, which loads its (fresh) FP state.
+ */
+export function bootstrap(rt: Runtime): void {
+  const w = rt.world;
+  w.kernel.percpu.forEach((p, cpu) => {
+    const u = w.users.find((x) => x.pid === p.current.pid);
+    if (u)
+      settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, exitToUserMode(p.current)), undefined));
+  });
+}
+
+function user(w: World, name: string): UserProgram {
+  const u = w.users.find((x) => x.name === name);
+  if (!u) throw new EventError(`no task named '${name}'`);
+  return u;
+}
+
+function guest(w: World, name: string): GuestProgram {
+  const g = w.guests.find((x) => x.name === name);
+  if (!g) throw new EventError(`no vcpu named '${name}'`);
+  return g;
+}
+
+function runningCpu(w: World, u: UserProgram): number {
+  const cpu = cpuOfTask(w, u.pid);
+  if (cpu < 0) throw new EventError(`task '${u.name}' is not running on any CPU`);
+  return cpu;
+}
+
+/** Runs a path until it stops at label `to` ('first' stops at the first point; default: end). */
+function runTo(rt: Runtime, pid: number, cpu: number, stop: PathStop, to: string | undefined): PathStop {
+  while (stop.kind === 'point' && to !== 'first' && stop.label !== to) stop = rt.resume(pid, cpu, undefined);
+  return stop;
+}
+
+function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop): void {
+  if (stop.kind === 'done') {
+    u.mode = 'user';
+    u.kpath = null;
+    const retry = u.retry;
+    u.retry = null;
+    if (retry) userOp(rt, u, retry.op, retry.check, 'first');
+  } else {
+    u.mode = 'kernel';
+    u.kpath = stop.kind === 'point' ? stop.label : `guest:${stop.vcpuId}`;
+  }
+  void cpu;
+}
+
+function violate(w: World, invariant: string, detail: string): void {
+  w.violations.push({ invariant, detail, step: w.step });
+}
+
+function checkView(
+  w: World,
+  who: string,
+  view: View,
+  banks: string[],
+  regs: Record<string, number>,
+  inv: string,
+) {
+  for (const b of banks) {
+    const allowed = getAllowed(view, b as never);
+    const v = regs[b];
+    if (!allows(allowed, v)) {
+      const want = allowed === 'any' ? 'any' : allowed.map((x) => formatVal(x, w.writers)).join('|');
+      violate(w, inv, `${who} reads ${b} = ${formatVal(v, w.writers)}, expected ${want}`);
+    }
+  }
+}
+
+/** A user instruction: executes, or traps into the kernel and is retried on return to user. */
+function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?: string): void {
+  const w = rt.world;
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  const cpu = runningCpu(w, u);
+  const c = w.machine.cpus[cpu];
+  const outcome = decide(w.machine, c, op, 0);
+  if (outcome.kind === 'execute') {
+    if (check)
+      checkView(w, u.name, u.view, banksRead(w.machine, c, op), c.regs as never, 'user-sees-own-registers');
+    else executeWrite(w.machine, c, op, nextValue(u), u.view);
+    return;
+  }
+  if (outcome.kind === 'undef') {
+    u.signals.push(4);
+    violate(w, 'no-unexpected-user-signal', `${u.name}: ${op} is UNDEFINED (SIGILL)`);
+    return;
+  }
+  const esr = esr_make(outcome.ec, outcome.iss);
+  u.retry = { op, check };
+  const task = taskOf(w, u.pid);
+  settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Trap(task, outcome.ec, esr)), to));
+}
+
+function syscall(rt: Runtime, u: UserProgram, body: () => KernelPath<unknown>, to: string | undefined): void {
+  const w = rt.world;
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  const cpu = runningCpu(w, u);
+  RULES.syscallSveDiscard.apply(u.view);
+  if (u.view.sm) RULES.syscallLeavesStreaming.apply(u.view);
+  const task = taskOf(w, u.pid);
+  settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Svc(task, body)), to));
+}
+
+function step(rt: Runtime, cpu: number, to: string | undefined): void {
+  const w = rt.world;
+  const pid = w.kernel.percpu[cpu].current.pid;
+  const u = w.users.find((x) => x.pid === pid);
+  if (!u || u.mode !== 'kernel' || u.kpath?.startsWith('guest:'))
+    throw new EventError(`CPU ${cpu} has no kernel path stopped at a point`);
+  settle(rt, u, cpu, runTo(rt, pid, cpu, rt.resume(pid, cpu, undefined), to));
+}
+
+/** A softirq that uses kernel-mode NEON, run on `cpu` where an interrupt can be taken now. */
+function softirqNeon(rt: Runtime, cpu: number): void {
+  const w = rt.world;
+  const p = w.kernel.percpu[cpu];
+  const u = w.users.find((x) => x.pid === p.current.pid);
+  if (u?.kpath?.startsWith('guest:')) throw new EventError(`CPU ${cpu} is running a guest`);
+  if (p.irqs_disabled || p.softirq_disable > 0 || p.in_softirq)
+    throw new EventError(`CPU ${cpu} cannot take a softirq now`);
+  rt.atomic(cpu, () => {
+    p.in_softirq = true;
+    if (K.may_use_simd()) {
+      K.kernel_neon_begin();
+      const c = w.machine.cpus[cpu];
+      c.regs.V = c.regs.FPSR = kernelValue(w);
+      K.kernel_neon_end();
+    }
+    p.in_softirq = false;
+  });
+}
+
+function kernelValue(w: World): number {
+  return nextValue(w.kneon);
+}
+
+/** A context switch on `cpu` to `next`, from a preemption point or from user space (interrupt). */
+function preempt(rt: Runtime, cpu: number, nextName: string): void {
+  const w = rt.world;
+  const p = w.kernel.percpu[cpu];
+  const prevU = w.users.find((x) => x.pid === p.current.pid);
+  const next = user(w, nextName);
+  if (!w.runq.includes(next.pid)) throw new EventError(`task '${nextName}' is not runnable`);
+  if (prevU?.mode === 'user') {
+    const stop = rt.start(prevU.pid, cpu, el0Interrupt(taskOf(w, prevU.pid)));
+    settle(rt, prevU, cpu, stop);
+  } else if (prevU && (prevU.mode !== 'kernel' || prevU.kpath?.startsWith('guest:'))) {
+    throw new EventError(`CPU ${cpu} is not at a preemption point`);
+  } else if (p.preempt_count > 0 || p.softirq_disable > 0 || p.irqs_disabled) {
+    throw new EventError(`CPU ${cpu} is not preemptible here`);
+  }
+  const nextTask = taskOf(w, next.pid);
+  // __schedule: the preempt notifiers of prev (kvm_sched_out) run before the switch, those of
+  // next (kvm_sched_in) after it, around __switch_to's fpsimd_thread_switch.
+  const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
+  const nextVcpu = loadedVcpu(rt, next.name);
+  rt.atomic(cpu, () => {
+    if (prevVcpu) E.kvm_sched_out(prevVcpu);
+    K.fpsimd_thread_switch(nextTask);
+    p.current = nextTask;
+    nextTask.cpu = cpu;
+    if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
+  });
+  w.runq = w.runq.filter((x) => x !== next.pid);
+  if (prevU) w.runq.push(prevU.pid);
+  if (next.mode === 'user' && !rt.paths.has(next.pid)) {
+    settle(
+      rt,
+      next,
+      cpu,
+      runTo(rt, next.pid, cpu, rt.start(next.pid, cpu, exitToUserMode(nextTask)), undefined),
+    );
+  }
+}
+
+/** The vcpu whose preempt notifier the VMM holds (between vcpu_load and vcpu_put). */
+function loadedVcpu(rt: Runtime, vmm: string) {
+  const v = vcpuOfVmm(rt, vmm);
+  return v?.preempt_notifier_registered ? v : undefined;
+}
+
+function guestCpu(w: World, g: GuestProgram): { cpu: number; vmm: UserProgram } {
+  const vmm = w.users.find((u) => u.kpath === `guest:${g.vcpuId}`);
+  if (!vmm) throw new EventError(`vcpu '${g.name}' is not running`);
+  return { cpu: runningCpu(w, vmm), vmm };
+}
+
+export const ARM_EXCEPTION_IRQ = 0;
+export const ARM_EXCEPTION_TRAP = 2;
+
+/** A guest instruction at the guest's EL1: executes, exits to the hypervisor, or faults in the guest. */
+function guestOp(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean): void {
+  const w = rt.world;
+  const { cpu, vmm } = guestCpu(w, g);
+  const c = w.machine.cpus[cpu];
+  if ((c.sys.svcr & 3) !== 0)
+    violate(w, 'guest-without-host-sm-za', `${g.name} runs with host PSTATE.SM/ZA = ${c.sys.svcr}`);
+  const outcome = decide(w.machine, c, op, 1);
+  if (outcome.kind === 'execute') {
+    if (check)
+      checkView(w, g.name, g.view, banksRead(w.machine, c, op), c.regs as never, 'guest-sees-own-registers');
+    else executeWrite(w.machine, c, op, nextValue(g), g.view);
+    return;
+  }
+  if (outcome.kind === 'trap' && outcome.el === 2) {
+    c.sys.esr_el2 = esr_make(outcome.ec, outcome.iss);
+    const stop = rt.resume(vmm.pid, cpu, ARM_EXCEPTION_TRAP);
+    settle(rt, vmm, cpu, stop);
+    if (vmm.kpath === `guest:${g.vcpuId}`) guestRetry(rt, g, op, check);
+    return;
+  }
+  g.unexpected.push(`${op}: ${outcome.kind === 'trap' ? `EC ${outcome.ec.toString(16)}` : 'UNDEF'} at EL1`);
+  if (!(outcome.kind === 'undef' && (op === 'sve' || op === 'ssve') && !g.sve))
+    violate(w, 'guest-no-unconfigured-exception', `${g.name} takes ${g.unexpected[g.unexpected.length - 1]}`);
+}
+
+/** After the hypervisor handled a trap and re-entered, the guest re-executes the instruction. */
+function guestRetry(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean): void {
+  const { cpu } = guestCpu(rt.world, g);
+  const outcome = decide(rt.world.machine, rt.world.machine.cpus[cpu], op, 1);
+  if (outcome.kind === 'trap' && outcome.el === 2) {
+    violate(
+      rt.world,
+      'hyp-makes-progress',
+      `${g.name}: ${op} traps to EL2 again after the hypervisor handled it`,
+    );
+    return;
+  }
+  guestOp(rt, g, op, check);
+}
+
+function guestExit(rt: Runtime, g: GuestProgram, to: string | undefined): void {
+  const { cpu, vmm } = guestCpu(rt.world, g);
+  settle(rt, vmm, cpu, runTo(rt, vmm.pid, cpu, rt.resume(vmm.pid, cpu, ARM_EXCEPTION_IRQ), to));
+}
+
+export function applyEvent(rt: Runtime, ev: Event): void {
+  const w = rt.world;
+  w.step++;
+  switch (ev.do) {
+    case 'user':
+      return userOp(rt, user(w, ev.task), ev.op, ev.check ?? false, ev.to);
+    case 'syscall':
+      return syscall(rt, user(w, ev.task), ev.neon ? neonSyscallBody : plainSyscallBody, ev.to);
+    case 'kvm_run':
+      return kvmRun(rt, user(w, ev.task), ev.to);
+    case 'step':
+      return step(rt, ev.cpu, ev.to);
+    case 'softirq_neon':
+      return softirqNeon(rt, ev.cpu);
+    case 'preempt':
+      return preempt(rt, ev.cpu, ev.next);
+    case 'guest':
+      return guestOp(rt, guest(w, ev.vcpu), ev.op, ev.check ?? false);
+    case 'guest_exit':
+      return guestExit(rt, guest(w, ev.vcpu), ev.to);
+  }
+}
+
+function kvmRun(rt: Runtime, u: UserProgram, to: string | undefined): void {
+  if (!u.vmm) throw new EventError(`task '${u.name}' is not a VMM`);
+  const vcpu = vcpuOfVmm(rt, u.name);
+  if (!vcpu) throw new EventError(`VMM '${u.name}' has no vcpu`);
+  syscall(rt, u, () => E.kvm_vcpu_ioctl(vcpu, KVM_RUN, 0), to);
+}
+
+export type { Machine, UserOp };

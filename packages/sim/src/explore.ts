@@ -1,0 +1,210 @@
+// Breadth-first exploration of every event sequence up to a depth, with states deduplicated by a
+// canonical 64-bit fingerprint, so the first violation found is a shortest one. Kernel paths
+// stopped at preemption points are generators, which cannot be copied, so a state is stored as
+// the last world where no path was in flight (a quiescent snapshot) plus the events since; it is
+// rebuilt by cloning the snapshot and replaying those few events, which is deterministic.
+
+import type { EntryTable } from '@kvmfp/fpsimd';
+import { worldFingerprint } from './canon.js';
+import type { WorldConfig } from './config.js';
+import { applyEvent, bootstrap, Event, EventError } from './events.js';
+import { FingerprintSet } from './fpset.js';
+import { cloneGraph } from './graph.js';
+import { checkInvariants } from './invariants.js';
+import { attachVcpus } from './kvm.js';
+import { Runtime } from './runtime.js';
+import type { UserOpKind, World } from './world.js';
+import { createWorld } from './world.js';
+
+export interface Alphabet {
+  user: UserOpKind[];
+  checks: UserOpKind[];
+  guest: UserOpKind[];
+  guestChecks: UserOpKind[];
+  syscall: boolean;
+  neon: boolean;
+  softirq: boolean;
+  preempt: boolean;
+  kvmRun: boolean;
+  guestExit: boolean;
+}
+
+export interface ExploreOptions {
+  depth: number;
+  maxStates?: number;
+  maxBytes?: number;
+  /** Stop after this many distinct violations. */
+  maxViolations?: number;
+  /** Only sequences whose first event index falls in this shard: [i, n]. */
+  shard?: [number, number];
+  onLevel?: (s: LevelStats) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface LevelStats {
+  depth: number;
+  distinct: number;
+  newStates: number;
+  transitions: number;
+  frontier: number;
+}
+
+export interface Counterexample {
+  invariant: string;
+  detail: string;
+  depth: number;
+  events: Event[];
+}
+
+export interface ExploreResult {
+  distinct: number;
+  transitions: number;
+  depthReached: number;
+  complete: boolean;
+  stoppedBy: string | null;
+  levels: LevelStats[];
+  violations: Counterexample[];
+  visitedBytes: number;
+}
+
+interface Node {
+  base: World;
+  since: Event[];
+  path: Event[];
+}
+
+export class Explorer {
+  constructor(
+    readonly config: WorldConfig,
+    readonly table: EntryTable,
+    readonly alphabet: Alphabet,
+    readonly rev: string,
+    readonly mutant: string | null,
+  ) {}
+
+  initial(): Node {
+    const world = createWorld(this.config, this.rev, this.mutant);
+    const rt = new Runtime(world, this.table, false);
+    attachVcpus(rt, this.config);
+    bootstrap(rt);
+    return { base: world, since: [], path: [] };
+  }
+
+  /** Rebuilds the runtime of a node: a clone of its snapshot with the events since replayed. */
+  rebuild(n: Node): Runtime {
+    const rt = new Runtime(cloneGraph(n.base), this.table, false);
+    for (const e of n.since) applyEvent(rt, e);
+    return rt;
+  }
+
+  candidates(w: World): Event[] {
+    const a = this.alphabet;
+    const out: Event[] = [];
+    const running = new Map(w.kernel.percpu.map((p, cpu) => [p.current.pid, cpu]));
+    for (const u of w.users) {
+      const cpu = running.get(u.pid);
+      if (cpu === undefined) continue;
+      if (u.mode === 'user') {
+        for (const op of a.user) out.push({ do: 'user', task: u.name, op, to: 'first' });
+        for (const op of a.checks) out.push({ do: 'user', task: u.name, op, check: true, to: 'first' });
+        if (a.syscall) out.push({ do: 'syscall', task: u.name, to: 'first' });
+        if (a.neon) out.push({ do: 'syscall', task: u.name, neon: true, to: 'first' });
+        if (a.kvmRun && u.vmm) out.push({ do: 'kvm_run', task: u.name, to: 'first' });
+      } else if (u.kpath?.startsWith('guest:')) {
+        const g = w.guests[Number(u.kpath.slice(6))];
+        for (const op of a.guest) out.push({ do: 'guest', vcpu: g.name, op });
+        for (const op of a.guestChecks) out.push({ do: 'guest', vcpu: g.name, op, check: true });
+        if (a.guestExit) out.push({ do: 'guest_exit', vcpu: g.name, to: 'first' });
+        continue;
+      } else {
+        out.push({ do: 'step', cpu, to: 'first' });
+      }
+      if (a.softirq) out.push({ do: 'softirq_neon', cpu });
+      if (a.preempt)
+        for (const pid of w.runq)
+          out.push({ do: 'preempt', cpu, next: w.users.find((x) => x.pid === pid)!.name });
+    }
+    return out;
+  }
+
+  explore(opts: ExploreOptions): ExploreResult {
+    const visited = new FingerprintSet(1 << 16, opts.maxBytes);
+    const root = this.initial();
+    visited.add(...worldFingerprint(root.base));
+    let frontier: Node[] = [root];
+    const levels: LevelStats[] = [];
+    const violations: Counterexample[] = [];
+    const seenKinds = new Set<string>();
+    let transitions = 0;
+    let stoppedBy: string | null = null;
+    let depth = 0;
+    for (; depth < opts.depth && frontier.length; depth++) {
+      const next: Node[] = [];
+      let newStates = 0;
+      for (const node of frontier) {
+        if (opts.shouldStop?.()) {
+          stoppedBy = 'interrupted';
+          break;
+        }
+        const probe = this.rebuild(node);
+        const cands = this.candidates(probe.world);
+        for (let ci = 0; ci < cands.length; ci++) {
+          if (depth === 0 && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
+          const ev = cands[ci];
+          const rt = ci === 0 && node.since.length === 0 ? probe : this.rebuild(node);
+          const before = rt.world.violations.length;
+          try {
+            applyEvent(rt, ev);
+          } catch (e) {
+            if (e instanceof EventError) continue;
+            throw e;
+          }
+          transitions++;
+          checkInvariants(rt.world);
+          if (rt.dead && rt.world.violations.length === before)
+            rt.world.violations.push({ invariant: 'no-warn-or-bug', detail: rt.dead, step: rt.world.step });
+          const path = [...node.path, ev];
+          if (rt.world.violations.length > before) {
+            for (const v of rt.world.violations.slice(before)) {
+              const kind = `${v.invariant}/${ev.do}`;
+              if (seenKinds.has(kind)) continue;
+              seenKinds.add(kind);
+              violations.push({ invariant: v.invariant, detail: v.detail, depth: depth + 1, events: path });
+            }
+            continue;
+          }
+          const [hi, lo] = worldFingerprint(rt.world);
+          if (!visited.add(hi, lo)) continue;
+          newStates++;
+          const quiescent = rt.paths.size === 0;
+          next.push(
+            quiescent
+              ? { base: rt.world, since: [], path }
+              : { base: node.base, since: [...node.since, ev], path },
+          );
+          if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
+        }
+        if (stoppedBy) break;
+        if (opts.maxViolations && violations.length >= opts.maxViolations) {
+          stoppedBy = `${violations.length} violations`;
+          break;
+        }
+      }
+      const lv = { depth: depth + 1, distinct: visited.size, newStates, transitions, frontier: next.length };
+      levels.push(lv);
+      opts.onLevel?.(lv);
+      frontier = next;
+      if (stoppedBy) break;
+    }
+    return {
+      distinct: visited.size,
+      transitions,
+      depthReached: levels.length,
+      complete: !stoppedBy && (frontier.length === 0 || depth >= opts.depth),
+      stoppedBy,
+      levels,
+      violations,
+      visitedBytes: visited.bytes,
+    };
+  }
+}

@@ -1,0 +1,165 @@
+// Running a scenario: build the world for a revision (or a mutant of one), apply the events with
+// the invariants checked after each, record a trace, and check the scenario's expectations.
+
+import { formatVal } from '@kvmfp/machine';
+import type { EntryTable } from '@kvmfp/fpsimd';
+import { applyEvent, bootstrap, Event, EventError } from './events.js';
+import { checkInvariants } from './invariants.js';
+import { attachVcpus } from './kvm.js';
+import { resolveTable } from './revisions.js';
+import { Runtime } from './runtime.js';
+import { Expectations, Scenario, worldConfig } from './scenario.js';
+import { createWorld, MoveCounts, Violation, World } from './world.js';
+
+export interface TraceStep {
+  n: number;
+  event: string;
+  functions: string[];
+  moves: string[];
+  violations: string[];
+  cpus: string[];
+}
+
+export interface RunResult {
+  title: string;
+  revision: string;
+  mutant: string | null;
+  steps: TraceStep[];
+  totals: MoveCounts;
+  violations: Violation[];
+  findings: string[];
+  failures: string[];
+  passed: boolean;
+}
+
+export function describeEvent(e: Event): string {
+  const { do: kind, ...rest } = e;
+  return [kind, ...Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`)].join(' ');
+}
+
+function cpuSummary(w: World): string[] {
+  return w.machine.cpus.map((c, i) => {
+    const p = w.kernel.percpu[i];
+    const u = w.users.find((x) => x.pid === p.current.pid);
+    const where = u ? `${u.name}:${u.mode}${u.kpath ? `@${u.kpath}` : ''}` : p.current.comm;
+    const last = p.fpsimd_last_state.st;
+    const owner = last
+      ? (w.kernel.tasks.find((t) => t.thread.uw.fpsimd_state === last)?.comm ?? 'vcpu')
+      : '-';
+    const foreign = p.current.flags & 8 ? ' FOREIGN' : '';
+    return `cpu${i} ${where} EL${c.el}/${c.world} SVCR=${c.sys.svcr} last=${owner}${foreign} V=${formatVal(c.regs.V, w.writers)}`;
+  });
+}
+
+export interface RunOptions {
+  revision?: string;
+  mutant?: string | null;
+  tracing?: boolean;
+}
+
+export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+  const revision = opts.revision ?? s.revision ?? 'v6.4';
+  const mutant = opts.mutant !== undefined ? opts.mutant : (s.mutant ?? null);
+  const table: EntryTable = resolveTable(revision, mutant);
+  const world = createWorld(worldConfig(s), revision, mutant);
+  const rt = new Runtime(world, table, opts.tracing ?? true);
+  attachVcpus(rt, worldConfig(s));
+  bootstrap(rt);
+  const steps: TraceStep[] = [];
+  for (const ev of s.events) {
+    if (rt.dead) break;
+    rt.record = { event: describeEvent(ev), functions: [], moves: [] };
+    const before = world.violations.length;
+    try {
+      applyEvent(rt, ev);
+    } catch (e) {
+      if (!(e instanceof EventError)) throw e;
+      world.violations.push({
+        invariant: 'event-enabled',
+        detail: `${describeEvent(ev)}: ${e.message}`,
+        step: world.step,
+      });
+    }
+    checkInvariants(world);
+    steps.push({
+      n: steps.length + 1,
+      event: rt.record.event,
+      functions: rt.record.functions,
+      moves: rt.record.moves,
+      violations: world.violations.slice(before).map((v) => `${v.invariant}: ${v.detail}`),
+      cpus: cpuSummary(world),
+    });
+  }
+  rt.record = null;
+  const failures = checkExpectations(s.expect, world, steps, rt.dead);
+  return {
+    title: s.title,
+    revision,
+    mutant,
+    steps,
+    totals: { ...world.moves },
+    violations: world.violations,
+    findings: world.kernel.findings.map((f) => `${f.kind} ${f.where}: ${f.detail}`),
+    failures,
+    passed: failures.length === 0,
+  };
+}
+
+function checkExpectations(x: Expectations, w: World, steps: TraceStep[], dead: string | null): string[] {
+  const out: string[] = [];
+  if (dead) out.push(`the world died: ${dead}`);
+  const got = [...new Set(w.violations.map((v) => v.invariant))].sort();
+  const want = [...new Set(x.violations.map((v) => v.invariant))].sort();
+  if (JSON.stringify(got) !== JSON.stringify(want))
+    out.push(`violations: expected [${want.join(', ')}], got [${got.join(', ')}]`);
+  for (const v of x.violations)
+    if (v.detail && !w.violations.some((g) => g.invariant === v.invariant && g.detail.includes(v.detail!)))
+      out.push(`violation ${v.invariant} with '${v.detail}' did not occur`);
+  for (const [k, n] of Object.entries(x.moves ?? {}))
+    if (w.moves[k as keyof MoveCounts] !== n)
+      out.push(`moves.${k}: expected ${n}, got ${w.moves[k as keyof MoveCounts]}`);
+  const ran = new Set(steps.flatMap((s) => s.functions));
+  for (const f of x.functions ?? []) if (!ran.has(f)) out.push(`function ${f} did not run`);
+  for (const f of x.notFunctions ?? []) if (ran.has(f)) out.push(`function ${f} ran`);
+  const findings = w.kernel.findings.map((f) => `${f.kind} ${f.where}`);
+  for (const f of x.findings ?? [])
+    if (!findings.some((g) => g.includes(f))) out.push(`finding '${f}' not recorded`);
+  for (const [k, v] of Object.entries(x.final ?? {})) {
+    const actual = finalFact(w, k);
+    if (actual !== v) out.push(`final ${k}: expected ${String(v)}, got ${String(actual)}`);
+  }
+  return out;
+}
+
+/** Final facts a scenario can name: cpuN.svcr, cpuN.el, cpuN.<bank>, <task>.flags.<TIF>, vcpu fields. */
+export function finalFact(w: World, key: string): number | string | boolean | undefined {
+  const [head, ...rest] = key.split('.');
+  const cpuMatch = /^cpu(\d+)$/.exec(head ?? '');
+  if (cpuMatch) {
+    const c = w.machine.cpus[Number(cpuMatch[1])];
+    if (!c) return undefined;
+    const field = rest.join('.');
+    if (field in c.regs) return formatVal(c.regs[field as keyof typeof c.regs], w.writers);
+    if (field in c.sys) return c.sys[field as keyof typeof c.sys];
+    if (field === 'el') return c.el;
+    if (field === 'world') return c.world;
+    return undefined;
+  }
+  const u = w.users.find((x) => x.name === head);
+  if (u) {
+    const t = w.kernel.tasks.find((x) => x.pid === u.pid)!;
+    if (rest[0] === 'mode') return u.mode;
+    if (rest[0] === 'flags') return (t.flags >> Number(rest[1])) & 1 ? true : false;
+    if (rest[0] === 'fp_type') return t.thread.fp_type;
+    if (rest[0] === 'svcr') return t.thread.svcr;
+  }
+  const vi = w.guests.findIndex((g) => g.name === head);
+  if (vi >= 0) {
+    const v = w.kvm.vcpus[vi] as unknown as { arch: Record<string, unknown> };
+    const g = w.guests[vi];
+    if (rest[0] === 'undefs') return g.undefs;
+    const val = v.arch[rest[0] ?? ''];
+    return typeof val === 'number' || typeof val === 'string' || typeof val === 'boolean' ? val : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,93 @@
+// The runtime drives a world: it binds the world and a CPU before any kernel code runs, keeps the
+// kernel paths that are suspended at preemption points (generators, so not world data), and runs
+// them step by step. Everything it does to the world goes through a revision's entry table.
+
+import { setMoveSink, setProbe } from '@kvmfp/machine';
+import { bindKernel, EntryTable, installEntries, KernelBug, KernelPath, Yielded } from '@kvmfp/fpsimd';
+import type { World } from './world.js';
+
+export interface StepRecord {
+  event: string;
+  functions: string[];
+  moves: string[];
+}
+
+/** How a kernel path stopped: at a preemption point, at guest entry, or finished. */
+export type PathStop =
+  { kind: 'point'; label: string } | { kind: 'guest'; vcpuId: number } | { kind: 'done' };
+
+export class Runtime {
+  /** Suspended kernel paths by pid. */
+  readonly paths = new Map<number, KernelPath<unknown>>();
+  /** The step being recorded, when tracing. */
+  record: StepRecord | null = null;
+  dead: string | null = null;
+
+  constructor(
+    readonly world: World,
+    readonly table: EntryTable,
+    readonly tracing: boolean,
+  ) {}
+
+  /** Makes `cpu` the CPU that kernel code runs on, with this world's entry table in force. */
+  bind(cpu: number): void {
+    installEntries(this.table);
+    bindKernel(this.world.kernel, this.world.machine, cpu);
+    setMoveSink((kind, what) => {
+      this.world.moves[kind]++;
+      this.record?.moves.push(`${kind} ${what}`);
+    });
+    setProbe(this.tracing ? () => this.noteCaller() : undefined);
+  }
+
+  /** Starts a kernel path for `pid` on `cpu` and runs it to its first stop. */
+  start(pid: number, cpu: number, path: KernelPath<unknown>): PathStop {
+    this.paths.set(pid, path);
+    return this.resume(pid, cpu, undefined);
+  }
+
+  /** Resumes the suspended path of `pid` on `cpu` (with a value for a guest exit) to its next stop. */
+  resume(pid: number, cpu: number, value: unknown): PathStop {
+    const path = this.paths.get(pid);
+    if (!path) throw new Error(`no kernel path for pid ${pid}`);
+    this.bind(cpu);
+    let r: IteratorResult<Yielded, unknown>;
+    try {
+      r = path.next(value);
+    } catch (e) {
+      if (e instanceof KernelBug) {
+        this.paths.delete(pid);
+        this.dead = e.message;
+        return { kind: 'done' };
+      }
+      throw e;
+    }
+    if (r.done) {
+      this.paths.delete(pid);
+      return { kind: 'done' };
+    }
+    return r.value.kind === 'point' ? { kind: 'point', label: r.value.label } : r.value;
+  }
+
+  /** Runs a plain (non-yielding) piece of kernel code on `cpu`. */
+  atomic<R>(cpu: number, body: () => R): R {
+    this.bind(cpu);
+    return body();
+  }
+
+  // Which kernel functions ran: the port files' frames on the stack at each accessor call.
+  private noteCaller(): void {
+    const rec = this.record;
+    if (!rec) return;
+    const saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = 40;
+    const stack = new Error().stack ?? '';
+    Error.stackTraceLimit = saved;
+    const frames: string[] = [];
+    for (const line of stack.split('\n')) {
+      const m = /at (?:Generator\.|Object\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/([\w.-]+)\.ts/.exec(line);
+      if (m && m[2] !== 'linux') frames.push(m[1]);
+    }
+    for (const f of frames.reverse()) if (!rec.functions.includes(f)) rec.functions.push(f);
+  }
+}

@@ -1,0 +1,117 @@
+// The JSON Schema of scenario files. It is published as fixtures/schema/scenario.schema.json (a
+// test keeps the two identical) so editors can validate scenarios through `$schema`.
+
+const userOps = [
+  'fpsimd',
+  'sve',
+  'ssve',
+  'za',
+  'zt0',
+  'smstart',
+  'smstart_sm',
+  'smstart_za',
+  'smstop',
+  'smstop_sm',
+  'smstop_za',
+];
+
+const event = {
+  oneOf: [
+    obj(
+      { do: { const: 'user' }, task: str(), op: { enum: userOps }, check: { type: 'boolean' }, to: str() },
+      ['do', 'task', 'op'],
+    ),
+    obj({ do: { const: 'syscall' }, task: str(), neon: { type: 'boolean' }, to: str() }, ['do', 'task']),
+    obj({ do: { const: 'kvm_run' }, task: str(), to: str() }, ['do', 'task']),
+    obj({ do: { const: 'step' }, cpu: int(), to: str() }, ['do', 'cpu']),
+    obj({ do: { const: 'softirq_neon' }, cpu: int() }, ['do', 'cpu']),
+    obj({ do: { const: 'preempt' }, cpu: int(), next: str() }, ['do', 'cpu', 'next']),
+    obj({ do: { const: 'guest' }, vcpu: str(), op: { enum: userOps }, check: { type: 'boolean' } }, [
+      'do',
+      'vcpu',
+      'op',
+    ]),
+    obj({ do: { const: 'guest_exit' }, vcpu: str(), to: str() }, ['do', 'vcpu']),
+  ],
+};
+
+function str() {
+  return { type: 'string', minLength: 1 };
+}
+function int() {
+  return { type: 'integer', minimum: 0 };
+}
+function obj(properties: Record<string, unknown>, required: string[]) {
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+const vls = { type: 'array', items: { enum: [16, 32, 64, 128, 256] }, uniqueItems: true };
+const count = { type: 'integer', minimum: 0 };
+
+export const SCENARIO_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://kvm-fp-port.invalid/scenario.schema.json',
+  title: 'kvm-fp-port scenario',
+  type: 'object',
+  additionalProperties: false,
+  required: ['title', 'claim', 'machine', 'tasks', 'events', 'expect'],
+  properties: {
+    $schema: str(),
+    title: str(),
+    claim: { type: 'string', minLength: 10, description: 'what this scenario tests, in our own words' },
+    revision: { enum: ['v6.3', 'v6.4'] },
+    mutant: { type: ['string', 'null'] },
+    machine: obj(
+      {
+        cpus: { type: 'integer', minimum: 1, maximum: 8 },
+        features: obj(
+          {
+            fpsimd: { type: 'boolean' },
+            sve: { type: 'boolean' },
+            sme: { type: 'boolean' },
+            sme2: { type: 'boolean' },
+            fa64: { type: 'boolean' },
+            vhe: { type: 'boolean' },
+          },
+          [],
+        ),
+        sveVls: vls,
+        smeVls: vls,
+      },
+      ['cpus'],
+    ),
+    tasks: {
+      type: 'array',
+      minItems: 1,
+      items: obj({ name: str(), vmm: { type: 'boolean' }, cpu: int(), sveVl: int(), smeVl: int() }, ['name']),
+    },
+    vcpus: {
+      type: 'array',
+      items: obj(
+        { name: str(), vmm: str(), sve: { type: 'boolean' }, sveVl: int(), aarch32: { type: 'boolean' } },
+        ['name', 'vmm', 'sve'],
+      ),
+    },
+    events: { type: 'array', items: event },
+    expect: obj(
+      {
+        violations: {
+          type: 'array',
+          items: obj({ invariant: str(), detail: str() }, ['invariant']),
+          description:
+            'exactly these invariants fail (detail: a substring); empty means every invariant holds',
+        },
+        moves: obj({ save: count, load: count, flush: count, smstart: count, smstop: count }, []),
+        functions: { type: 'array', items: str(), description: 'kernel functions that must have run' },
+        notFunctions: { type: 'array', items: str(), description: 'kernel functions that must not have run' },
+        findings: { type: 'array', items: str() },
+        final: {
+          type: 'object',
+          description: 'final per-CPU facts, e.g. { "cpu0.svcr": 0, "vmm.fp_state": ... }',
+          additionalProperties: { type: ['number', 'string', 'boolean'] },
+        },
+      },
+      ['violations'],
+    ),
+  },
+} as const;
