@@ -24,3 +24,12 @@ fetch_linux_source() {
 }
 fetch_linux_source linux-source-6.1
 echo "kernel trees in $cache"
+
+# QEMU and aarch64 binutils for packages/machine/qemu (the trap differential test skips without them).
+qemu_pkgs="qemu-system-arm binutils-aarch64-linux-gnu"
+if ! dpkg -s $qemu_pkgs >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends $qemu_pkgs >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends $qemu_pkgs >/dev/null; } ||
+    echo "qemu: install failed; the QEMU differential test will skip"
+fi
+echo "qemu: $(qemu-system-aarch64 --version 2>/dev/null | head -1 || echo absent)"

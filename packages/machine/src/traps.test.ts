@@ -25,6 +25,7 @@ import {
   SVCR_ZA_MASK,
   test_bits64,
 } from '@kvmfp/sysreg';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compareDeciders, type Decider } from './reference/compare.js';
 import { referenceOutcome } from './reference/instructions.js';
@@ -306,3 +307,42 @@ describe('decideTrap against the reference pseudocode', () => {
     expect(r.disagreements).toBeGreaterThan(0);
   });
 });
+
+// ---- The differential check against QEMU (packages/machine/qemu/) ----------------------------------
+
+/** What ../qemu/sample.ts exports (loaded dynamically: the spec tsconfig does not list qemu/). */
+interface QemuSampleModule {
+  qemuMissing(): string | undefined;
+  runQemuSample(): {
+    cases: number;
+    missingClasses: string[];
+    compared: number;
+    agree: number;
+    unexplained: string[];
+    report: string;
+  };
+}
+const qemu = (await import(
+  /* @vite-ignore */ fileURLToPath(new URL('../qemu/sample.ts', import.meta.url))
+)) as QemuSampleModule;
+const qemuAbsent = qemu.qemuMissing();
+if (qemuAbsent) console.log(`traps: QEMU differential test skipped: ${qemuAbsent}`);
+
+describe.skipIf(qemuAbsent !== undefined)(
+  `decideTrap against QEMU -cpu max${qemuAbsent ? ` (skipped: ${qemuAbsent})` : ''}`,
+  () => {
+    it('agrees on a fixed sample of every class and control, except explained disagreements', () => {
+      const r = qemu.runQemuSample();
+      console.log(
+        r.report
+          .split('\n')
+          .map((l) => l.slice(0, 160))
+          .join('\n'),
+      );
+      expect(r.cases).toBeGreaterThanOrEqual(200);
+      expect(r.missingClasses).toEqual([]);
+      expect(r.unexplained).toEqual([]);
+      expect(r.agree).toBeGreaterThan(r.compared * 0.9);
+    });
+  },
+);
