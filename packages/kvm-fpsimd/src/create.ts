@@ -44,6 +44,8 @@ export interface VcpuOptions {
    * leaves them off takes its own EL1 traps first, before any KVM trap.
    */
   guestCpacrEl1?: number;
+  /** The guest's own ZCR_EL1. Default: a guest kernel that selected its maximum VL (0 without SVE). */
+  guestZcrEl1?: number;
 }
 
 /** A vcpu after KVM_ARM_VCPU_INIT (and, with SVE, KVM_ARM_VCPU_FINALIZE), never run. */
@@ -63,6 +65,7 @@ export function createVcpu(
   if (machine.features.vhe) hcr += HCR_E2H;
   const ctxt = new_kvm_cpu_context();
   ctxt.sys_regs.CPACR_EL1 = opts.guestCpacrEl1 ?? CPACR_EL1_FPEN | (sve ? CPACR_EL1_ZEN : 0);
+  ctxt.sys_regs.ZCR_EL1 = opts.guestZcrEl1 ?? (sve ? vq - 1 : 0);
   return {
     vcpu_id: vcpuId,
     cpu: -1,

@@ -25,6 +25,8 @@ export interface KvmWorldOptions extends fpsimdTesting.TestWorldOptions {
   guestSveMaxVl?: number;
   /** The VM is AArch32 at EL1. */
   aarch32?: boolean;
+  /** The guest's own CPACR_EL1 (default: FP, and SVE if it has it, enabled by the guest kernel). */
+  guestCpacrEl1?: number;
 }
 
 export interface KvmWorld extends fpsimdTesting.TestWorld {
@@ -50,7 +52,11 @@ export function createKvmWorld(opts: KvmWorldOptions = {}): KvmWorld {
   vmm.regs.syscallno = NR_IOCTL;
   fpsimdTesting.setCurrent(w, vmm, 0);
   const vm = createKvm({ aarch32: opts.aarch32 });
-  const vcpu = createVcpu(vm, 0, w.machine.config, { sve: opts.guestSve, sveMaxVl: opts.guestSveMaxVl });
+  const vcpu = createVcpu(vm, 0, w.machine.config, {
+    sve: opts.guestSve,
+    sveMaxVl: opts.guestSveMaxVl,
+    guestCpacrEl1: opts.guestCpacrEl1,
+  });
   return { ...w, vmm, vm, vcpu };
 }
 
