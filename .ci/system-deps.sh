@@ -33,3 +33,6 @@ if ! dpkg -s $qemu_pkgs >/dev/null 2>&1; then
     echo "qemu: install failed; the QEMU differential test will skip"
 fi
 echo "qemu: $(qemu-system-aarch64 --version 2>/dev/null | head -1 || echo absent)"
+
+# Chromium for the reader's browser tests (playwright-core drives Debian's /usr/bin/chromium).
+dpkg -s chromium >/dev/null 2>&1 || apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
