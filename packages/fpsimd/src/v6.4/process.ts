@@ -80,7 +80,7 @@ function task_struct_assign(dst: task_struct, src: task_struct): void {
     vl: [...t.vl] as [number, number],
     vl_onexec: [...t.vl_onexec] as [number, number],
   };
-  dst.regs = { ...src.regs };
+  dst.regs = structuredClone(src.regs);
 }
 
 /** kmemdup() of an sme_state: a new buffer of `size` bytes holding a copy of the old one. */
@@ -142,7 +142,7 @@ export function copy_thread(p: task_struct, args: kernel_clone_args): number {
   fpsimd_flush_task_state(p);
 
   if (!args.fn) {
-    p.regs = { ...current_pt_regs() };
+    p.regs = structuredClone(current_pt_regs());
 
     if (system_supports_tpidr2()) p.thread.tpidr2_el0 = read_sysreg_s(SYS_TPIDR2_EL0);
 
