@@ -90,11 +90,9 @@ describe('ctxflush-ignores-foreign', () => {
   });
 
   it('the mutant table differs from its base in that entry only', () => {
-    const base = revisions['v6.4'];
-    const table = { ...base, ...mutants['ctxflush-ignores-foreign'].replace };
-    const differing = Object.keys(table).filter(
-      (k) => (table as Record<string, unknown>)[k] !== (base as Record<string, unknown>)[k],
-    );
+    const base: Record<string, unknown> = { ...revisions['v6.4'] };
+    const table: Record<string, unknown> = { ...base, ...mutants['ctxflush-ignores-foreign'].replace };
+    const differing = Object.keys(table).filter((k) => table[k] !== base[k]);
     expect(differing).toEqual(['kvm_arch_vcpu_ctxflush_fp']);
     expect(E).toBeDefined();
   });
