@@ -84,7 +84,7 @@ export function ___activate_traps(vcpu: kvm_vcpu): void {
 // arch/arm64/kvm/hyp/include/hyp/switch.h: __hyp_sve_restore_guest (v6.3)
 // EL2's vector length is set to the vcpu's maximum before the load, because that is the layout
 // the vcpu's buffer is kept in; then the guest's own ZCR_EL1 goes back for when it runs.
-function __hyp_sve_restore_guest(vcpu: kvm_vcpu): void {
+export function __hyp_sve_restore_guest(vcpu: kvm_vcpu): void {
   sve_cond_update_zcr_vq(vcpu_sve_max_vq(vcpu) - 1, SYS_ZCR_EL2);
   __sve_restore_state(vcpu_sve_pffr(vcpu), vcpu.arch.ctxt.fp_regs);
   write_sysreg_el1(vcpu.arch.ctxt.sys_regs[ZCR_EL1], SYS_ZCR);
@@ -139,7 +139,7 @@ export function kvm_hyp_handle_fpsimd(vcpu: kvm_vcpu, _exit_code: u64_ptr): bool
 
 // arch/arm64/kvm/hyp/include/hyp/switch.h: kvm_hyp_handle_exit (v6.3)
 // A trap the running hypervisor has a fast handler for is dealt with at EL2.
-function kvm_hyp_handle_exit(vcpu: kvm_vcpu, exit_code: u64_ptr): boolean {
+export function kvm_hyp_handle_exit(vcpu: kvm_vcpu, exit_code: u64_ptr): boolean {
   const handlers = kvm_get_exit_handler_array(vcpu);
   const fn = handlers[kvm_vcpu_trap_get_class(vcpu)];
 

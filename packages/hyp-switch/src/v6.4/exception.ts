@@ -23,7 +23,7 @@ import { ESR_ELx_EC_SHIFT, ESR_ELx_EC_UNKNOWN } from '@kvmfp/sysreg';
 // arch/arm64/kvm/hyp/exception.c: kvm_inject_exception (v6.4)
 // Only the exceptions the FP paths inject are modelled: UNDEF for AArch32, a synchronous exception
 // to EL1 for AArch64.
-function kvm_inject_exception(vcpu: kvm_vcpu): void {
+export function kvm_inject_exception(vcpu: kvm_vcpu): void {
   if (vcpu_el1_is_32bit_hyp(vcpu)) {
     switch (vcpu_get_flag(vcpu, EXCEPT_MASK)) {
       case unpack_vcpu_flag(EXCEPT_AA32_UND):

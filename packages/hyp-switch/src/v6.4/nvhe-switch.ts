@@ -36,7 +36,7 @@ import { __sysreg_restore_state_nvhe, __sysreg_save_state_nvhe } from './nvhe-sy
 // arch/arm64/kvm/hyp/nvhe/switch.c: __activate_traps (v6.4)
 // Starts from the vcpu's CPTR_EL2 value; FP and SVE are trapped unless the guest already owns
 // the registers, and SME is always trapped.
-function __activate_traps(vcpu: kvm_vcpu): void {
+export function __activate_traps(vcpu: kvm_vcpu): void {
   let val: number;
 
   E.___activate_traps(vcpu);
@@ -59,7 +59,7 @@ function __activate_traps(vcpu: kvm_vcpu): void {
 // The host gets CPTR_EL2_DEFAULT back, with SME untrapped and, while an SVE guest's registers are
 // live, SVE still trapped: the host's first SVE access then comes to EL2 (handle_trap), which
 // resets ZCR_EL2 for the host before letting it through.
-function __deactivate_traps(vcpu: kvm_vcpu): void {
+export function __deactivate_traps(vcpu: kvm_vcpu): void {
   let cptr: number;
 
   // ___deactivate_traps, speculative-AT errata, __deactivate_traps_common: not FP.

@@ -11,7 +11,7 @@ import type { u64_ptr } from './hyp-link.js';
 
 // arch/arm64/kvm/hyp/nvhe/sys_regs.c: inject_undef64 (v6.4)
 // The exception is delivered at once, at EL2, without a trip through the host.
-function inject_undef64(vcpu: kvm_vcpu): void {
+export function inject_undef64(vcpu: kvm_vcpu): void {
   const esr = ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT;
 
   // The guest PC and PSTATE are not modelled.

@@ -33,7 +33,7 @@ export const CPACR_EL1_DEFAULT = CPACR_EL1_FPEN_EL0EN | CPACR_EL1_FPEN_EL1EN | C
 // arch/arm64/kvm/hyp/vhe/switch.c: __activate_traps (v6.4)
 // SVE and SME are always trapped to start with; FP is trapped too unless the guest already owns
 // the registers, in which case an SVE vcpu gets SVE untrapped as well.
-function __activate_traps(vcpu: kvm_vcpu): void {
+export function __activate_traps(vcpu: kvm_vcpu): void {
   let val: number;
 
   E.___activate_traps(vcpu);
@@ -60,7 +60,7 @@ function __activate_traps(vcpu: kvm_vcpu): void {
 // arch/arm64/kvm/hyp/vhe/switch.c: __deactivate_traps (v6.4)
 // The host's HCR_EL2 and a fixed CPACR_EL1_DEFAULT come back; the EL0 SVE/SME access the host
 // task had is restored later, by kvm_arch_vcpu_put_fp.
-function __deactivate_traps(_vcpu: kvm_vcpu): void {
+export function __deactivate_traps(_vcpu: kvm_vcpu): void {
   // ___deactivate_traps (virtual SError bookkeeping): not modelled.
 
   write_sysreg(HCR_HOST_VHE_FLAGS, 'hcr_el2');
@@ -96,7 +96,7 @@ export function kvm_get_exit_handler_array(_vcpu: kvm_vcpu): readonly (exit_hand
 // arch/arm64/kvm/hyp/vhe/switch.c: __kvm_vcpu_run_vhe (v6.4)
 // The guest's EL1 registers are already on the CPU (loaded at vcpu load). Traps go on, a pending
 // exception is delivered, and the guest runs until an exit the fast handlers do not resolve.
-function* __kvm_vcpu_run_vhe(vcpu: kvm_vcpu): KernelPath<number> {
+export function* __kvm_vcpu_run_vhe(vcpu: kvm_vcpu): KernelPath<number> {
   const host_ctxt = kvm_this_cpu_ptr('kvm_host_data').host_ctxt;
   host_ctxt.__hyp_running_vcpu = vcpu;
 

@@ -65,7 +65,7 @@ export function kvm_arch_vcpu_put(vcpu: kvm_vcpu): void {
 }
 
 // arch/arm64/kvm/arm.c: kvm_vcpu_initialized (v6.4)
-function kvm_vcpu_initialized(vcpu: kvm_vcpu): boolean {
+export function kvm_vcpu_initialized(vcpu: kvm_vcpu): boolean {
   return vcpu.arch.target >= 0;
 }
 
@@ -94,7 +94,7 @@ export function kvm_arch_vcpu_run_pid_change(vcpu: kvm_vcpu): number {
 // arch/arm64/kvm/arm.c: kvm_vcpu_exit_request (v6.4)
 // The last look before entry, with IRQs off: work pending for the task sends the loop round.
 // Userspace irqchip notifications and vcpu requests are not modelled.
-function kvm_vcpu_exit_request(vcpu: kvm_vcpu, _ret: { val: number }): boolean {
+export function kvm_vcpu_exit_request(vcpu: kvm_vcpu, _ret: { val: number }): boolean {
   if (vcpu_on_unsupported_cpu(vcpu)) {
     // KVM_EXIT_FAIL_ENTRY: asymmetric systems are not modelled.
     return true;
@@ -106,7 +106,7 @@ function kvm_vcpu_exit_request(vcpu: kvm_vcpu, _ret: { val: number }): boolean {
 // arch/arm64/kvm/arm.c: kvm_arm_vcpu_enter_exit (v6.4)
 // The entry covers kvm_call_hyp_ret(__kvm_vcpu_run, vcpu): a direct call with VHE, a hypercall
 // into the nVHE hypervisor without.
-function* kvm_arm_vcpu_enter_exit(vcpu: kvm_vcpu): KernelPath<number> {
+export function* kvm_arm_vcpu_enter_exit(vcpu: kvm_vcpu): KernelPath<number> {
   // guest_state_enter_irqoff: RCU and context tracking, not modelled.
   const ret = yield* E.__kvm_vcpu_run(vcpu);
   // guest_state_exit_irqoff.
@@ -214,7 +214,7 @@ export function* kvm_arch_vcpu_ioctl_run(vcpu: kvm_vcpu): KernelPath<number> {
  * arch/arm64/kvm/arm.c check_vcpu_requests(): vcpu requests (sleep, reset, VMID, PMU, ...) are
  * not modelled, so there is never one to act on and the loop goes on.
  */
-function check_vcpu_requests(_vcpu: kvm_vcpu): number {
+export function check_vcpu_requests(_vcpu: kvm_vcpu): number {
   return 1;
 }
 
@@ -232,7 +232,7 @@ function vcpu_has_run_once(vcpu: kvm_vcpu): boolean {
  * arch/arm64/kvm/reset.c kvm_arm_vcpu_is_finalized(): an SVE vcpu must have had its vector
  * lengths finalized (and its sve_state allocated) before it can run.
  */
-function kvm_arm_vcpu_is_finalized(vcpu: kvm_vcpu): boolean {
+export function kvm_arm_vcpu_is_finalized(vcpu: kvm_vcpu): boolean {
   if (vcpu_has_sve(vcpu) && !kvm_arm_vcpu_sve_finalized(vcpu)) return false;
 
   return true;

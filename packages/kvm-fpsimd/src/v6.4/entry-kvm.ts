@@ -32,7 +32,7 @@ function read_thread_flags(): number {
 // kernel/entry/kvm.c: xfer_to_guest_mode_work (v6.4)
 // A signal ends the run with -EINTR at once; rescheduling and notify-resume work are done in
 // place, and the flags are read again until no work is left.
-function* xfer_to_guest_mode_work(vcpu: kvm_vcpu, ti_work: number): KernelPath<number> {
+export function* xfer_to_guest_mode_work(vcpu: kvm_vcpu, ti_work: number): KernelPath<number> {
   do {
     if (ti_work & (_TIF(TIF_SIGPENDING) | _TIF(TIF_NOTIFY_SIGNAL))) {
       kvm_handle_signal_exit(vcpu);

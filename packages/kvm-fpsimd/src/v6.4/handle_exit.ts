@@ -30,14 +30,14 @@ export type exit_handle_fn = (vcpu: kvm_vcpu) => number;
 // arch/arm64/kvm/handle_exit.c: handle_no_fpsimd (v6.4)
 // FP/SIMD traps reach the host only when the system has no FP/SIMD (the hypervisor takes them
 // otherwise); the guest gets an UNDEF.
-function handle_no_fpsimd(vcpu: kvm_vcpu): number {
+export function handle_no_fpsimd(vcpu: kvm_vcpu): number {
   kvm_inject_undefined(vcpu);
   return 1;
 }
 
 // arch/arm64/kvm/handle_exit.c: kvm_handle_unknown_ec (v6.4)
 // A class KVM has no handler for: the guest gets an UNDEF. SME accesses (EC 0x1d) end here.
-function kvm_handle_unknown_ec(vcpu: kvm_vcpu): number {
+export function kvm_handle_unknown_ec(vcpu: kvm_vcpu): number {
   // The kernel logs the unexpected class (kvm_pr_unimpl); the model does not.
   kvm_inject_undefined(vcpu);
   return 1;
@@ -45,7 +45,7 @@ function kvm_handle_unknown_ec(vcpu: kvm_vcpu): number {
 
 // arch/arm64/kvm/handle_exit.c: handle_sve (v6.4)
 // SVE traps reach the host only for a vcpu without SVE (or a system without it): UNDEF.
-function handle_sve(vcpu: kvm_vcpu): number {
+export function handle_sve(vcpu: kvm_vcpu): number {
   kvm_inject_undefined(vcpu);
   return 1;
 }
@@ -66,7 +66,7 @@ export const arm_exit_handlers: exit_handle_fn[] = Array.from({ length: ESR_ELx_
 });
 
 // arch/arm64/kvm/handle_exit.c: kvm_get_exit_handler (v6.4)
-function kvm_get_exit_handler(vcpu: kvm_vcpu): exit_handle_fn {
+export function kvm_get_exit_handler(vcpu: kvm_vcpu): exit_handle_fn {
   const esr = kvm_vcpu_get_esr(vcpu);
   const esr_ec = ESR_ELx_EC(esr);
 
@@ -76,7 +76,7 @@ function kvm_get_exit_handler(vcpu: kvm_vcpu): exit_handle_fn {
 // arch/arm64/kvm/handle_exit.c: handle_trap_exceptions (v6.4)
 // A trapped instruction whose condition failed is skipped instead of handled; AArch64 FP/SVE/SME
 // instructions are unconditional, so the model always takes the handler.
-function handle_trap_exceptions(vcpu: kvm_vcpu): number {
+export function handle_trap_exceptions(vcpu: kvm_vcpu): number {
   let handled: number;
 
   if (!kvm_condition_valid(vcpu)) {

@@ -20,18 +20,18 @@ import {
 
 // arch/arm64/kvm/inject_fault.c: pend_sync_exception (v6.4)
 // Without nested virtualization the guest's EL1 is the only place a synchronous exception can go.
-function pend_sync_exception(vcpu: kvm_vcpu): void {
+export function pend_sync_exception(vcpu: kvm_vcpu): void {
   kvm_pend_exception(vcpu, EXCEPT_AA64_EL1_SYNC);
 }
 
 // arch/arm64/kvm/inject_fault.c: match_target_el (v6.4)
-function match_target_el(vcpu: kvm_vcpu, target: number): boolean {
+export function match_target_el(vcpu: kvm_vcpu, target: number): boolean {
   return vcpu_get_flag(vcpu, EXCEPT_MASK) === target;
 }
 
 // arch/arm64/kvm/inject_fault.c: inject_undef64 (v6.4)
 // An "unknown reason" syndrome, with IL copied from the trapped instruction's width.
-function inject_undef64(vcpu: kvm_vcpu): void {
+export function inject_undef64(vcpu: kvm_vcpu): void {
   let esr = ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT;
 
   pend_sync_exception(vcpu);
@@ -43,7 +43,7 @@ function inject_undef64(vcpu: kvm_vcpu): void {
 }
 
 // arch/arm64/kvm/inject_fault.c: inject_undef32 (v6.4)
-function inject_undef32(vcpu: kvm_vcpu): void {
+export function inject_undef32(vcpu: kvm_vcpu): void {
   kvm_pend_exception(vcpu, EXCEPT_AA32_UND);
 }
 
