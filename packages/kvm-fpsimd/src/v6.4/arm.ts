@@ -210,28 +210,28 @@ export function* kvm_arch_vcpu_ioctl_run(vcpu: kvm_vcpu): KernelPath<number> {
   return ret;
 }
 
-/**
- * arch/arm64/kvm/arm.c check_vcpu_requests(): vcpu requests (sleep, reset, VMID, PMU, ...) are
- * not modelled, so there is never one to act on and the loop goes on.
- */
+// arch/arm64/kvm/arm.c: check_vcpu_requests (v6.4)
+// vcpu requests (sleep, reset, VMID, PMU, ...) are not modelled, so there is never one to act on
+// and the loop goes on.
 export function check_vcpu_requests(_vcpu: kvm_vcpu): number {
   return 1;
 }
 
-/** include/linux/kvm_host.h kvm_request_pending(): no requests in the model. */
+// include/linux/kvm_host.h: kvm_request_pending (v6.4)
+// No requests in the model.
 function kvm_request_pending(_vcpu: kvm_vcpu): boolean {
   return false;
 }
 
-/** include/linux/kvm_host.h vcpu_has_run_once(): a first KVM_RUN has recorded its task. */
+// include/linux/kvm_host.h: vcpu_has_run_once (v6.4)
+// A first KVM_RUN has recorded its task.
 function vcpu_has_run_once(vcpu: kvm_vcpu): boolean {
   return vcpu.pid !== -1;
 }
 
-/**
- * arch/arm64/kvm/reset.c kvm_arm_vcpu_is_finalized(): an SVE vcpu must have had its vector
- * lengths finalized (and its sve_state allocated) before it can run.
- */
+// arch/arm64/kvm/reset.c: kvm_arm_vcpu_is_finalized (v6.4)
+// An SVE vcpu must have had its vector lengths finalized (and its sve_state allocated) before it
+// can run.
 export function kvm_arm_vcpu_is_finalized(vcpu: kvm_vcpu): boolean {
   if (vcpu_has_sve(vcpu) && !kvm_arm_vcpu_sve_finalized(vcpu)) return false;
 

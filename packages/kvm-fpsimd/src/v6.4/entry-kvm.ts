@@ -24,7 +24,7 @@ export const EINTR = 4;
 export const XFER_TO_GUEST_MODE_WORK =
   _TIF(TIF_NEED_RESCHED) | _TIF(TIF_SIGPENDING) | _TIF(TIF_NOTIFY_SIGNAL) | _TIF(TIF_NOTIFY_RESUME);
 
-/** read_thread_flags(): current's thread_info flags. */
+// include/linux/thread_info.h: read_thread_flags (v6.4)
 function read_thread_flags(): number {
   return current().flags;
 }
@@ -72,27 +72,28 @@ export function kvm_handle_signal_exit(vcpu: kvm_vcpu): void {
   vcpu.run.exit_reason = KVM_EXIT_INTR;
 }
 
-/** arm64 defines no arch-specific transfer work. */
+// include/linux/entry-kvm.h: arch_xfer_to_guest_mode_handle_work (v6.4)
+// arm64 defines no arch-specific transfer work.
 function arch_xfer_to_guest_mode_handle_work(_vcpu: kvm_vcpu, _ti_work: number): number {
   return 0;
 }
 
-/**
- * schedule(): a voluntary reschedule. The sim may switch to another task at this point (and does
- * so by its own rules); when the task runs again the scheduler has cleared its need-resched flag,
- * as __schedule() does for the task it switches away from.
- */
+// kernel/sched/core.c: schedule (v6.4), stand-in
+// A voluntary reschedule: the sim may switch to another task at this point (by its own rules);
+// when the task runs again its need-resched flag is clear, as __schedule() leaves the task it
+// switched away from.
 function* schedule(): KernelPath {
   yield* point('xfer_to_guest_mode_work: schedule');
   clear_thread_flag(TIF_NEED_RESCHED);
 }
 
-/** need_resched(). */
+// include/linux/sched.h: need_resched (v6.4)
 function need_resched(): boolean {
   return (read_thread_flags() & _TIF(TIF_NEED_RESCHED)) !== 0;
 }
 
-/** resume_user_mode_work(): notify-resume callbacks are not modelled; the flag is consumed. */
+// include/linux/resume_user_mode.h: resume_user_mode_work (v6.4)
+// Notify-resume callbacks are not modelled; the flag is consumed.
 function resume_user_mode_work(_regs: null): void {
   clear_thread_flag(TIF_NOTIFY_RESUME);
 }

@@ -135,7 +135,8 @@ export function handle_exit_early(_vcpu: kvm_vcpu, exception_index: number): voi
   }
 }
 
-/** arch/arm64/kvm/emulate.c kvm_condition_valid32(): always true for the AArch64 instructions modelled. */
+// arch/arm64/include/asm/kvm_emulate.h: kvm_condition_valid (v6.4)
+// AArch64 instructions always pass; the AArch32 condition check is not modelled.
 function kvm_condition_valid(_vcpu: kvm_vcpu): boolean {
   return true;
 }

@@ -53,11 +53,9 @@ export function kvm_inject_undefined(vcpu: kvm_vcpu): void {
   else inject_undef64(vcpu);
 }
 
-/**
- * arch/arm64/kvm/sys_regs.c vcpu_write_sys_reg(): the kernel writes the CPU's copy while the
- * vcpu's EL1 registers are loaded (VHE) and memory otherwise. The model's register switch only
- * moves CPACR_EL1, so ESR_EL1 always lives in memory.
- */
+// arch/arm64/kvm/sys_regs.c: vcpu_write_sys_reg (v6.4), reduced
+// The kernel writes the CPU's copy while the vcpu's EL1 registers are loaded (VHE) and memory
+// otherwise. The model's register switch only moves CPACR_EL1, so ESR_EL1 always lives in memory.
 function vcpu_write_sys_reg(vcpu: kvm_vcpu, val: number, reg: vcpu_sysreg): void {
   vcpu.arch.ctxt.sys_regs[reg] = val;
 }

@@ -166,12 +166,13 @@ const __vcpu_except_flags = (f: number): vcpu_flag => ['iflags', f << __EXCEPT_S
 export const EXCEPT_AA32_UND = __vcpu_except_flags(0);
 export const EXCEPT_AA64_EL1_SYNC = __vcpu_except_flags(0);
 
-/** unpack_vcpu_flag(): the value part of a flag triplet. */
+// arch/arm64/include/asm/kvm_host.h: unpack_vcpu_flag (v6.4)
+// The value part of a flag triplet.
 export function unpack_vcpu_flag(flag: vcpu_flag): number {
   return flag[1];
 }
 
-/** Bits set in a mask (HWEIGHT). */
+// include/linux/bitops.h: HWEIGHT (v6.4)
 function hweight(m: number): number {
   let n = 0;
   for (let x = m; x; x &= x - 1) n++;
@@ -205,15 +206,15 @@ export function vcpu_clear_flag(v: kvm_vcpu, flag: vcpu_flag): void {
   __vcpu_flags_preempt_enable();
 }
 
-/**
- * The kernel compiles the nVHE hypervisor without these (it cannot be preempted); VHE hyp code
- * and the host get preempt_disable/enable. Hyp code that runs in the model changes no flag that
- * matters to preemption, and the pair nets to zero, so one form serves both.
- */
+// arch/arm64/include/asm/kvm_host.h: __vcpu_flags_preempt_disable (v6.4)
+// The kernel compiles the nVHE hypervisor without these (it cannot be preempted); VHE hyp code
+// and the host get preempt_disable/enable. Hyp code that runs in the model changes no flag that
+// matters to preemption, and the pair nets to zero, so one form serves both.
 function __vcpu_flags_preempt_disable(): void {
   preempt_disable();
 }
 
+// arch/arm64/include/asm/kvm_host.h: __vcpu_flags_preempt_enable (v6.4)
 function __vcpu_flags_preempt_enable(): void {
   preempt_enable();
 }

@@ -88,22 +88,25 @@ export function* kvm_vcpu_ioctl(vcpu: kvm_vcpu, ioctl: number, arg: number): Ker
   return r;
 }
 
-/** get_cpu(): preemption off, and the CPU it pins. */
+// include/linux/smp.h: get_cpu (v6.4)
+// Preemption off, and the CPU it pins.
 function get_cpu(): number {
   preempt_disable();
   return smp_processor_id();
 }
 
-/** put_cpu(). */
+// include/linux/smp.h: put_cpu (v6.4)
 function put_cpu(): void {
   preempt_enable();
 }
 
-/** preempt_notifier_register(): the sim runs kvm_sched_out/kvm_sched_in for a vcpu that has one. */
+// kernel/sched/core.c: preempt_notifier_register (v6.4), stand-in
+// The sim runs kvm_sched_out/kvm_sched_in around switches of a task whose vcpu has one.
 function preempt_notifier_register(vcpu: kvm_vcpu): void {
   vcpu.preempt_notifier_registered = true;
 }
 
+// kernel/sched/core.c: preempt_notifier_unregister (v6.4), stand-in
 function preempt_notifier_unregister(vcpu: kvm_vcpu): void {
   vcpu.preempt_notifier_registered = false;
 }
