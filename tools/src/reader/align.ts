@@ -34,9 +34,14 @@ const NOISE = new Set([
 
 /** The identifiers of a line; a line of closing braces is its own signature so braces pair up. */
 export function lineSignature(line: string): Set<string> {
-  const trimmed = line.trim();
+  // Comments are our own words on one side and the kernel's on the other: never evidence.
+  const trimmed = line
+    .replace(/\/\*.*?\*\//g, ' ')
+    .replace(/\/\/.*$/, '')
+    .trim();
   if (/^[})\];]+$/.test(trimmed)) return new Set([trimmed.replace(/[;)\]]/g, '')]);
-  if (trimmed.startsWith('//') || trimmed.startsWith('/*') || trimmed.startsWith('*')) return new Set();
+  // Inside a block comment: an opening line, or a continuation line (" * text", " */").
+  if (trimmed.startsWith('/*') || /^\*(\s|\/|$)/.test(trimmed)) return new Set();
   const words = new Set<string>();
   for (const m of trimmed.matchAll(WORD)) if (!NOISE.has(m[0])) words.add(m[0]);
   return words;

@@ -153,7 +153,7 @@ export async function runFixtureScenarios(
 ): Promise<{ source: string; trace: TraceLike }[]> {
   let sim: SimApi;
   try {
-    sim = (await import('@kvmfp/sim')) as unknown as SimApi;
+    sim = await import('@kvmfp/sim');
   } catch (err) {
     note(
       `fixtures not run: the sim did not load (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,

@@ -47,6 +47,9 @@ describe('alignLines', () => {
 
   it('ignores comments and treats closing braces as their own signature', () => {
     expect(lineSignature('  // if (x) y();').size).toBe(0);
+    expect(lineSignature(' * if (x) y();').size).toBe(0);
+    expect([...lineSignature('\tcount += by; /* why */ // and why')]).toEqual(['count', 'by']);
+    expect([...lineSignature('\t*ptr = 0;')]).toEqual(['ptr']);
     expect([...lineSignature('\t}')]).toEqual(['}']);
     expect([...lineSignature('  });')]).toEqual(['}']);
   });
@@ -173,7 +176,7 @@ describe('buildSite on the demo package', () => {
     // The configuration entry has a kernel side and says it is not ported.
     expect(page).toContain('configuration, not ported');
     // Functions are in the order the kernel file defines them.
-    const order = model.files[0]!.functions.map((f) => f.name);
+    const order = model.files[0].functions.map((f) => f.name);
     const kernelText = readFileSync(join(testdata, 'tree/arch/demo/demo.c'), 'utf8');
     expect(order).toEqual(
       [...order].sort((a, b) => kernelText.indexOf(`${a}(`) - kernelText.indexOf(`${b}(`)),

@@ -16,6 +16,7 @@ header.top { padding: 10px 20px; border-bottom: 1px solid var(--line); backgroun
 header.top a { margin-right: 1em; }
 main { padding: 10px 20px 40px; }
 h1 { font-size: 20px; margin: 8px 0; }
+h1 code { font-size: inherit; }
 h2 { font-size: 17px; margin: 28px 0 6px; font-family: ui-monospace, monospace; }
 a { color: #0969da; text-decoration: none; }
 a:hover { text-decoration: underline; }
