@@ -5,10 +5,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { capture } from '../shared/cli.js';
 import { treeSource } from '../shared/source.js';
-import { runTool } from '../shared/test-support.js';
+import { runTool, WORKSPACE_ROOT } from '../shared/test-support.js';
 import { loadManifest } from '../manifest/manifests.js';
 import { alignLines, lineSignature } from './align.js';
 import { fixtureFiles, grepNames, loadTraces, tracesByFunction } from './fixtures.js';
@@ -227,5 +228,32 @@ describe('read CLI', () => {
     const r = runTool('reader/main.ts', ['--help']);
     expect(r.stdout).toMatch(/^usage: read/);
     expect(r.status).toBe(0);
+  });
+});
+
+describe('trace page of a real run', () => {
+  it('renders every step of a fixture scenario in the lane of its CPU, functions linked', async (ctx) => {
+    const files = fixtureFiles(join(WORKSPACE_ROOT, 'fixtures/scenarios')).filter((f) => /\.ya?ml$/.test(f));
+    if (!files.length) return ctx.skip('no fixture scenarios yet');
+    const sim = await import('@kvmfp/sim');
+    const { renderTraceHtml } = (await import(
+      pathToFileURL(join(WORKSPACE_ROOT, 'packages/sim/src/html.ts')).href
+    )) as { renderTraceHtml: (r: unknown, o?: { functionPages?: Record<string, string> }) => string };
+    const result = sim.runScenario(sim.loadScenario(files[0] ?? ''));
+    const pages = { [result.steps.flatMap((s) => s.functions)[0] ?? 'none']: 'x.html#f' };
+    const html = renderTraceHtml(result, { functionPages: pages });
+    const ncpu = result.steps[0]?.cpus.length ?? 0;
+    expect(html.match(/<th class="lane-head">/g)?.length).toBe(ncpu);
+    expect(html.match(/<tr class="step/g)?.length).toBe(result.steps.length);
+    for (const s of result.steps) {
+      const cpu = /cpu=(\d+)/.exec(s.event)?.[1];
+      if (cpu !== undefined) expect(html).toContain(`id="step-${s.n}" data-cpu="${cpu}"`);
+    }
+    // Only names in the map are links; they point into the reader.
+    expect(html.match(/<a class="fn"/g)?.length ?? 0).toBe(
+      result.steps.filter((s) => s.functions.includes(Object.keys(pages)[0] ?? '')).length,
+    );
+    expect(html).toContain('href="../reader/x.html#f"');
+    expect(html.match(/class="fact[^"]*" data-fact="last"/g)?.length).toBe(ncpu * result.steps.length);
   });
 });
