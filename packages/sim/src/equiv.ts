@@ -4,10 +4,9 @@
 // produced, signals and guest exceptions, and (optionally) the bank moves it caused.
 
 import type { EntryTable } from '@kvmfp/fpsimd';
-import { worldFingerprint } from './canon.js';
 import type { WorldConfig } from './config.js';
 import { applyEvent, Event, EventError } from './events.js';
-import { Alphabet, Explorer } from './explore.js';
+import { Alphabet, Explorer, stateKey } from './explore.js';
 import { FingerprintSet } from './fpset.js';
 import { Hasher } from './graph.js';
 import { checkInvariants } from './invariants.js';
@@ -22,9 +21,15 @@ export interface EquivResult {
   difference: { events: Event[]; a: string; b: string } | null;
 }
 
+interface Side {
+  base: Runtime['world'];
+  baseFp: [number, number];
+  since: Event[];
+}
+
 interface PairNode {
-  a: { base: Runtime['world']; since: Event[] };
-  b: { base: Runtime['world']; since: Event[] };
+  a: Side;
+  b: Side;
   path: Event[];
 }
 
@@ -54,6 +59,18 @@ function observe(rt: Runtime, ev: Event, withMoves: boolean): string {
   return parts.filter(Boolean).join('\n');
 }
 
+function advance(rt: Runtime, prev: Side, ev: Event): { side: Side; key: [number, number] } {
+  const quiescent = rt.paths.size === 0;
+  const since = quiescent ? [] : [...prev.since, ev];
+  const key = stateKey(rt.world, quiescent, prev.baseFp, since);
+  return {
+    side: quiescent
+      ? { base: rt.world, baseFp: key, since }
+      : { base: prev.base, baseFp: prev.baseFp, since },
+    key,
+  };
+}
+
 export function equivalence(
   config: WorldConfig,
   a: { name: string; table: EntryTable },
@@ -71,7 +88,8 @@ export function equivalence(
   let d = 0;
   for (; d < depth && frontier.length; d++) {
     const next: PairNode[] = [];
-    for (const node of frontier) {
+    for (let qi = 0; qi < frontier.length; qi++) {
+      const node = frontier[qi]!;
       const cands = ea.candidates(ea.rebuild({ ...node.a, path: [] }).world);
       for (const ev of cands) {
         const ra = ea.rebuild({ ...node.a, path: [] });
@@ -81,30 +99,25 @@ export function equivalence(
         transitions++;
         const path = [...node.path, ev];
         if (oa !== ob) {
+          const difference = { events: path, a: oa, b: ob };
           return {
             equivalent: false,
             distinct: visited.size,
             transitions,
             depthReached: d + 1,
             complete: false,
-            difference: { events: path, a: oa, b: ob },
+            difference,
           };
         }
         if (oa.startsWith('disabled') || ra.dead) continue;
+        const next1 = advance(ra, node.a, ev);
+        const next2 = advance(rb, node.b, ev);
         const h = new Hasher();
-        const [a1, a2] = worldFingerprint(ra.world);
-        const [b1, b2] = worldFingerprint(rb.world);
-        h.word(a1);
-        h.word(a2);
-        h.word(b1);
-        h.word(b2);
+        for (const x of [...next1.key, ...next2.key]) h.word(x);
         const [hi, lo] = h.pair();
         if (!visited.add(hi, lo)) continue;
-        const side = (rt: Runtime, prev: PairNode['a']) =>
-          rt.paths.size === 0
-            ? { base: rt.world, since: [] }
-            : { base: prev.base, since: [...prev.since, ev] };
-        next.push({ a: side(ra, node.a), b: side(rb, node.b), path });
+        // As in explore: continuing a stopped path costs no depth.
+        (ev.do === 'step' ? frontier : next).push({ a: next1.side, b: next2.side, path });
       }
     }
     frontier = next;

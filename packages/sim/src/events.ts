@@ -43,7 +43,7 @@ export type Event =
   | { do: 'syscall'; task: string; neon?: boolean; to?: string }
   | { do: 'kvm_run'; task: string; to?: string }
   | { do: 'step'; cpu: number; to?: string }
-  | { do: 'softirq_neon'; cpu: number }
+  | { do: 'softirq_neon'; cpu: number; to?: string }
   | { do: 'preempt'; cpu: number; next: string }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
   | { do: 'guest_exit'; vcpu: string; to?: string };
@@ -233,24 +233,39 @@ function step(rt: Runtime, cpu: number, to: string | undefined): void {
   settle(rt, u, cpu, runTo(rt, pid, cpu, rt.resume(pid, cpu, undefined), to));
 }
 
+/** The softirq work: kernel-mode NEON when the context allows it (may_use_simd). */
+function softirqWork(w: World, cpu: number): void {
+  const p = w.kernel.percpu[cpu]!;
+  p.in_softirq = true;
+  if (K.may_use_simd()) {
+    K.kernel_neon_begin();
+    const c = w.machine.cpus[cpu]!;
+    c.regs.V = c.regs.FPSR = kernelValue(w);
+    K.kernel_neon_end();
+  }
+  p.in_softirq = false;
+}
+
+/** An interrupt taken from user space whose exit runs a softirq, then the return-to-user work. */
+function* el0IrqSoftirq(w: World, task: task_struct, cpu: number): KernelPath {
+  task.regs.syscallno = NO_SYSCALL;
+  softirqWork(w, cpu);
+  yield* exitToUserMode(task);
+}
+
 /** A softirq that uses kernel-mode NEON, run on `cpu` where an interrupt can be taken now. */
-function softirqNeon(rt: Runtime, cpu: number): void {
+function softirqNeon(rt: Runtime, cpu: number, to: string | undefined): void {
   const w = rt.world;
-  const p = w.kernel.percpu[cpu];
+  const p = w.kernel.percpu[cpu]!;
   const u = w.users.find((x) => x.pid === p.current.pid);
   if (u?.kpath?.startsWith('guest:')) throw new EventError(`CPU ${cpu} is running a guest`);
   if (p.irqs_disabled || p.softirq_disable > 0 || p.in_softirq)
     throw new EventError(`CPU ${cpu} cannot take a softirq now`);
-  rt.atomic(cpu, () => {
-    p.in_softirq = true;
-    if (K.may_use_simd()) {
-      K.kernel_neon_begin();
-      const c = w.machine.cpus[cpu];
-      c.regs.V = c.regs.FPSR = kernelValue(w);
-      K.kernel_neon_end();
-    }
-    p.in_softirq = false;
-  });
+  if (u?.mode === 'user') {
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0IrqSoftirq(w, p.current, cpu)), to));
+    return;
+  }
+  rt.atomic(cpu, () => softirqWork(w, cpu));
 }
 
 function kernelValue(w: World): number {
@@ -370,7 +385,7 @@ export function applyEvent(rt: Runtime, ev: Event): void {
     case 'step':
       return step(rt, ev.cpu, ev.to);
     case 'softirq_neon':
-      return softirqNeon(rt, ev.cpu);
+      return softirqNeon(rt, ev.cpu, ev.to);
     case 'preempt':
       return preempt(rt, ev.cpu, ev.next);
     case 'guest':

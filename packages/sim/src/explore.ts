@@ -69,8 +69,34 @@ export interface ExploreResult {
 
 interface Node {
   base: World;
+  /** The fingerprint of `base` (quiescent, so its data is its whole identity). */
+  baseFp: [number, number];
   since: Event[];
   path: Event[];
+}
+
+/**
+ * The identity of a state. A quiescent world is its data. A world with kernel paths in flight also
+ * has the paths' local variables, which are not data; they are a function of the quiescent world
+ * the paths started after and of every event since, so those join the key. This merges fewer
+ * states than the data alone would, and never merges two states that can behave differently.
+ */
+export function stateKey(
+  world: World,
+  quiescent: boolean,
+  baseFp: [number, number],
+  since: Event[],
+): [number, number] {
+  return worldFingerprint(
+    world,
+    quiescent
+      ? undefined
+      : (h) => {
+          h.word(baseFp[0]);
+          h.word(baseFp[1]);
+          for (const e of since) h.string(JSON.stringify(e));
+        },
+  );
 }
 
 export class Explorer {
@@ -87,7 +113,7 @@ export class Explorer {
     const rt = new Runtime(world, this.table, false);
     attachVcpus(rt, this.config);
     bootstrap(rt);
-    return { base: world, since: [], path: [] };
+    return { base: world, baseFp: worldFingerprint(world), since: [], path: [] };
   }
 
   /** Rebuilds the runtime of a node: a clone of its snapshot with the events since replayed. */
@@ -119,7 +145,7 @@ export class Explorer {
       } else {
         out.push({ do: 'step', cpu, to: 'first' });
       }
-      if (a.softirq) out.push({ do: 'softirq_neon', cpu });
+      if (a.softirq) out.push({ do: 'softirq_neon', cpu, to: 'first' });
       if (a.preempt)
         for (const pid of w.runq)
           out.push({ do: 'preempt', cpu, next: w.users.find((x) => x.pid === pid)!.name });
@@ -130,7 +156,7 @@ export class Explorer {
   explore(opts: ExploreOptions): ExploreResult {
     const visited = new FingerprintSet(1 << 16, opts.maxBytes);
     const root = this.initial();
-    visited.add(...worldFingerprint(root.base));
+    visited.add(...root.baseFp);
     let frontier: Node[] = [root];
     const levels: LevelStats[] = [];
     const violations: Counterexample[] = [];
@@ -141,7 +167,12 @@ export class Explorer {
     for (; depth < opts.depth && frontier.length; depth++) {
       const next: Node[] = [];
       let newStates = 0;
-      for (const node of frontier) {
+      // 0-1 breadth-first: continuing a stopped kernel path (a `step`) costs no depth, so its
+      // successors join this level's queue; every other event opens the next level. The depth
+      // bound therefore counts the choices of programs, interrupts and the scheduler, and a
+      // preemption point is still a place where every other event may be chosen.
+      for (let qi = 0; qi < frontier.length; qi++) {
+        const node = frontier[qi]!;
         if (opts.shouldStop?.()) {
           stoppedBy = 'interrupted';
           break;
@@ -173,15 +204,15 @@ export class Explorer {
             }
             continue;
           }
-          const [hi, lo] = worldFingerprint(rt.world);
+          const quiescent = rt.paths.size === 0;
+          const since = quiescent ? [] : [...node.since, ev];
+          const [hi, lo] = stateKey(rt.world, quiescent, node.baseFp, since);
           if (!visited.add(hi, lo)) continue;
           newStates++;
-          const quiescent = rt.paths.size === 0;
-          next.push(
-            quiescent
-              ? { base: rt.world, since: [], path }
-              : { base: node.base, since: [...node.since, ev], path },
-          );
+          const succ: Node = quiescent
+            ? { base: rt.world, baseFp: [hi, lo], since, path }
+            : { base: node.base, baseFp: node.baseFp, since, path };
+          (ev.do === 'step' ? frontier : next).push(succ);
           if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
         }
         if (stoppedBy) break;

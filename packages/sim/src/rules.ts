@@ -28,11 +28,17 @@ export const RULES = {
   },
   syscallLeavesStreaming: {
     name: 'syscall-clears-sm',
-    cites: 'Documentation/arm64/sme.rst section 4 (System call behaviour)',
-    grants: 'a syscall clears PSTATE.SM; the SVE registers then follow the SVE syscall rule',
+    cites:
+      'Documentation/arm64/sme.rst section 4 (System call behaviour) with section 3 (a mode switch by a software interface without register content zeroes the SVE state)',
+    grants:
+      'a syscall made in streaming mode clears PSTATE.SM and leaves Z (V included), P and FFR zero; FPSR may take its reset value',
     apply: (v: View) => {
       v.sm = false;
-      zeroExtendSve(v);
+      setBank(v, 'V', ZERO);
+      setBank(v, 'Zhi', ZERO);
+      setBank(v, 'P', ZERO);
+      setBank(v, 'FFR', ZERO);
+      widen(v, 'FPSR', [FPSR_RESET]);
     },
   },
   signalHandlerEntry: {

@@ -24,7 +24,7 @@ const event = {
     obj({ do: { const: 'syscall' }, task: str(), neon: { type: 'boolean' }, to: str() }, ['do', 'task']),
     obj({ do: { const: 'kvm_run' }, task: str(), to: str() }, ['do', 'task']),
     obj({ do: { const: 'step' }, cpu: int(), to: str() }, ['do', 'cpu']),
-    obj({ do: { const: 'softirq_neon' }, cpu: int() }, ['do', 'cpu']),
+    obj({ do: { const: 'softirq_neon' }, cpu: int(), to: str() }, ['do', 'cpu']),
     obj({ do: { const: 'preempt' }, cpu: int(), next: str() }, ['do', 'cpu', 'next']),
     obj({ do: { const: 'guest' }, vcpu: str(), op: { enum: userOps }, check: { type: 'boolean' } }, [
       'do',
