@@ -89,7 +89,7 @@ export function equivalence(
   for (; d < depth && frontier.length; d++) {
     const next: PairNode[] = [];
     for (let qi = 0; qi < frontier.length; qi++) {
-      const node = frontier[qi]!;
+      const node = frontier[qi];
       const cands = ea.candidates(ea.rebuild({ ...node.a, path: [] }).world);
       for (const ev of cands) {
         const ra = ea.rebuild({ ...node.a, path: [] });

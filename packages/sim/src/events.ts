@@ -235,11 +235,11 @@ function step(rt: Runtime, cpu: number, to: string | undefined): void {
 
 /** The softirq work: kernel-mode NEON when the context allows it (may_use_simd). */
 function softirqWork(w: World, cpu: number): void {
-  const p = w.kernel.percpu[cpu]!;
+  const p = w.kernel.percpu[cpu];
   p.in_softirq = true;
   if (K.may_use_simd()) {
     K.kernel_neon_begin();
-    const c = w.machine.cpus[cpu]!;
+    const c = w.machine.cpus[cpu];
     c.regs.V = c.regs.FPSR = kernelValue(w);
     K.kernel_neon_end();
   }
@@ -256,7 +256,7 @@ function* el0IrqSoftirq(w: World, task: task_struct, cpu: number): KernelPath {
 /** A softirq that uses kernel-mode NEON, run on `cpu` where an interrupt can be taken now. */
 function softirqNeon(rt: Runtime, cpu: number, to: string | undefined): void {
   const w = rt.world;
-  const p = w.kernel.percpu[cpu]!;
+  const p = w.kernel.percpu[cpu];
   const u = w.users.find((x) => x.pid === p.current.pid);
   if (u?.kpath?.startsWith('guest:')) throw new EventError(`CPU ${cpu} is running a guest`);
   if (p.irqs_disabled || p.softirq_disable > 0 || p.in_softirq)

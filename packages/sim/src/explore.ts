@@ -172,7 +172,7 @@ export class Explorer {
       // bound therefore counts the choices of programs, interrupts and the scheduler, and a
       // preemption point is still a place where every other event may be chosen.
       for (let qi = 0; qi < frontier.length; qi++) {
-        const node = frontier[qi]!;
+        const node = frontier[qi];
         if (opts.shouldStop?.()) {
           stoppedBy = 'interrupted';
           break;

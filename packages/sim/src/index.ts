@@ -16,3 +16,4 @@ export * from './explore.js';
 export * from './revisions.js';
 export { scenarioFiles } from './cli/check.js';
 export { runCli } from './cli/commands.js';
+export * from './html.js';

@@ -47,7 +47,9 @@ function cpuSummary(w: World): string[] {
       ? (w.kernel.tasks.find((t) => t.thread.uw.fpsimd_state === last)?.comm ?? 'vcpu')
       : '-';
     const foreign = p.current.flags & 8 ? ' FOREIGN' : '';
-    return `cpu${i} ${where} EL${c.el}/${c.world} SVCR=${c.sys.svcr} last=${owner}${foreign} V=${formatVal(c.regs.V, w.writers)}`;
+    const vcpu = w.kvm.vcpus.find((v) => v.cpu === i);
+    const fpState = vcpu ? ` fp_state=${['FREE', 'HOST_OWNED', 'GUEST_OWNED'][vcpu.arch.fp_state]}` : '';
+    return `cpu${i} ${where} EL${c.el}/${c.world} SVCR=${c.sys.svcr} last=${owner}${foreign}${fpState} V=${formatVal(c.regs.V, w.writers)}`;
   });
 }
 

@@ -2,7 +2,12 @@
 // drive it in-process. Exit status: 0 ok, 1 expectations not met / violations found, 2 bad input.
 
 import { Command, CommanderError } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderTraceHtml } from '../html.js';
 import { formatRun, runJson } from '../format.js';
 import { runScenario } from '../run.js';
 import { InputError, loadScenario } from '../scenario.js';
@@ -33,13 +38,26 @@ function buildProgram(io: Io): Command {
     .option('--rev <rev>', 'revision to run (overrides the file)')
     .option('--mutant <name>', 'mutant to run (overrides the file)')
     .option('--html <out>', 'write a per-CPU timeline page')
+    .option('--reader <dir>', 'the reader site the timeline links into (kvmfp read --out)', 'site/reader')
     .description('run one scenario and check its expectations')
-    .action((file: string, o: { json?: boolean; rev?: string; mutant?: string; html?: string }) => {
-      const s = loadScenario(file);
-      const r = runScenario(s, { revision: o.rev, mutant: o.mutant });
-      io.out(o.json ? runJson(r) : formatRun(r));
-      if (o.html) writeFileSync(o.html, renderHtmlPlaceholder(r.title));
-      throw new ExitWith(r.passed ? 0 : 1);
+    .action(
+      (file: string, o: { json?: boolean; rev?: string; mutant?: string; html?: string; reader: string }) => {
+        const s = loadScenario(file);
+        const r = runScenario(s, { revision: o.rev, mutant: o.mutant });
+        io.out(o.json ? runJson(r) : formatRun(r));
+        if (o.html) writeFileSync(o.html, traceHtml(r, o.html, o.reader));
+        throw new ExitWith(r.passed ? 0 : 1);
+      },
+    );
+
+  program
+    .command('read')
+    .description('build the side-by-side reader site (see tools/src/reader; --help there)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action((args: string[]) => {
+      throw new ExitWith(runReader(args));
     });
 
   program
@@ -94,8 +112,24 @@ function parsePositive(flag: string, v: string): number {
   return n;
 }
 
-function renderHtmlPlaceholder(title: string): string {
-  return `<!doctype html><title>${title.replace(/</g, '&lt;')}</title>`;
+function traceHtml(r: Parameters<typeof renderTraceHtml>[0], out: string, readerDir: string): string {
+  const readerBase = relative(dirname(resolve(out)), resolve(readerDir)) + '/';
+  const map = join(readerDir, 'functions.json');
+  const functionPages = existsSync(map)
+    ? (JSON.parse(readFileSync(map, 'utf8')) as Record<string, string>)
+    : undefined;
+  return renderTraceHtml(r, { readerBase, functionPages });
+}
+
+/** The reader lives in tools (which may read every package); a subprocess keeps sim from importing it. */
+function runReader(args: string[]): number {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+  const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+  const main = join(root, 'tools/src/reader/main.ts');
+  const r = spawnSync(process.execPath, [tsx, '--conditions=@kvmfp/source', main, ...args], {
+    stdio: 'inherit',
+  });
+  return r.status ?? 2;
 }
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
