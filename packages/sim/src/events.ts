@@ -46,7 +46,8 @@ export type Event =
   | { do: 'softirq_neon'; cpu: number; to?: string }
   | { do: 'preempt'; cpu: number; next: string }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
-  | { do: 'guest_exit'; vcpu: string; to?: string };
+  | { do: 'guest_exit'; vcpu: string; to?: string }
+  | { do: 'kick'; task: string; to?: string };
 
 const K = E as unknown as SimEntries;
 
@@ -68,12 +69,31 @@ function* exitToUserMode(task: task_struct): KernelPath {
     } else {
       local_irq_enable();
       yield* point('do_notify_resume:irqs on');
+      if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL))) yield* doSignal(task);
       if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
     }
     local_irq_disable();
     flags = task.flags;
   }
   local_irq_enable();
+}
+
+/**
+ * do_signal: a notify-signal (task_work, or a kick) is consumed here with no handler to run; a
+ * real signal's delivery is the signal hooks' (see hostSignalDelivery).
+ */
+function* doSignal(task: task_struct): KernelPath {
+  task.flags &= ~(1 << TIF_NOTIFY_SIGNAL);
+  if (task.flags & (1 << TIF_SIGPENDING)) yield* signalDelivery(task);
+}
+
+/** Signal delivery is installed by the host-events module (signals, sigreturn). */
+let signalDelivery: (task: task_struct) => KernelPath = function* (task) {
+  task.flags &= ~(1 << TIF_SIGPENDING);
+};
+
+export function setSignalDelivery(f: (task: task_struct) => KernelPath): void {
+  signalDelivery = f;
 }
 
 /** el0_svc: the FP discard with interrupts masked, then the syscall body, then the exit work. */
@@ -367,6 +387,21 @@ function guestRetry(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean
   guestOp(rt, g, op, check);
 }
 
+/**
+ * A notify-signal for a task (task_work_add with TWA_SIGNAL, as io_uring does): it makes KVM_RUN
+ * return to the VMM with -EINTR, and is consumed on the way to user space without a handler.
+ * A task running a guest is kicked out of it by the IPI.
+ */
+function kick(rt: Runtime, u: UserProgram, to: string | undefined): void {
+  const w = rt.world;
+  const task = taskOf(w, u.pid);
+  task.flags |= 1 << TIF_NOTIFY_SIGNAL;
+  if (u.kpath?.startsWith('guest:')) {
+    const cpu = runningCpu(w, u);
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, ARM_EXCEPTION_IRQ), to));
+  }
+}
+
 function guestExit(rt: Runtime, g: GuestProgram, to: string | undefined): void {
   const { cpu, vmm } = guestCpu(rt.world, g);
   settle(rt, vmm, cpu, runTo(rt, vmm.pid, cpu, rt.resume(vmm.pid, cpu, ARM_EXCEPTION_IRQ), to));
@@ -392,6 +427,8 @@ export function applyEvent(rt: Runtime, ev: Event): void {
       return guestOp(rt, guest(w, ev.vcpu), ev.op, ev.check ?? false);
     case 'guest_exit':
       return guestExit(rt, guest(w, ev.vcpu), ev.to);
+    case 'kick':
+      return kick(rt, user(w, ev.task), ev.to);
   }
 }
 

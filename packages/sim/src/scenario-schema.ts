@@ -32,6 +32,7 @@ const event = {
       'op',
     ]),
     obj({ do: { const: 'guest_exit' }, vcpu: str(), to: str() }, ['do', 'vcpu']),
+    obj({ do: { const: 'kick' }, task: str(), to: str() }, ['do', 'task']),
   ],
 };
 
