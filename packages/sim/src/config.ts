@@ -11,6 +11,8 @@ export interface TaskConfig {
   cpu?: number;
   sveVl?: number;
   smeVl?: number;
+  /** Declared for a later fork: the task exists only once a fork event creates it. */
+  unborn?: boolean;
 }
 
 export interface VcpuConfig {

@@ -23,6 +23,7 @@ import { formatVal, Machine } from '@kvmfp/machine';
 import type { SimEntries } from './entries.js';
 import { KVM_RUN } from '@kvmfp/kvm-fpsimd';
 import { vcpuOfVmm } from './kvm.js';
+import { applyHostEvent, bindHostRuntime, deliverSignal, type HostEvent } from './events-host.js';
 import { banksRead, decide, executeWrite } from './exec.js';
 import { RULES } from './rules.js';
 import type { PathStop, Runtime } from './runtime.js';
@@ -47,7 +48,8 @@ export type Event =
   | { do: 'preempt'; cpu: number; next: string }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
   | { do: 'guest_exit'; vcpu: string; to?: string }
-  | { do: 'kick'; task: string; to?: string };
+  | { do: 'kick'; task: string; to?: string }
+  | HostEvent;
 
 const K = E as unknown as SimEntries;
 
@@ -59,7 +61,7 @@ const WORK_MASK =
   (1 << TIF_NOTIFY_SIGNAL);
 
 /** The return-to-user work loop (exit_to_user_mode -> do_notify_resume), FP-relevant parts. */
-function* exitToUserMode(task: task_struct): KernelPath {
+export function* exitToUserMode(task: task_struct): KernelPath {
   local_irq_disable();
   let flags = task.flags;
   while (flags & WORK_MASK) {
@@ -88,6 +90,7 @@ function* doSignal(task: task_struct): KernelPath {
 }
 
 /** Signal delivery is installed by the host-events module (signals, sigreturn). */
+// eslint-disable-next-line require-yield -- the default consumes the flag without a point
 let signalDelivery: (task: task_struct) => KernelPath = function* (task) {
   task.flags &= ~(1 << TIF_SIGPENDING);
 };
@@ -95,6 +98,8 @@ let signalDelivery: (task: task_struct) => KernelPath = function* (task) {
 export function setSignalDelivery(f: (task: task_struct) => KernelPath): void {
   signalDelivery = f;
 }
+
+setSignalDelivery(deliverSignal);
 
 /** el0_svc: the FP discard with interrupts masked, then the syscall body, then the exit work. */
 function* el0Svc(task: task_struct, body: () => KernelPath<unknown>): KernelPath {
@@ -150,7 +155,7 @@ export function bootstrap(rt: Runtime): void {
   });
 }
 
-function user(w: World, name: string): UserProgram {
+export function user(w: World, name: string): UserProgram {
   const u = w.users.find((x) => x.name === name);
   if (!u) throw new EventError(`no task named '${name}'`);
   return u;
@@ -162,19 +167,25 @@ function guest(w: World, name: string): GuestProgram {
   return g;
 }
 
-function runningCpu(w: World, u: UserProgram): number {
+export function runningCpu(w: World, u: UserProgram): number {
   const cpu = cpuOfTask(w, u.pid);
   if (cpu < 0) throw new EventError(`task '${u.name}' is not running on any CPU`);
   return cpu;
 }
 
 /** Runs a path until it stops at label `to` ('first' stops at the first point; default: end). */
-function runTo(rt: Runtime, pid: number, cpu: number, stop: PathStop, to: string | undefined): PathStop {
+export function runTo(
+  rt: Runtime,
+  pid: number,
+  cpu: number,
+  stop: PathStop,
+  to: string | undefined,
+): PathStop {
   while (stop.kind === 'point' && to !== 'first' && stop.label !== to) stop = rt.resume(pid, cpu, undefined);
   return stop;
 }
 
-function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop): void {
+export function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop): void {
   if (stop.kind === 'done') {
     u.mode = 'user';
     u.kpath = null;
@@ -188,11 +199,11 @@ function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop): void 
   void cpu;
 }
 
-function violate(w: World, invariant: string, detail: string): void {
+export function violate(w: World, invariant: string, detail: string): void {
   w.violations.push({ invariant, detail, step: w.step });
 }
 
-function checkView(
+export function checkView(
   w: World,
   who: string,
   view: View,
@@ -229,12 +240,28 @@ function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?
     return;
   }
   const esr = esr_make(outcome.ec, outcome.iss);
+  if (outcome.el === 2 && !w.machine.config.features.vhe) {
+    // nVHE: the host kernel runs at EL1, so a trap to EL2 is the hypervisor's (host.S, then
+    // handle_trap); the exception return re-executes the instruction.
+    rt.atomic(cpu, () => E.__kvm_hyp_host_vector_sync(esr));
+    const again = decide(w.machine, c, op, 0);
+    if (again.kind === 'trap' && again.el === 2) {
+      violate(w, 'hyp-makes-progress', `${u.name}: ${op} traps to EL2 again after the hypervisor handled it`);
+      return;
+    }
+    return userOp(rt, u, op, check, to);
+  }
   u.retry = { op, check };
   const task = taskOf(w, u.pid);
   settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Trap(task, outcome.ec, esr)), to));
 }
 
-function syscall(rt: Runtime, u: UserProgram, body: () => KernelPath<unknown>, to: string | undefined): void {
+export function syscall(
+  rt: Runtime,
+  u: UserProgram,
+  body: () => KernelPath<unknown>,
+  to: string | undefined,
+): void {
   const w = rt.world;
   if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
   const cpu = runningCpu(w, u);
@@ -332,7 +359,7 @@ function preempt(rt: Runtime, cpu: number, nextName: string): void {
 }
 
 /** The vcpu whose preempt notifier the VMM holds (between vcpu_load and vcpu_put). */
-function loadedVcpu(rt: Runtime, vmm: string) {
+export function loadedVcpu(rt: Runtime, vmm: string) {
   const v = vcpuOfVmm(rt, vmm);
   return v?.preempt_notifier_registered ? v : undefined;
 }
@@ -410,6 +437,7 @@ function guestExit(rt: Runtime, g: GuestProgram, to: string | undefined): void {
 export function applyEvent(rt: Runtime, ev: Event): void {
   const w = rt.world;
   w.step++;
+  bindHostRuntime(rt);
   switch (ev.do) {
     case 'user':
       return userOp(rt, user(w, ev.task), ev.op, ev.check ?? false, ev.to);
@@ -429,6 +457,8 @@ export function applyEvent(rt: Runtime, ev: Event): void {
       return guestExit(rt, guest(w, ev.vcpu), ev.to);
     case 'kick':
       return kick(rt, user(w, ev.task), ev.to);
+    default:
+      return applyHostEvent(rt, ev);
   }
 }
 

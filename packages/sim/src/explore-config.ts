@@ -52,6 +52,11 @@ export const EXPLORE_SCHEMA = {
         preempt: { type: 'boolean' },
         kvmRun: { type: 'boolean' },
         guestExit: { type: 'boolean' },
+        signal: { type: 'boolean' },
+        ptrace: { type: 'boolean' },
+        prctl: { type: 'boolean' },
+        fork: { type: 'boolean' },
+        exec: { type: 'boolean' },
       },
     },
   },
@@ -71,6 +76,11 @@ export function fullAlphabet(a: Partial<Alphabet>): Alphabet {
     preempt: a.preempt ?? false,
     kvmRun: a.kvmRun ?? false,
     guestExit: a.guestExit ?? false,
+    signal: a.signal ?? false,
+    ptrace: a.ptrace ?? false,
+    prctl: a.prctl ?? false,
+    fork: a.fork ?? false,
+    exec: a.exec ?? false,
   };
 }
 

@@ -27,6 +27,15 @@ export interface Alphabet {
   preempt: boolean;
   kvmRun: boolean;
   guestExit: boolean;
+  /** Host events (events-host.ts): signal delivery and sigreturn. */
+  signal: boolean;
+  /** ptrace stops, PTRACE_GETREGSET/SETREGSET of the FP regsets, PTRACE_CONT. */
+  ptrace: boolean;
+  /** PR_SVE_SET_VL / PR_SME_SET_VL to each supported VL. */
+  prctl: boolean;
+  /** fork into a task declared `unborn`. */
+  fork: boolean;
+  exec: boolean;
 }
 
 export interface ExploreOptions {
@@ -150,7 +159,60 @@ export class Explorer {
         for (const pid of w.runq)
           out.push({ do: 'preempt', cpu, next: w.users.find((x) => x.pid === pid)!.name });
     }
+    this.hostCandidates(w, running, out);
     return out;
+  }
+
+  /** The host events of the alphabet (events-host.ts), for the programs where each is enabled. */
+  private hostCandidates(w: World, running: Map<number, number>, out: Event[]): void {
+    const a = this.alphabet;
+    const f = w.machine.config.features;
+    const inUser = w.users.filter((u) => u.mode === 'user' && running.has(u.pid));
+    for (const u of inUser) {
+      if (a.signal && u.pending.length === 0 && u.frames.length < 2)
+        out.push({ do: 'signal', task: u.name, to: 'first' });
+      if (a.signal && u.frames.length) out.push({ do: 'sigreturn', task: u.name, to: 'first' });
+      if (a.prctl) {
+        if (f.sve)
+          for (const vl of w.machine.config.sveVls)
+            out.push({ do: 'prctl', task: u.name, op: 'sve_set_vl', vl, to: 'first' });
+        if (f.sme)
+          for (const vl of w.machine.config.smeVls)
+            out.push({ do: 'prctl', task: u.name, op: 'sme_set_vl', vl, to: 'first' });
+      }
+      if (a.fork) {
+        const child = w.users.find((c) => c.mode === 'unborn');
+        if (child) out.push({ do: 'fork', task: u.name, child: child.name, to: 'first' });
+      }
+      if (a.exec) out.push({ do: 'exec', task: u.name, to: 'first' });
+      if (a.ptrace && w.users.length > 1 && u.stop === 'none') out.push({ do: 'ptrace_stop', task: u.name });
+    }
+    if (a.ptrace)
+      for (const t of w.users.filter((x) => x.stop === 'stopped' && !x.frozen)) {
+        out.push({ do: 'ptrace_cont', task: t.name, to: 'first' });
+        for (const tr of inUser) {
+          if (tr === t) continue;
+          const sets: { regset: 'fpr' | 'sve' | 'ssve' | 'za' | 'zt'; ok: boolean }[] = [
+            { regset: 'fpr', ok: f.fpsimd },
+            { regset: 'sve', ok: f.sve },
+            { regset: 'ssve', ok: f.sme },
+            { regset: 'za', ok: f.sme },
+            { regset: 'zt', ok: f.sme2 },
+          ];
+          for (const { regset, ok } of sets) {
+            if (!ok) continue;
+            out.push({ do: 'ptrace_get', tracer: tr.name, task: t.name, regset, to: 'first' });
+            out.push({ do: 'ptrace_set', tracer: tr.name, task: t.name, regset, to: 'first' });
+          }
+        }
+      }
+    // A CPU left idle (a task stopped, or a child waits to run) takes a runnable task.
+    if (a.preempt && (a.ptrace || a.fork))
+      w.kernel.percpu.forEach((p, cpu) => {
+        if (p.current.mm) return;
+        for (const pid of w.runq)
+          out.push({ do: 'preempt', cpu, next: w.users.find((x) => x.pid === pid)!.name });
+      });
   }
 
   explore(opts: ExploreOptions): ExploreResult {

@@ -2,9 +2,9 @@
 // program observes. Each rule cites the section of Documentation/arm64/sve.rst or sme.rst (v6.4)
 // that grants it; the invariants allow nothing that is not listed here.
 
-import { FPSR_RESET, ZERO } from '@kvmfp/machine';
+import { FPSR_RESET, type Val, ZERO } from '@kvmfp/machine';
 import type { View } from './view.js';
-import { setAllowed, setBank, widen } from './view.js';
+import { freshView, setAllowed, setBank, widen } from './view.js';
 
 export interface AbiRule {
   name: string;
@@ -54,13 +54,29 @@ export const RULES = {
   },
   vlChange: {
     name: 'vl-change-discards',
-    cites: 'Documentation/arm64/sve.rst section 6 (prctl, PR_SVE_SET_VL) and sme.rst section 7',
-    grants:
-      'changing a vector length makes the Z bits above 128, P and FFR unspecified; an SME VL change clears PSTATE.SM and PSTATE.ZA',
+    cites:
+      'Documentation/arm64/sve.rst section 6 (prctl extensions, PR_SVE_SET_VL); section 7 makes a ptrace VL change equivalent',
+    grants: 'changing the SVE vector length makes the Z bits above 128, P and FFR unspecified; V is kept',
     apply: (v: View) => {
       setAllowed(v, 'Zhi', 'any');
       setAllowed(v, 'P', 'any');
       setAllowed(v, 'FFR', 'any');
+    },
+  },
+  smeVlChange: {
+    name: 'sme-vl-change-discards',
+    cites:
+      'Documentation/arm64/sme.rst section 6 (prctl extensions, PR_SME_SET_VL); section 7 makes a ptrace VL change equivalent',
+    grants:
+      'changing the SME vector length makes ZA, ZTn, the Z bits above 128, P and FFR unspecified and clears PSTATE.SM and PSTATE.ZA; V is kept',
+    apply: (v: View) => {
+      setAllowed(v, 'Zhi', 'any');
+      setAllowed(v, 'P', 'any');
+      setAllowed(v, 'FFR', 'any');
+      setAllowed(v, 'ZA', 'any');
+      setAllowed(v, 'ZT0', 'any');
+      v.sm = false;
+      v.za = false;
     },
   },
   smstopZaUnspecified: {
@@ -85,6 +101,170 @@ export const RULES = {
       setBank(v, 'FPSR', FPSR_RESET);
     },
   },
+  signalHandlerLeavesStreaming: {
+    name: 'signal-handler-leaves-streaming',
+    cites:
+      'Documentation/arm64/sme.rst section 5 (Signal handling: handlers run with streaming mode off) with Appendix A.1 (leaving streaming mode may keep or clear the shared register bits)',
+    grants:
+      'a handler for a signal that interrupted streaming mode may see Z (V included), P and FFR either kept or zero, and any FPSR',
+    apply: (v: View) => {
+      widen(v, 'V', [ZERO]);
+      widen(v, 'Zhi', [ZERO]);
+      widen(v, 'P', [ZERO]);
+      widen(v, 'FFR', [ZERO]);
+      setAllowed(v, 'FPSR', 'any');
+    },
+  },
+  sigreturnRestores: {
+    name: 'sigreturn-restores-frame',
+    cites: 'Documentation/arm64/sve.rst section 5 (Signal return) and sme.rst section 5 (Signal return)',
+    grants:
+      'sigreturn replaces the registers with the frame: V and FPSR from fpsimd_context, the other SVE bits from sve_context (unspecified when it holds no register data), PSTATE.SM from its SM flag, ZA and ZTn from their records (ZA off when the ZA record holds no data)',
+    apply: (v: View, f?: FrameFacts) => {
+      if (!f) return;
+      v.slots = [...f.saved.slots];
+      if (!f.sveData) {
+        setAllowed(v, 'Zhi', 'any');
+        setAllowed(v, 'P', 'any');
+        setAllowed(v, 'FFR', 'any');
+      }
+      v.sm = f.sm;
+      v.za = f.za;
+      if (!f.za) {
+        setAllowed(v, 'ZA', 'any');
+        setAllowed(v, 'ZT0', 'any');
+      }
+      if (f.vregs !== undefined) setBank(v, 'V', f.vregs);
+      if (f.zaVal !== undefined) setBank(v, 'ZA', f.zaVal);
+    },
+  },
+  forkChild: {
+    name: 'fork-child-copy',
+    cites:
+      'Documentation/arm64/sme.rst section 4 (System call behaviour: the new process of a clone() has PSTATE.SM cleared; PSTATE.ZA, ZA and ZTn are kept by a syscall) and sve.rst section 3 (parent and child share the SVE configuration; the SVE bits beyond V as for any syscall)',
+    grants:
+      'a new child sees what its parent could see on return from the clone syscall, with PSTATE.SM clear',
+    apply: (v: View, parent?: View) => {
+      if (!parent) return;
+      v.slots = [...parent.slots];
+      v.sm = false;
+      v.za = parent.za;
+    },
+  },
+  execNewProgram: {
+    name: 'exec-new-program',
+    cites:
+      'Documentation/arm64/sve.rst section 9 and sme.rst section 9 (at execve() the vector lengths become the default or the deferred ones; the old image is gone)',
+    grants:
+      'after exec the new program has written nothing: it may see only zero registers, PSTATE.SM and PSTATE.ZA clear',
+    apply: (v: View) => {
+      const fresh = freshView();
+      v.slots = fresh.slots;
+      v.sm = false;
+      v.za = false;
+    },
+  },
+  ptraceFprWrite: {
+    name: 'ptrace-fpr-write',
+    cites:
+      'Documentation/arm64/sve.rst section 7 (ptrace extensions: an FPSIMD payload makes the SVE registers non-live)',
+    grants:
+      'a tracer writing NT_PRFPREG sets V and FPSR/FPCR; the Z bits above 128, P and FFR become unspecified',
+    apply: (v: View, w?: { V: Val; FPSR: Val }) => {
+      if (!w) return;
+      setBank(v, 'V', w.V);
+      setBank(v, 'FPSR', w.FPSR);
+      setAllowed(v, 'Zhi', 'any');
+      setAllowed(v, 'P', 'any');
+      setAllowed(v, 'FFR', 'any');
+    },
+  },
+  ptraceSveWrite: {
+    name: 'ptrace-sve-write',
+    cites:
+      'Documentation/arm64/sve.rst section 7 (ptrace extensions: NT_ARM_SVE writes leave streaming mode, NT_ARM_SSVE writes enter it; an SVE payload makes the registers live with its data, an FPSIMD payload makes them non-live) and sme.rst section 3 (a mode switch by ptrace without register content zeroes the SVE state)',
+    grants:
+      "after a tracer writes NT_ARM_SVE or NT_ARM_SSVE the target is in that regset's mode with the written Z, P, FFR and FPSR; with only V and FPSR written the rest is unspecified; a mode switch with nothing written leaves the SVE registers zero",
+    apply: (v: View, w?: PtraceSveWrite) => {
+      if (!w) return;
+      const switched = v.sm !== w.streaming;
+      v.sm = w.streaming;
+      if (w.regs) {
+        setBank(v, 'V', w.regs.V);
+        setBank(v, 'Zhi', w.regs.Zhi);
+        setBank(v, 'P', w.regs.P);
+        setBank(v, 'FFR', w.regs.FFR);
+        setBank(v, 'FPSR', w.regs.FPSR);
+      } else if (w.fpsimd) {
+        setBank(v, 'V', w.fpsimd.V);
+        setBank(v, 'FPSR', w.fpsimd.FPSR);
+        setAllowed(v, 'Zhi', 'any');
+        setAllowed(v, 'P', 'any');
+        setAllowed(v, 'FFR', 'any');
+      } else if (switched) {
+        setBank(v, 'V', ZERO);
+        setBank(v, 'Zhi', ZERO);
+        setBank(v, 'P', ZERO);
+        setBank(v, 'FFR', ZERO);
+      }
+    },
+  },
+  ptraceZaWrite: {
+    name: 'ptrace-za-write',
+    cites:
+      'Documentation/arm64/sme.rst section 7 (ptrace extensions: an NT_ARM_ZA payload sets PSTATE.ZA, none clears it) with Appendix A.1 (turning ZA on clears it)',
+    grants:
+      'after a tracer writes NT_ARM_ZA with data the target has PSTATE.ZA set and that ZA (ZTn zero if ZA was off, otherwise not specified); without data PSTATE.ZA is clear',
+    apply: (v: View, za?: Val | null) => {
+      if (za === undefined) return;
+      if (za === null) {
+        v.za = false;
+        setAllowed(v, 'ZA', 'any');
+        setAllowed(v, 'ZT0', 'any');
+        return;
+      }
+      if (v.za) setAllowed(v, 'ZT0', 'any');
+      else setBank(v, 'ZT0', ZERO);
+      v.za = true;
+      setBank(v, 'ZA', za);
+    },
+  },
+  ptraceZtWrite: {
+    name: 'ptrace-zt-write',
+    cites:
+      'Documentation/arm64/sme.rst section 7 (ptrace extensions: writes to NT_ARM_ZT set PSTATE.ZA) with Appendix A.1 (turning ZA on clears it)',
+    grants:
+      'after a tracer writes NT_ARM_ZT the target has PSTATE.ZA set and that ZT0; ZA is zero if it was off',
+    apply: (v: View, zt?: Val) => {
+      if (zt === undefined) return;
+      if (!v.za) setBank(v, 'ZA', ZERO);
+      v.za = true;
+      setBank(v, 'ZT0', zt);
+    },
+  },
 } satisfies Record<string, AbiRule>;
+
+/** What a signal frame holds at sigreturn (read from the task's own memory) and what it replaces. */
+export interface FrameFacts {
+  /** The view of the program when the signal arrived. */
+  saved: View;
+  /** The SVE record holds register data. */
+  sveData: boolean;
+  /** The SVE record's SM flag. */
+  sm: boolean;
+  /** The ZA record holds data. */
+  za: boolean;
+  /** A V value the handler wrote into fpsimd_context, if it wrote one. */
+  vregs?: Val;
+  /** A ZA value the handler wrote into za_context, if it wrote one. */
+  zaVal?: Val;
+}
+
+/** What a tracer wrote with NT_ARM_SVE / NT_ARM_SSVE. */
+export interface PtraceSveWrite {
+  streaming: boolean;
+  regs?: { V: Val; Zhi: Val; P: Val; FFR: Val; FPSR: Val };
+  fpsimd?: { V: Val; FPSR: Val };
+}
 
 export type RuleName = keyof typeof RULES;

@@ -15,6 +15,8 @@ const userOps = [
   'smstop_za',
 ];
 
+const regsets = ['fpr', 'sve', 'ssve', 'za', 'zt'];
+
 const event = {
   oneOf: [
     obj(
@@ -33,6 +35,60 @@ const event = {
     ]),
     obj({ do: { const: 'guest_exit' }, vcpu: str(), to: str() }, ['do', 'vcpu']),
     obj({ do: { const: 'kick' }, task: str(), to: str() }, ['do', 'task']),
+    // Host events (events-host.ts): signals, ptrace, prctl, fork, exec.
+    obj(
+      { do: { const: 'signal' }, task: str(), sig: { type: 'integer', minimum: 1, maximum: 64 }, to: str() },
+      ['do', 'task'],
+    ),
+    obj(
+      {
+        do: { const: 'sigreturn' },
+        task: str(),
+        edit: {
+          enum: ['bad_magic', 'drop_fpsimd', 'wrong_vl', 'truncate', 'set_v', 'set_za'],
+          description: 'the handler changes its frame before returning',
+        },
+        to: str(),
+      },
+      ['do', 'task'],
+    ),
+    obj({ do: { const: 'ptrace_stop' }, task: str() }, ['do', 'task']),
+    obj({ do: { const: 'ptrace_cont' }, task: str(), to: str() }, ['do', 'task']),
+    obj({ do: { const: 'ptrace_get' }, tracer: str(), task: str(), regset: { enum: regsets }, to: str() }, [
+      'do',
+      'tracer',
+      'task',
+      'regset',
+    ]),
+    obj(
+      {
+        do: { const: 'ptrace_set' },
+        tracer: str(),
+        task: str(),
+        regset: { enum: regsets },
+        data: {
+          enum: ['regs', 'fpsimd', 'none'],
+          description: 'the payload after the header (default regs)',
+        },
+        vl: { enum: [16, 32, 64, 128, 256] },
+        to: str(),
+      },
+      ['do', 'tracer', 'task', 'regset'],
+    ),
+    obj(
+      {
+        do: { const: 'prctl' },
+        task: str(),
+        op: { enum: ['sve_set_vl', 'sme_set_vl'] },
+        vl: { enum: [16, 32, 64, 128, 256] },
+        onexec: { type: 'boolean' },
+        inherit: { type: 'boolean' },
+        to: str(),
+      },
+      ['do', 'task', 'op', 'vl'],
+    ),
+    obj({ do: { const: 'fork' }, task: str(), child: str(), to: str() }, ['do', 'task', 'child']),
+    obj({ do: { const: 'exec' }, task: str(), to: str() }, ['do', 'task']),
   ],
 };
 
@@ -84,7 +140,17 @@ export const SCENARIO_SCHEMA = {
     tasks: {
       type: 'array',
       minItems: 1,
-      items: obj({ name: str(), vmm: { type: 'boolean' }, cpu: int(), sveVl: int(), smeVl: int() }, ['name']),
+      items: obj(
+        {
+          name: str(),
+          vmm: { type: 'boolean' },
+          cpu: int(),
+          sveVl: int(),
+          smeVl: int(),
+          unborn: { type: 'boolean', description: 'created later by a fork event' },
+        },
+        ['name'],
+      ),
     },
     vcpus: {
       type: 'array',

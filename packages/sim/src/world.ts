@@ -11,16 +11,32 @@ import {
   FP_STATE_CURRENT,
   FP_STATE_FPSIMD,
   KernelState,
+  newUserMemory,
   NO_SYSCALL,
   task_struct,
   TIF_FOREIGN_FPSTATE,
+  type UserMemory,
   vl_info,
 } from '@kvmfp/fpsimd';
 import type { WorldConfig } from './config.js';
 import { freshView, View } from './view.js';
 import type { KvmData } from './kvm.js';
 
-export type TaskMode = 'user' | 'kernel' | 'dead';
+/** 'unborn': a task declared for a later fork (it has no state of its own until then). */
+export type TaskMode = 'user' | 'kernel' | 'dead' | 'unborn';
+
+/** A signal frame the task is running the handler of (events-host.ts): what sigreturn restores. */
+export interface SignalFrameState {
+  sig: number;
+  /** The user stack pointer before delivery, and the frame's address (the handler's sp). */
+  sp: number;
+  frame: number;
+  /** What the interrupted program could observe when the signal arrived. */
+  view: View;
+}
+
+/** Where a task stands with respect to a ptrace stop. */
+export type StopState = 'none' | 'stopped';
 
 /** A user program: what it has written and may observe, and where it is. */
 export interface UserProgram {
@@ -36,6 +52,16 @@ export interface UserProgram {
   retry: UserOp | null;
   view: View;
   signals: number[];
+  /** The task's user memory (signal frames, a tracer's regset buffers). */
+  mm: UserMemory;
+  /** Signals queued for the task, each with a handler installed; delivered on return to user. */
+  pending: number[];
+  /** The signal handlers the task is inside, innermost last. */
+  frames: SignalFrameState[];
+  /** A ptrace stop: the task is off-CPU and a tracer may access its registers. */
+  stop: StopState;
+  /** A tracer's PTRACE_{GET,SET}REGSET on this task is in flight. */
+  frozen: boolean;
 }
 
 export interface GuestProgram {
@@ -169,7 +195,7 @@ export function createWorld(config: WorldConfig, rev: string, mutant: string | n
   const kernel: KernelState = {
     tasks: [...idle, ...tasks],
     percpu: machine.cpus.map((_, i) => ({
-      current: tasks.find((t, j) => config.tasks[j]?.cpu === i) ?? idle[i],
+      current: tasks.find((t, j) => config.tasks[j]?.cpu === i && !config.tasks[j]?.unborn) ?? idle[i],
       fpsimd_last_state: emptyFpState(),
       fpsimd_context_busy: false,
       preempt_count: 0,
@@ -191,11 +217,16 @@ export function createWorld(config: WorldConfig, rev: string, mutant: string | n
     writer: 1 + i,
     seq: 0,
     vmm: t.vmm ?? false,
-    mode: 'user',
+    mode: t.unborn ? 'unborn' : 'user',
     kpath: null,
     retry: null,
     view: freshView(),
     signals: [],
+    mm: newUserMemory(),
+    pending: [],
+    frames: [],
+    stop: 'none',
+    frozen: false,
   }));
   const guests: GuestProgram[] = config.vcpus.map((v, i) => ({
     vcpuId: i,
@@ -217,7 +248,7 @@ export function createWorld(config: WorldConfig, rev: string, mutant: string | n
     users,
     guests,
     writers,
-    runq: users.filter((u, i) => config.tasks[i]?.cpu === undefined).map((u) => u.pid),
+    runq: users.filter((u, i) => config.tasks[i]?.cpu === undefined && u.mode !== 'unborn').map((u) => u.pid),
     violations: [],
     moves: { save: 0, load: 0, flush: 0, smstart: 0, smstop: 0 },
     step: 0,

@@ -1,0 +1,995 @@
+// The host events that reach the FP code outside the instruction traps: signals (delivery on the
+// way back to user space, sigreturn), ptrace stops and the FP regsets, the vector-length prctls,
+// fork and exec. Each enters the kernel the way a program does (a syscall goes through el0_svc,
+// so its entry discard runs first; a signal sent to a running task arrives by an interrupt) and
+// calls the ported functions through the revision's entry table. What the program may observe
+// afterwards changes only through the named ABI rules of rules.ts.
+//
+// Parts of these kernel paths that hold no FP state (siginfo, the signal mask, the scheduler's
+// choice, the pid allocator, the ELF loader) are the sim's: plain data here, kept small.
+
+import {
+  aarch64_fp_regsets,
+  E,
+  ESR_MAGIC,
+  type KernelPath,
+  type ksignal,
+  newUserMemory,
+  NO_SYSCALL,
+  NT_ARM_SSVE,
+  NT_ARM_SVE,
+  NT_ARM_ZA,
+  NT_ARM_ZT,
+  NT_PRFPREG,
+  peek,
+  point,
+  poke,
+  PR_SVE_SET_VL_ONEXEC,
+  PR_SVE_VL_INHERIT,
+  PTRACE_GETREGSET,
+  PTRACE_SETREGSET,
+  type pt_regs,
+  type RegsetHeader,
+  SA_RESTORER,
+  SA_SIGINFO,
+  type sig_pt_regs,
+  SIGFRAME_FIELDS,
+  SIGSEGV,
+  sizeof_fpsimd_context,
+  sizeof_sigcontext_reserved,
+  sizeof_sve_context,
+  sizeof_za_context,
+  SVE_MAGIC,
+  SVE_PT_FPSIMD_OFFSET,
+  SVE_PT_REGS_FPSIMD,
+  SVE_PT_REGS_MASK,
+  SVE_PT_REGS_OFFSET,
+  SVE_PT_REGS_SVE,
+  SVE_PT_SIZE,
+  SVE_PT_SVE_FPSR_OFFSET,
+  SVE_PT_SVE_OFFSET,
+  SVE_SIG_FLAG_SM,
+  SVE_SIG_REGS_SIZE,
+  sve_vq_from_vl,
+  type task_struct,
+  TIF_NEED_RESCHED,
+  TIF_NOTIFY_SIGNAL,
+  TIF_SIGPENDING,
+  type UserMemory,
+  ZA_MAGIC,
+  ZA_PT_SIZE,
+  ZA_PT_ZA_OFFSET,
+  ZA_SIG_REGS_SIZE,
+  ZT_MAGIC,
+  zeroFill,
+  EXTRA_MAGIC,
+  FPSIMD_MAGIC,
+  offsetof_sigframe_reserved,
+} from '@kvmfp/fpsimd';
+import { type Val, ZERO } from '@kvmfp/machine';
+import type { SimEntries } from './entries.js';
+import {
+  ARM_EXCEPTION_IRQ,
+  checkView,
+  EventError,
+  exitToUserMode,
+  loadedVcpu,
+  runningCpu,
+  runTo,
+  settle,
+  syscall,
+  user,
+  violate,
+} from './events.js';
+import { RULES } from './rules.js';
+import type { Runtime } from './runtime.js';
+import { setAllowed, type View } from './view.js';
+import {
+  cpuOfTask,
+  newTask,
+  nextValue,
+  type SignalFrameState,
+  taskOf,
+  type UserProgram,
+  type World,
+} from './world.js';
+
+export type Regset = 'fpr' | 'sve' | 'ssve' | 'za' | 'zt';
+export type FrameEdit = 'bad_magic' | 'drop_fpsimd' | 'wrong_vl' | 'truncate' | 'set_v' | 'set_za';
+export type RegsetData = 'regs' | 'fpsimd' | 'none';
+
+export type HostEvent =
+  | { do: 'signal'; task: string; sig?: number; to?: string }
+  | { do: 'sigreturn'; task: string; edit?: FrameEdit; to?: string }
+  | { do: 'ptrace_stop'; task: string }
+  | { do: 'ptrace_cont'; task: string; to?: string }
+  | { do: 'ptrace_get'; tracer: string; task: string; regset: Regset; to?: string }
+  | {
+      do: 'ptrace_set';
+      tracer: string;
+      task: string;
+      regset: Regset;
+      data?: RegsetData;
+      vl?: number;
+      to?: string;
+    }
+  | {
+      do: 'prctl';
+      task: string;
+      op: 'sve_set_vl' | 'sme_set_vl';
+      vl: number;
+      onexec?: boolean;
+      inherit?: boolean;
+      to?: string;
+    }
+  | { do: 'fork'; task: string; child: string; to?: string }
+  | { do: 'exec'; task: string; to?: string };
+
+export const REGSETS: Regset[] = ['fpr', 'sve', 'ssve', 'za', 'zt'];
+export const FRAME_EDITS: FrameEdit[] = [
+  'bad_magic',
+  'drop_fpsimd',
+  'wrong_vl',
+  'truncate',
+  'set_v',
+  'set_za',
+];
+/** Edits that leave a frame the kernel must refuse (sve.rst and sme.rst section 5). */
+const REJECTED_EDITS = new Set<FrameEdit>(['bad_magic', 'drop_fpsimd', 'wrong_vl', 'truncate']);
+
+/** The invariants these events check, each with the reason it must hold. */
+export const HOST_INVARIANTS = [
+  {
+    name: 'tracer-reads-target-registers',
+    why: "a tracer reading a stopped task's FP regsets sees what the task itself could read, laid out as sve.rst section 7 and sme.rst section 7 say",
+  },
+  {
+    name: 'signal-frame-holds-context',
+    why: 'the frame a handler gets holds the interrupted registers (sve.rst section 4, sme.rst section 5), since sigreturn restores from it',
+  },
+  {
+    name: 'sigreturn-rejects-bad-frame',
+    why: 'a frame with a wrong vector length or without fpsimd_context must end in SIGSEGV (sve.rst and sme.rst section 5)',
+  },
+  {
+    name: 'syscall-succeeds',
+    why: 'a syscall with valid arguments on a configuration that supports it does not fail',
+  },
+] as const;
+
+const K = E as unknown as SimEntries;
+
+const SIGUSR1 = 10;
+const HANDLER = 0x1_0000;
+const RESTORER = 0x1_1000;
+/** The user stack pointer a program starts with (16-byte aligned, far below the top). */
+export const STACK_TOP = 0x7fff_0000;
+/** Where a tracer keeps its regset buffer. */
+export const TRACER_BUF = 0x4000_0000;
+
+// ---------------------------------------------------------------------------------------------
+// Glue: the runtime whose world the signal hook acts on, and the user registers of a task.
+
+let hostRt: Runtime | null = null;
+
+/** Called by applyEvent before every event: the return-to-user work below acts on this world. */
+export function bindHostRuntime(rt: Runtime): void {
+  hostRt = rt;
+}
+
+/** The task's saved user registers with the fields signal delivery uses (x0-x30, sp, pc). */
+export function sigRegs(task: task_struct): sig_pt_regs {
+  const r = task.regs as pt_regs & Partial<sig_pt_regs>;
+  if (r.sp === undefined) {
+    r.regs = new Array<number>(31).fill(0);
+    r.sp = STACK_TOP;
+    r.pc = 0x1000;
+  }
+  return r as sig_pt_regs;
+}
+
+function cloneView(v: View): View {
+  return { slots: [...v.slots], sm: v.sm, za: v.za };
+}
+
+/** Nothing the program can observe is specified (it is about to take a fatal signal). */
+function anyView(v: View): View {
+  const out = cloneView(v);
+  for (const b of ['V', 'Zhi', 'P', 'FFR', 'ZA', 'ZT0', 'FPSR'] as const) setAllowed(out, b, 'any');
+  return out;
+}
+
+function setPending(task: task_struct): void {
+  task.flags |= 1 << TIF_SIGPENDING;
+}
+
+function idleTask(w: World, cpu: number): task_struct {
+  const t = w.kernel.tasks.find((x) => !x.mm && x.pid === cpu);
+  if (!t) throw new Error(`no idle task for CPU ${cpu}`);
+  return t;
+}
+
+function isIdle(w: World, cpu: number): boolean {
+  return !w.kernel.percpu[cpu].current.mm;
+}
+
+/**
+ * __schedule's switch on `cpu` from the current task to `next`, as the preempt event does it:
+ * prev's preempt notifiers, the FP switch, the new current, next's notifiers.
+ */
+function contextSwitch(rt: Runtime, cpu: number, prevU: UserProgram | undefined, next: task_struct): void {
+  const w = rt.world;
+  const p = w.kernel.percpu[cpu];
+  const nextU = w.users.find((x) => x.pid === next.pid);
+  const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
+  const nextVcpu = nextU ? loadedVcpu(rt, nextU.name) : undefined;
+  rt.atomic(cpu, () => {
+    if (prevVcpu) E.kvm_sched_out(prevVcpu);
+    K.fpsimd_thread_switch(next);
+    p.current = next;
+    next.cpu = cpu;
+    if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
+  });
+}
+
+/** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */
+function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
+  const w = rt.world;
+  const nextPid = w.runq[0];
+  const next = nextPid === undefined ? idleTask(w, cpu) : taskOf(w, nextPid);
+  contextSwitch(rt, cpu, prevU, next);
+  if (nextPid === undefined) return;
+  w.runq.shift();
+  const nu = w.users.find((x) => x.pid === nextPid)!;
+  if (nu.mode === 'user' && !rt.paths.has(nu.pid))
+    settle(rt, nu, cpu, runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next)), undefined));
+}
+
+/** An interrupt from user space (an IPI) whose only work is the return-to-user loop. */
+function* el0Ipi(task: task_struct): KernelPath {
+  task.regs.syscallno = NO_SYSCALL;
+  yield* exitToUserMode(task);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signal frames as the program sees them: its own memory, read with the uapi layout.
+
+interface FrameRecords {
+  fpsimd?: number;
+  sve?: number;
+  za?: number;
+  zt?: number;
+}
+
+function num(mm: UserMemory, addr: number, len: number): number {
+  return peek(mm, addr, len, 'num');
+}
+
+/** The FP records of the frame at `sf`, following an extra_context record if there is one. */
+export function frameRecords(mm: UserMemory, sf: number): FrameRecords {
+  const out: FrameRecords = {};
+  let base = sf + offsetof_sigframe_reserved;
+  let off = 0;
+  let limit = sizeof_sigcontext_reserved;
+  for (let guard = 0; guard < 64 && off + 8 <= limit; guard++) {
+    const addr = base + off;
+    const magic = num(mm, addr, 4);
+    const size = num(mm, addr + 4, 4);
+    if (magic === 0 || size < 8) break;
+    if (magic === EXTRA_MAGIC) {
+      base = num(mm, addr + SIGFRAME_FIELDS.extra_datap.off, 8);
+      limit = num(mm, addr + SIGFRAME_FIELDS.extra_size.off, 4);
+      off = 0;
+      continue;
+    }
+    if (magic === FPSIMD_MAGIC) out.fpsimd ??= addr;
+    if (magic === SVE_MAGIC) out.sve ??= addr;
+    if (magic === ZA_MAGIC) out.za ??= addr;
+    if (magic === ZT_MAGIC) out.zt ??= addr;
+    off += size;
+  }
+  return out;
+}
+
+/** What the frame says about the registers sigreturn will restore. */
+interface FrameShape {
+  sveVq: number;
+  sm: boolean;
+  zaVq: number;
+}
+
+function frameShape(mm: UserMemory, r: FrameRecords): FrameShape {
+  let sveVq = 0;
+  let sm = false;
+  let zaVq = 0;
+  if (r.sve !== undefined) {
+    const size = num(mm, r.sve + 4, 4);
+    sm = (num(mm, r.sve + SIGFRAME_FIELDS.sve_flags.off, 2) & SVE_SIG_FLAG_SM) !== 0;
+    if (size > sizeof_sve_context) sveVq = sve_vq_from_vl(num(mm, r.sve + SIGFRAME_FIELDS.sve_vl.off, 2));
+  }
+  if (r.za !== undefined && num(mm, r.za + 4, 4) > sizeof_za_context)
+    zaVq = sve_vq_from_vl(num(mm, r.za + SIGFRAME_FIELDS.za_vl.off, 2));
+  return { sveVq, sm, zaVq };
+}
+
+/** signal-frame-holds-context: the records the handler got against what the program could see. */
+function checkFrame(w: World, u: UserProgram, sf: number, saved: View): void {
+  const r = frameRecords(u.mm, sf);
+  const who = `${u.name}'s signal frame`;
+  const inv = 'signal-frame-holds-context';
+  if (r.fpsimd === undefined) {
+    violate(w, inv, `${who} has no fpsimd_context`);
+    return;
+  }
+  const regs: Record<string, Val> = {
+    V: peek(u.mm, r.fpsimd + SIGFRAME_FIELDS.fpsimd_vregs.off, 512, 'vregs'),
+    FPSR: peek(u.mm, r.fpsimd + SIGFRAME_FIELDS.fpsimd_fpsr.off, 8, 'fpsr'),
+  };
+  const banks = ['V', 'FPSR'];
+  const shape = frameShape(u.mm, r);
+  if (r.sve !== undefined && shape.sm !== saved.sm)
+    violate(w, inv, `${who}: SVE record SM flag ${+shape.sm}, the program had PSTATE.SM ${+saved.sm}`);
+  if (shape.sveVq) {
+    const f = SIGFRAME_FIELDS.sve_regs(shape.sveVq);
+    const img = peek(u.mm, r.sve! + f.off, f.len, 'sve', shape.sveVq);
+    Object.assign(regs, { Zlo: img.zlo, Zhi: img.zhi, P: img.p, FFR: img.ffr });
+    banks.push('Zhi', 'P');
+    if (!shape.sm || w.machine.config.features.fa64) banks.push('FFR');
+    if (img.zlo !== regs.V)
+      violate(w, inv, `${who}: sve_context Z low bits differ from fpsimd_context V0-V31`);
+  } else if (saved.sm) {
+    violate(w, inv, `${who}: no streaming register data for a program in streaming mode`);
+  }
+  if (r.za !== undefined && shape.zaVq > 0 !== saved.za)
+    violate(
+      w,
+      inv,
+      `${who}: ZA record ${shape.zaVq ? 'has' : 'lacks'} data, the program had PSTATE.ZA ${+saved.za}`,
+    );
+  if (shape.zaVq && saved.za) {
+    const f = SIGFRAME_FIELDS.za_regs(shape.zaVq);
+    regs.ZA = peek(u.mm, r.za! + f.off, f.len, 'za', shape.zaVq).za;
+    banks.push('ZA');
+  }
+  if (r.zt !== undefined && saved.za) {
+    const f = SIGFRAME_FIELDS.zt_regs(1);
+    regs.ZT0 = peek(u.mm, r.zt + f.off, f.len, 'zt');
+    banks.push('ZT0');
+  }
+  checkView(w, who, saved, banks, regs, inv);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals.
+
+/**
+ * The signal work of the return-to-user loop (do_signal: get_signal, then handle_signal). A task
+ * in a ptrace stop stays at the point 'ptrace_stop' (off-CPU) until a tracer continues it; then
+ * one queued signal is delivered: setup_rt_frame writes the frame into the task's memory and
+ * points the task at its handler.
+ */
+export function* deliverSignal(task: task_struct): KernelPath {
+  const rt = hostRt;
+  const u = rt?.world.users.find((x) => x.pid === task.pid);
+  if (!rt || !u) {
+    task.flags &= ~(1 << TIF_SIGPENDING);
+    return;
+  }
+  const w = rt.world;
+  if (u.stop === 'stopped') {
+    yield* point('ptrace_stop');
+    if (u.stop === 'stopped') throw new Error(`${u.name} left its ptrace stop without being continued`);
+  }
+  const sig = u.pending.shift();
+  // recalc_sigpending: the flag stays while more signals are queued.
+  if (!u.pending.length) task.flags &= ~(1 << TIF_SIGPENDING);
+  if (sig === undefined) return;
+
+  const regs = sigRegs(task);
+  const sp = regs.sp;
+  const saved = cloneView(u.view);
+  const ksig: ksignal = {
+    sig,
+    ka: { sa: { sa_handler: HANDLER, sa_flags: SA_SIGINFO | SA_RESTORER, sa_restorer: RESTORER } },
+  };
+  const ret = yield* E.setup_rt_frame(sig, ksig, 0, regs, u.mm);
+  // signal_setup_done: a frame that could not be written is a SIGSEGV for the task.
+  if (ret) {
+    u.signals.push(SIGSEGV);
+    violate(
+      w,
+      'no-unexpected-user-signal',
+      `${u.name}: the frame for signal ${sig} could not be written (SIGSEGV)`,
+    );
+    return;
+  }
+  const frame: SignalFrameState = { sig, sp, frame: regs.sp, view: saved };
+  u.frames.push(frame);
+  checkFrame(w, u, regs.sp, saved);
+  if (saved.sm) RULES.signalHandlerLeavesStreaming.apply(u.view);
+  RULES.signalHandlerEntry.apply(u.view);
+}
+
+/**
+ * A signal with a handler is queued for a task. A task running in user space is interrupted (the
+ * IPI of signal_wake_up) and takes the signal on its way back; one running a guest is kicked out
+ * of it as `kick` does; any other takes it at its next return to user space.
+ */
+function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | undefined): void {
+  const w = rt.world;
+  if (u.mode === 'unborn' || u.mode === 'dead') throw new EventError(`task '${u.name}' does not exist`);
+  const task = taskOf(w, u.pid);
+  u.pending.push(sig);
+  setPending(task);
+  if (u.stop === 'stopped') return;
+  const cpu = cpuOfTask(w, u.pid);
+  if (cpu < 0) return;
+  if (u.kpath?.startsWith('guest:')) {
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, ARM_EXCEPTION_IRQ), to));
+  } else if (u.mode === 'user') {
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), to));
+  }
+}
+
+/** What a frame edit changed, for the view sigreturn leads to. */
+interface EditResult {
+  vregs?: Val;
+  zaVal?: Val;
+}
+
+/** The handler changes its own frame before returning (a test of the kernel's checks). */
+function editFrame(u: UserProgram, sf: number, edit: FrameEdit): EditResult {
+  const r = frameRecords(u.mm, sf);
+  const mm = u.mm;
+  const need = (addr: number | undefined, what: string): number => {
+    if (addr === undefined) throw new EventError(`${u.name}'s frame has no ${what} record to edit`);
+    return addr;
+  };
+  switch (edit) {
+    case 'bad_magic':
+      poke(mm, need(r.fpsimd, 'fpsimd'), 4, 'num', 0x0bad0bad);
+      return {};
+    case 'drop_fpsimd':
+      // Relabelled as an esr_context, which sigreturn skips: the frame has no fpsimd_context.
+      poke(mm, need(r.fpsimd, 'fpsimd'), 4, 'num', ESR_MAGIC);
+      return {};
+    case 'wrong_vl': {
+      const at = need(r.sve, 'SVE') + SIGFRAME_FIELDS.sve_vl.off;
+      poke(mm, at, 2, 'num', num(mm, at, 2) + 16);
+      return {};
+    }
+    case 'truncate':
+      poke(mm, need(r.fpsimd, 'fpsimd') + 4, 4, 'num', sizeof_fpsimd_context - 16);
+      return {};
+    case 'set_v': {
+      const v = nextValue(u);
+      poke(mm, need(r.fpsimd, 'fpsimd') + SIGFRAME_FIELDS.fpsimd_vregs.off, 512, 'vregs', v);
+      return { vregs: v };
+    }
+    case 'set_za': {
+      const vq = frameShape(mm, r).zaVq;
+      if (!vq) throw new EventError(`${u.name}'s frame has no ZA data to edit`);
+      const v = nextValue(u);
+      poke(mm, r.za! + SIGFRAME_FIELDS.za_regs(vq).off, ZA_SIG_REGS_SIZE(vq), 'za', { vq, za: v });
+      return { zaVal: v };
+    }
+  }
+}
+
+/**
+ * The handler returns: rt_sigreturn is a syscall (its entry discard runs first). On success the
+ * registers are the frame's; a frame the kernel refuses raises SIGSEGV, which the task takes (to
+ * its handler) on the way back.
+ */
+function sigreturnEvent(
+  rt: Runtime,
+  u: UserProgram,
+  edit: FrameEdit | undefined,
+  to: string | undefined,
+): void {
+  const w = rt.world;
+  const fr = u.frames[u.frames.length - 1];
+  if (!fr) throw new EventError(`task '${u.name}' is not in a signal handler`);
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  runningCpu(w, u);
+  const written = edit ? editFrame(u, fr.frame, edit) : {};
+  const shape = frameShape(u.mm, frameRecords(u.mm, fr.frame));
+  const task = taskOf(w, u.pid);
+  syscall(
+    rt,
+    u,
+    function* () {
+      const regs = sigRegs(task);
+      const before = w.kernel.findings.length;
+      yield* E.sys_rt_sigreturn(regs, u.mm);
+      const segv = w.kernel.findings
+        .slice(before)
+        .some((f) => f.kind === 'signal' && f.pid === u.pid && f.detail === `signal ${SIGSEGV}`);
+      u.frames.pop();
+      const refused = edit !== undefined && REJECTED_EDITS.has(edit);
+      if (!segv) {
+        // The general registers come back from the frame too (the port leaves them out): the
+        // stack pointer is the one the signal interrupted.
+        regs.sp = fr.sp;
+        RULES.sigreturnRestores.apply(u.view, {
+          saved: fr.view,
+          sveData: shape.sveVq > 0,
+          sm: shape.sm,
+          za: shape.zaVq > 0,
+          ...written,
+        });
+        if (refused)
+          violate(
+            w,
+            'sigreturn-rejects-bad-frame',
+            `${u.name}: sigreturn accepted a frame with edit ${edit}`,
+          );
+        return;
+      }
+      u.signals.push(SIGSEGV);
+      if (!refused)
+        violate(
+          w,
+          'no-unexpected-user-signal',
+          `${u.name}: sigreturn raised SIGSEGV on a frame it should accept`,
+        );
+      // Whatever the failed restore left is not specified; the SIGSEGV goes to the handler next.
+      u.view = anyView(u.view);
+      u.pending.push(SIGSEGV);
+      setPending(task);
+    },
+    to,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// ptrace.
+
+/**
+ * The tracer stops the target (PTRACE_INTERRUPT or SIGSTOP): the target, running in user space, is
+ * interrupted and stops in its signal work; schedule() then runs the next runnable task on its CPU
+ * (or the idle task). A stopped task is off every CPU, which is when the kernel lets a tracer at
+ * its registers.
+ */
+function ptraceStop(rt: Runtime, u: UserProgram): void {
+  const w = rt.world;
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  if (u.stop !== 'none') throw new EventError(`task '${u.name}' is already stopped`);
+  const cpu = runningCpu(w, u);
+  const task = taskOf(w, u.pid);
+  u.stop = 'stopped';
+  setPending(task);
+  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), 'ptrace_stop');
+  settle(rt, u, cpu, stop);
+  if (stop.kind !== 'point') {
+    u.stop = 'none';
+    return;
+  }
+  switchAway(rt, cpu, u);
+}
+
+/**
+ * PTRACE_CONT: the target becomes runnable. An idle CPU (its own first) takes it at once and it
+ * runs on from its stop; otherwise it waits in the run queue.
+ */
+function ptraceCont(rt: Runtime, u: UserProgram, to: string | undefined): void {
+  const w = rt.world;
+  if (u.stop !== 'stopped') throw new EventError(`task '${u.name}' is not in a ptrace stop`);
+  if (u.frozen) throw new EventError(`a tracer is accessing '${u.name}'`);
+  u.stop = 'none';
+  const task = taskOf(w, u.pid);
+  const cpus = w.kernel.percpu.map((_, i) => i).filter((i) => isIdle(w, i));
+  const cpu = cpus.includes(task.cpu) ? task.cpu : (cpus[0] ?? -1);
+  if (cpu < 0) {
+    w.runq.push(u.pid);
+    return;
+  }
+  contextSwitch(rt, cpu, undefined, task);
+  settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, undefined), to));
+}
+
+const NOTE: Record<Regset, number> = {
+  fpr: NT_PRFPREG,
+  sve: NT_ARM_SVE,
+  ssve: NT_ARM_SSVE,
+  za: NT_ARM_ZA,
+  zt: NT_ARM_ZT,
+};
+
+function regsetSupported(w: World, r: Regset): boolean {
+  const f = w.machine.config.features;
+  return r === 'fpr' ? f.fpsimd : r === 'sve' ? f.sve : r === 'zt' ? f.sme2 : f.sme;
+}
+
+function tracing(w: World, ev: { tracer: string; task: string; regset: Regset }) {
+  const tracer = user(w, ev.tracer);
+  const target = user(w, ev.task);
+  if (tracer === target) throw new EventError(`a task cannot trace itself`);
+  if (target.stop !== 'stopped') throw new EventError(`task '${target.name}' is not in a ptrace stop`);
+  if (target.frozen) throw new EventError(`a tracer is already accessing '${target.name}'`);
+  if (!regsetSupported(w, ev.regset)) throw new EventError(`the machine has no ${ev.regset} regset`);
+  return { tracer, target, task: taskOf(w, target.pid) };
+}
+
+/** The whole regset: what a tracer asks for when it does not know the size. */
+function regsetLen(note: number): number {
+  const r = aarch64_fp_regsets.find((x) => x.core_note_type === note)!;
+  return r.n * r.size;
+}
+
+/** The chunk value at exactly `addr`, or what the bytes there read as. */
+function read<K extends 'vregs' | 'fpsr' | 'sve' | 'za' | 'zt' | 'header'>(
+  mm: UserMemory,
+  addr: number,
+  len: number,
+  kind: K,
+  vq = 0,
+) {
+  return peek(mm, addr, len, kind, vq);
+}
+
+/** tracer-reads-target-registers: the tracer's buffer against the target's view. */
+function checkRead(w: World, tracer: UserProgram, target: UserProgram, regset: Regset): void {
+  const mm = tracer.mm;
+  const b = TRACER_BUF;
+  const inv = 'tracer-reads-target-registers';
+  const who = `${tracer.name} (${regset} of ${target.name})`;
+  const view = target.view;
+  const regs: Record<string, Val> = {};
+  switch (regset) {
+    case 'fpr':
+      regs.V = read(mm, b, 512, 'vregs');
+      regs.FPSR = read(mm, b + 512, 8, 'fpsr');
+      return checkView(w, who, view, ['V', 'FPSR'], regs, inv);
+    case 'sve':
+    case 'ssve': {
+      const h = read(mm, b, 16, 'header');
+      const active = (regset === 'ssve') === view.sm;
+      const vq = sve_vq_from_vl(h.vl);
+      if (!active) {
+        if (h.size !== SVE_PT_REGS_OFFSET)
+          violate(
+            w,
+            inv,
+            `${who}: register data (size ${h.size}, flags ${h.flags}) for the mode the target is not in`,
+          );
+        return;
+      }
+      if ((h.flags & SVE_PT_REGS_MASK) === SVE_PT_REGS_SVE) {
+        const img = read(mm, b + SVE_PT_SVE_OFFSET, SVE_SIG_REGS_SIZE(vq), 'sve', vq);
+        Object.assign(regs, { V: img.zlo, Zhi: img.zhi, P: img.p, FFR: img.ffr });
+        regs.FPSR = read(mm, b + SVE_PT_SVE_FPSR_OFFSET(vq), 8, 'fpsr');
+        const banks = ['V', 'Zhi', 'P', 'FPSR'];
+        if (!view.sm || w.machine.config.features.fa64) banks.push('FFR');
+        return checkView(w, who, view, banks, regs, inv);
+      }
+      if (regset === 'ssve') violate(w, inv, `${who}: NT_ARM_SSVE read gives the FPSIMD layout`);
+      regs.V = read(mm, b + SVE_PT_FPSIMD_OFFSET, 512, 'vregs');
+      regs.FPSR = read(mm, b + SVE_PT_FPSIMD_OFFSET + 512, 8, 'fpsr');
+      return checkView(w, who, view, ['V', 'FPSR'], regs, inv);
+    }
+    case 'za': {
+      const h = read(mm, b, 16, 'header');
+      const vq = sve_vq_from_vl(h.vl);
+      const hasData = h.size > ZA_PT_ZA_OFFSET;
+      if (hasData !== view.za)
+        violate(
+          w,
+          inv,
+          `${who}: ZA ${hasData ? 'data' : 'header only'} while the target has PSTATE.ZA ${+view.za}`,
+        );
+      if (!hasData || !view.za) return;
+      regs.ZA = read(mm, b + ZA_PT_ZA_OFFSET, ZA_SIG_REGS_SIZE(vq), 'za', vq).za;
+      return checkView(w, who, view, ['ZA'], regs, inv);
+    }
+    case 'zt':
+      regs.ZT0 = read(mm, b, 64, 'zt');
+      if (!view.za) {
+        if (regs.ZT0 !== ZERO) violate(w, inv, `${who}: ZT0 reads non-zero while the target has PSTATE.ZA 0`);
+        return;
+      }
+      return checkView(w, who, view, ['ZT0'], regs, inv);
+  }
+}
+
+function ptraceGet(rt: Runtime, ev: { tracer: string; task: string; regset: Regset; to?: string }): void {
+  const w = rt.world;
+  const { tracer, target, task } = tracing(w, ev);
+  runningCpu(w, tracer);
+  if (tracer.mode !== 'user') throw new EventError(`task '${tracer.name}' is not in user space`);
+  const note = NOTE[ev.regset];
+  target.frozen = true;
+  syscall(
+    rt,
+    tracer,
+    function* () {
+      const kiov = { iov: { mm: tracer.mm, addr: TRACER_BUF }, iov_len: regsetLen(note) };
+      const ret = yield* E.ptrace_regset(task, PTRACE_GETREGSET, note, kiov);
+      target.frozen = false;
+      if (ret < 0)
+        violate(w, 'syscall-succeeds', `${tracer.name}: PTRACE_GETREGSET ${ev.regset} returned ${ret}`);
+      else checkRead(w, tracer, target, ev.regset);
+    },
+    ev.to,
+  );
+}
+
+interface SetPlan {
+  len: number;
+  apply: (view: View) => void;
+}
+
+/** Writes the tracer's buffer for a SETREGSET and says what the ABI makes of it. */
+function planSet(
+  w: World,
+  tracer: UserProgram,
+  target: UserProgram,
+  task: task_struct,
+  ev: { regset: Regset; data?: RegsetData; vl?: number },
+): SetPlan {
+  const mm = tracer.mm;
+  const b = TRACER_BUF;
+  const val = () => nextValue(tracer);
+  const cfg = w.machine.config;
+  const data = ev.data ?? 'regs';
+  const header = (h: Partial<RegsetHeader>) =>
+    poke(mm, b, 16, 'header', { size: 0, max_size: 0, vl: 0, max_vl: 0, flags: 0, ...h });
+  const vlFor = (type: 0 | 1): number => {
+    const vl = ev.vl ?? task.thread.vl[type];
+    if (!(type === 0 ? cfg.sveVls : cfg.smeVls).includes(vl))
+      throw new EventError(`vector length ${vl} is not supported for ${ev.regset}`);
+    return vl;
+  };
+  switch (ev.regset) {
+    case 'fpr': {
+      const V = val();
+      const FPSR = val();
+      zeroFill(mm, b, 528);
+      poke(mm, b, 512, 'vregs', V);
+      poke(mm, b + 512, 8, 'fpsr', FPSR);
+      return { len: 528, apply: (v) => RULES.ptraceFprWrite.apply(v, { V, FPSR }) };
+    }
+    case 'sve':
+    case 'ssve': {
+      const streaming = ev.regset === 'ssve';
+      const type = streaming ? 1 : 0;
+      const vl = vlFor(type);
+      const vq = sve_vq_from_vl(vl);
+      const changed = vl !== task.thread.vl[type];
+      const vlRule = (v: View) => {
+        if (changed) (streaming ? RULES.smeVlChange : RULES.vlChange).apply(v);
+      };
+      if (data === 'fpsimd') {
+        if (streaming) throw new EventError('NT_ARM_SSVE takes register data or none');
+        const V = val();
+        const FPSR = val();
+        const len = SVE_PT_SIZE(vq, SVE_PT_REGS_FPSIMD);
+        zeroFill(mm, b, len);
+        header({ size: len, vl, flags: SVE_PT_REGS_FPSIMD });
+        poke(mm, b + SVE_PT_FPSIMD_OFFSET, 512, 'vregs', V);
+        poke(mm, b + SVE_PT_FPSIMD_OFFSET + 512, 8, 'fpsr', FPSR);
+        return {
+          len,
+          apply: (v) => {
+            vlRule(v);
+            RULES.ptraceSveWrite.apply(v, { streaming, fpsimd: { V, FPSR } });
+          },
+        };
+      }
+      if (data === 'none') {
+        header({ size: SVE_PT_REGS_OFFSET, vl, flags: SVE_PT_REGS_SVE });
+        return {
+          len: 16,
+          apply: (v) => {
+            vlRule(v);
+            RULES.ptraceSveWrite.apply(v, { streaming });
+          },
+        };
+      }
+      const regs = { V: val(), Zhi: vq === 1 ? ZERO : val(), P: val(), FFR: val(), FPSR: val() };
+      const len = SVE_PT_SIZE(vq, SVE_PT_REGS_SVE);
+      zeroFill(mm, b, len);
+      header({ size: len, vl, flags: SVE_PT_REGS_SVE });
+      poke(mm, b + SVE_PT_SVE_OFFSET, SVE_SIG_REGS_SIZE(vq), 'sve', {
+        vq,
+        zlo: regs.V,
+        zhi: regs.Zhi,
+        p: regs.P,
+        ffr: regs.FFR,
+      });
+      poke(mm, b + SVE_PT_SVE_FPSR_OFFSET(vq), 8, 'fpsr', regs.FPSR);
+      return {
+        len,
+        apply: (v) => {
+          vlRule(v);
+          RULES.ptraceSveWrite.apply(v, { streaming, regs });
+        },
+      };
+    }
+    case 'za': {
+      const vl = vlFor(1);
+      const vq = sve_vq_from_vl(vl);
+      const changed = vl !== task.thread.vl[1];
+      const vlRule = (v: View) => {
+        if (changed) RULES.smeVlChange.apply(v);
+      };
+      if (data === 'fpsimd') throw new EventError('NT_ARM_ZA takes register data or none');
+      if (data === 'none') {
+        header({ size: ZA_PT_ZA_OFFSET, vl });
+        return {
+          len: 16,
+          apply: (v) => {
+            vlRule(v);
+            RULES.ptraceZaWrite.apply(v, null);
+          },
+        };
+      }
+      const za = val();
+      const len = ZA_PT_SIZE(vq);
+      zeroFill(mm, b, len);
+      header({ size: len, vl });
+      poke(mm, b + ZA_PT_ZA_OFFSET, ZA_SIG_REGS_SIZE(vq), 'za', { vq, za });
+      return {
+        len,
+        apply: (v) => {
+          vlRule(v);
+          RULES.ptraceZaWrite.apply(v, za);
+        },
+      };
+    }
+    case 'zt': {
+      if (data !== 'regs') throw new EventError('NT_ARM_ZT takes register data');
+      const zt = val();
+      poke(mm, b, 64, 'zt', zt);
+      return { len: 64, apply: (v) => RULES.ptraceZtWrite.apply(v, zt) };
+    }
+  }
+}
+
+function ptraceSet(
+  rt: Runtime,
+  ev: { tracer: string; task: string; regset: Regset; data?: RegsetData; vl?: number; to?: string },
+): void {
+  const w = rt.world;
+  const { tracer, target, task } = tracing(w, ev);
+  runningCpu(w, tracer);
+  if (tracer.mode !== 'user') throw new EventError(`task '${tracer.name}' is not in user space`);
+  const note = NOTE[ev.regset];
+  const plan = planSet(w, tracer, target, task, ev);
+  target.frozen = true;
+  syscall(
+    rt,
+    tracer,
+    function* () {
+      const kiov = { iov: { mm: tracer.mm, addr: TRACER_BUF }, iov_len: plan.len };
+      const ret = yield* E.ptrace_regset(task, PTRACE_SETREGSET, note, kiov);
+      target.frozen = false;
+      if (ret !== 0) {
+        violate(w, 'syscall-succeeds', `${tracer.name}: PTRACE_SETREGSET ${ev.regset} returned ${ret}`);
+        target.view = anyView(target.view);
+        return;
+      }
+      plan.apply(target.view);
+    },
+    ev.to,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// prctl, fork, exec.
+
+/** PR_SVE_SET_VL / PR_SME_SET_VL through the syscall path. */
+function prctlEvent(rt: Runtime, u: UserProgram, ev: Extract<HostEvent, { do: 'prctl' }>): void {
+  const w = rt.world;
+  const sme = ev.op === 'sme_set_vl';
+  const type = sme ? 1 : 0;
+  const supported = sme ? w.machine.config.features.sme : w.machine.config.features.sve;
+  const arg = ev.vl | (ev.onexec ? PR_SVE_SET_VL_ONEXEC : 0) | (ev.inherit ? PR_SVE_VL_INHERIT : 0);
+  const task = taskOf(w, u.pid);
+  syscall(
+    rt,
+    u,
+    function* () {
+      const before = task.thread.vl[type];
+      const ret = sme ? yield* E.sme_set_current_vl(arg) : yield* E.sve_set_current_vl(arg);
+      if (ret < 0) {
+        if (supported) violate(w, 'syscall-succeeds', `${u.name}: prctl ${ev.op} ${ev.vl} returned ${ret}`);
+        return;
+      }
+      // Only a change of the current VL has consequences (a deferred one waits for exec).
+      if (task.thread.vl[type] !== before) (sme ? RULES.smeVlChange : RULES.vlChange).apply(u.view);
+    },
+    ev.to,
+  );
+}
+
+/**
+ * fork: copy_process's FP part. dup_task_struct gets a new task_struct and arch_dup_task_struct
+ * fills it from the parent; the child gets its pid; copy_thread sets up its registers; then
+ * wake_up_new_task makes it runnable. The child's first run goes through the return-to-user work.
+ */
+function forkEvent(rt: Runtime, u: UserProgram, childName: string, to: string | undefined): void {
+  const w = rt.world;
+  const child = user(w, childName);
+  if (child.mode !== 'unborn') throw new EventError(`task '${childName}' already exists`);
+  if (child === u) throw new EventError('a task cannot fork itself into being');
+  const parent = taskOf(w, u.pid);
+  syscall(
+    rt,
+    u,
+    function* () {
+      if (child.mode !== 'unborn') {
+        violate(w, 'syscall-succeeds', `${u.name}: fork found '${child.name}' already created`);
+        return;
+      }
+      const p = newTask(child.pid, child.name, true, parent.cpu, [0, 0]);
+      const err = yield* E.arch_dup_task_struct(p, parent);
+      if (err) {
+        violate(w, 'syscall-succeeds', `${u.name}: fork failed in arch_dup_task_struct (${err})`);
+        return;
+      }
+      p.pid = child.pid;
+      p.comm = child.name;
+      // A new task has no pending signals and no reschedule of its own.
+      p.flags &= ~((1 << TIF_SIGPENDING) | (1 << TIF_NEED_RESCHED) | (1 << TIF_NOTIFY_SIGNAL));
+      const ret = E.copy_thread(p, { flags: 0, stack: 0, tls: 0 });
+      if (ret) {
+        violate(w, 'syscall-succeeds', `${u.name}: copy_thread returned ${ret}`);
+        return;
+      }
+      const idx = w.kernel.tasks.findIndex((t) => t.pid === child.pid);
+      w.kernel.tasks[idx] = p;
+      child.mode = 'user';
+      child.mm = structuredClone(u.mm);
+      child.frames = structuredClone(u.frames);
+      child.pending = [];
+      child.stop = 'none';
+      RULES.forkChild.apply(child.view, u.view);
+      w.runq.push(child.pid);
+    },
+    to,
+  );
+}
+
+/** execve: flush_thread with the new image's registers, memory and stack. */
+function execEvent(rt: Runtime, u: UserProgram, to: string | undefined): void {
+  const task = taskOf(rt.world, u.pid);
+  syscall(
+    rt,
+    u,
+    function* () {
+      yield* E.flush_thread();
+      u.mm = newUserMemory();
+      u.frames = [];
+      const regs = sigRegs(task);
+      regs.regs.fill(0);
+      regs.sp = STACK_TOP;
+      RULES.execNewProgram.apply(u.view);
+    },
+    to,
+  );
+}
+
+export function applyHostEvent(rt: Runtime, ev: HostEvent): void {
+  const w = rt.world;
+  switch (ev.do) {
+    case 'signal':
+      return signalEvent(rt, user(w, ev.task), ev.sig ?? SIGUSR1, ev.to);
+    case 'sigreturn':
+      return sigreturnEvent(rt, user(w, ev.task), ev.edit, ev.to);
+    case 'ptrace_stop':
+      return ptraceStop(rt, user(w, ev.task));
+    case 'ptrace_cont':
+      return ptraceCont(rt, user(w, ev.task), ev.to);
+    case 'ptrace_get':
+      return ptraceGet(rt, ev);
+    case 'ptrace_set':
+      return ptraceSet(rt, ev);
+    case 'prctl':
+      return prctlEvent(rt, user(w, ev.task), ev);
+    case 'fork':
+      return forkEvent(rt, user(w, ev.task), ev.child, ev.to);
+    case 'exec':
+      return execEvent(rt, user(w, ev.task), ev.to);
+  }
+}
