@@ -12,6 +12,7 @@ import {
   aarch64_fp_regsets,
   E,
   ESR_MAGIC,
+  KernelBug,
   type KernelPath,
   type ksignal,
   newUserMemory,
@@ -215,7 +216,8 @@ function isIdle(w: World, cpu: number): boolean {
 
 /**
  * __schedule's switch on `cpu` from the current task to `next`, as the preempt event does it:
- * prev's preempt notifiers, the FP switch, the new current, next's notifiers.
+ * with preemption and interrupts off, prev's preempt notifiers, the FP switch, the new current,
+ * next's notifiers.
  */
 function contextSwitch(rt: Runtime, cpu: number, prevU: UserProgram | undefined, next: task_struct): void {
   const w = rt.world;
@@ -223,13 +225,23 @@ function contextSwitch(rt: Runtime, cpu: number, prevU: UserProgram | undefined,
   const nextU = w.users.find((x) => x.pid === next.pid);
   const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
   const nextVcpu = nextU ? loadedVcpu(rt, nextU.name) : undefined;
-  rt.atomic(cpu, () => {
-    if (prevVcpu) E.kvm_sched_out(prevVcpu);
-    K.fpsimd_thread_switch(next);
-    p.current = next;
-    next.cpu = cpu;
-    if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
-  });
+  try {
+    rt.atomic(cpu, () => {
+      p.preempt_count++;
+      p.irqs_disabled = true;
+      if (prevVcpu) E.kvm_sched_out(prevVcpu);
+      K.fpsimd_thread_switch(next);
+      p.current = next;
+      next.cpu = cpu;
+      if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
+      p.irqs_disabled = false;
+      p.preempt_count--;
+    });
+  } catch (e) {
+    // A BUG (or a fault) in the switch stops the world, as one in a kernel path does.
+    if (!(e instanceof KernelBug)) throw e;
+    rt.dead = e.message;
+  }
 }
 
 /** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */

@@ -340,11 +340,16 @@ function preempt(rt: Runtime, cpu: number, nextName: string): void {
   const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
   const nextVcpu = loadedVcpu(rt, next.name);
   rt.atomic(cpu, () => {
+    // __schedule switches with preemption and interrupts off (the FP switch asserts it).
+    p.preempt_count++;
+    p.irqs_disabled = true;
     if (prevVcpu) E.kvm_sched_out(prevVcpu);
     K.fpsimd_thread_switch(nextTask);
     p.current = nextTask;
     nextTask.cpu = cpu;
     if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
+    p.irqs_disabled = false;
+    p.preempt_count--;
   });
   w.runq = w.runq.filter((x) => x !== next.pid);
   if (prevU) w.runq.push(prevU.pid);
