@@ -116,8 +116,7 @@ export function equivalence(
         for (const x of [...next1.key, ...next2.key]) h.word(x);
         const [hi, lo] = h.pair();
         if (!visited.add(hi, lo)) continue;
-        // As in explore: continuing a stopped path costs no depth.
-        (ev.do === 'step' ? frontier : next).push({ a: next1.side, b: next2.side, path });
+        next.push({ a: next1.side, b: next2.side, path });
       }
     }
     frontier = next;

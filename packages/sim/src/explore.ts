@@ -47,6 +47,16 @@ export interface ExploreOptions {
   /** Only sequences whose first event index falls in this shard: [i, n]. */
   shard?: [number, number];
   onLevel?: (s: LevelStats) => void;
+  /**
+   * Run every kernel path to its end (or to guest entry) instead of stopping at each preemption
+   * point: a coarse, much smaller exploration that sees no interleaving inside a path.
+   */
+  atomicPaths?: boolean;
+  /**
+   * Let continuing a stopped path cost no depth (0-1 breadth-first). Reaches deep behaviour at a
+   * small bound, but interleavings of free steps on two CPUs multiply within one level.
+   */
+  freeSteps?: boolean;
   shouldStop?: () => boolean;
 }
 
@@ -106,6 +116,13 @@ export function stateKey(
           for (const e of since) h.string(JSON.stringify(e));
         },
   );
+}
+
+/** The event without its stopping label: its path runs to the end (or to guest entry). */
+function wholePath(e: Event): Event {
+  if (!('to' in e)) return e;
+  const { to: _to, ...rest } = e;
+  return rest as Event;
 }
 
 export class Explorer {
@@ -240,7 +257,9 @@ export class Explorer {
           break;
         }
         const probe = this.rebuild(node);
-        const cands = this.candidates(probe.world);
+        const cands = opts.atomicPaths
+          ? this.candidates(probe.world).map(wholePath)
+          : this.candidates(probe.world);
         for (let ci = 0; ci < cands.length; ci++) {
           if (depth === 0 && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
           const ev = cands[ci];
@@ -274,7 +293,7 @@ export class Explorer {
           const succ: Node = quiescent
             ? { base: rt.world, baseFp: [hi, lo], since, path }
             : { base: node.base, baseFp: node.baseFp, since, path };
-          (ev.do === 'step' ? frontier : next).push(succ);
+          (opts.freeSteps && ev.do === 'step' ? frontier : next).push(succ);
           if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
         }
         if (stoppedBy) break;

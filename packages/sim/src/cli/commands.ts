@@ -82,6 +82,8 @@ function buildProgram(io: Io): Command {
     )
     .option('--max-mem <mib>', 'bound on the visited set, in MiB', (v) => parsePositive('--max-mem', v), 1024)
     .option('--shard <i/n>', 'explore only the sequences whose first event falls in shard i of n')
+    .option('--atomic-paths', 'run kernel paths whole (no interleaving inside a path)')
+    .option('--free-steps', 'continuing a stopped kernel path costs no depth')
     .option('--json', 'machine-readable report')
     .description('every event sequence up to a bound, breadth-first, with every invariant checked')
     .action((config: string, o: Record<string, unknown>) => {

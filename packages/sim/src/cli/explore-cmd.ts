@@ -57,6 +57,8 @@ export function exploreCommand(file: string, o: Record<string, unknown>, io: Io)
     maxStates: o.maxStates as number | undefined,
     maxBytes: ((o.maxMem as number | undefined) ?? 1024) * 2 ** 20,
     shard: parseShard(o.shard),
+    atomicPaths: Boolean(o.atomicPaths),
+    freeSteps: Boolean(o.freeSteps),
     shouldStop: () => interrupted,
     onLevel: (lv) => {
       if (progress)
