@@ -122,7 +122,7 @@ export function stateKey(
 function wholePath(e: Event): Event {
   if (!('to' in e)) return e;
   const { to: _to, ...rest } = e;
-  return rest as Event;
+  return rest;
 }
 
 export class Explorer {
