@@ -408,7 +408,7 @@ describe('explorer alphabet', () => {
       'v6.4',
       null,
     );
-    const r = streaming.explore({ depth: 4, maxViolations: 1 });
+    const r = streaming.explore({ depth: 3, maxViolations: 1, atomicPaths: true });
     expect(r.violations[0]?.invariant).toBe('signal-frame-holds-context');
   });
 });
