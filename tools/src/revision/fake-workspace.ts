@@ -72,6 +72,7 @@ export function kvm_demo_put(n: number): number {
 
 const FILES: Record<string, string> = {
   'package.json': JSON.stringify({ name: 'fake-workspace', private: true, type: 'module' }, null, 2),
+  '.prettierrc': JSON.stringify({ singleQuote: true, printWidth: 110 }),
   'tsconfig.json': JSON.stringify(
     {
       compilerOptions: {

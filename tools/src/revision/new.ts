@@ -240,6 +240,15 @@ function hookRevisions(root: string): NewRevisionResult['revisionsHook'] {
   return 'added';
 }
 
+/** Rewrites the files as the workspace's prettier configuration wants them (as `manifest fill` does). */
+async function formatFiles(files: string[]): Promise<void> {
+  const prettier = await import('prettier');
+  for (const file of files) {
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    writeFileSync(file, await prettier.format(readFileSync(file, 'utf8'), { ...options, filepath: file }));
+  }
+}
+
 export async function newRevision(input: NewRevisionInput): Promise<NewRevisionResult> {
   const { root, name, from } = input;
   if (!entrySchema.shape.revision.safeParse(name).success)
@@ -344,6 +353,15 @@ export async function newRevision(input: NewRevisionInput): Promise<NewRevisionR
   mkdirSync(dirname(laterFile), { recursive: true });
   writeFileSync(laterFile, later);
   const revisionsHook = hookRevisions(root);
+  const indexFiles = copied
+    .filter((c) => c.indexExport !== undefined)
+    .map((c) => join(root, 'packages', c.to.split('/')[1] ?? '', 'src/index.ts'));
+  await formatFiles([
+    ...[...copies.values()],
+    ...new Set(indexFiles),
+    laterFile,
+    ...(revisionsHook === 'added' ? [join(root, REVISIONS_FILE)] : []),
+  ]);
 
   // Shared files that import a copied file directly keep running the base's copy.
   const warnings: string[] = [];
