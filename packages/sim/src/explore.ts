@@ -58,6 +58,8 @@ export interface ExploreOptions {
    */
   freeSteps?: boolean;
   shouldStop?: () => boolean;
+  /** Return the visited set with the result. */
+  keepVisited?: boolean;
 }
 
 export interface LevelStats {
@@ -84,6 +86,8 @@ export interface ExploreResult {
   levels: LevelStats[];
   violations: Counterexample[];
   visitedBytes: number;
+  /** The visited set, packed, when asked for (shard reports and merging). */
+  visited?: ReturnType<FingerprintSet['pack']>;
 }
 
 interface Node {
@@ -123,6 +127,28 @@ function wholePath(e: Event): Event {
   if (!('to' in e)) return e;
   const { to: _to, ...rest } = e;
   return rest;
+}
+
+/** Violations are kept one per (invariant, kind of last event): the shortest, ties broken by text. */
+export function violationKind(c: Counterexample): string {
+  return `${c.invariant}/${c.events[c.events.length - 1]?.do ?? ''}`;
+}
+
+export function keepShortest(best: Map<string, Counterexample>, c: Counterexample): void {
+  const kind = violationKind(c);
+  const old = best.get(kind);
+  if (
+    !old ||
+    c.depth < old.depth ||
+    (c.depth === old.depth && JSON.stringify(c.events) < JSON.stringify(old.events))
+  )
+    best.set(kind, c);
+}
+
+export function sortedViolations(best: Map<string, Counterexample>): Counterexample[] {
+  return [...best.values()].sort(
+    (a, b) => a.depth - b.depth || violationKind(a).localeCompare(violationKind(b)),
+  );
 }
 
 export class Explorer {
@@ -238,8 +264,7 @@ export class Explorer {
     visited.add(...root.baseFp);
     let frontier: Node[] = [root];
     const levels: LevelStats[] = [];
-    const violations: Counterexample[] = [];
-    const seenKinds = new Set<string>();
+    const best = new Map<string, Counterexample>();
     let transitions = 0;
     let stoppedBy: string | null = null;
     let depth = 0;
@@ -277,18 +302,19 @@ export class Explorer {
             rt.world.violations.push({ invariant: 'no-warn-or-bug', detail: rt.dead, step: rt.world.step });
           const path = [...node.path, ev];
           if (rt.world.violations.length > before) {
-            for (const v of rt.world.violations.slice(before)) {
-              const kind = `${v.invariant}/${ev.do}`;
-              if (seenKinds.has(kind)) continue;
-              seenKinds.add(kind);
-              violations.push({ invariant: v.invariant, detail: v.detail, depth: depth + 1, events: path });
-            }
+            for (const v of rt.world.violations.slice(before))
+              keepShortest(best, {
+                invariant: v.invariant,
+                detail: v.detail,
+                depth: depth + 1,
+                events: path,
+              });
             continue;
           }
           const quiescent = rt.paths.size === 0;
           const since = quiescent ? [] : [...node.since, ev];
           const [hi, lo] = stateKey(rt.world, quiescent, node.baseFp, since);
-          if (!visited.add(hi, lo)) continue;
+          if (!visited.add(hi, lo, depth + 1)) continue;
           newStates++;
           const succ: Node = quiescent
             ? { base: rt.world, baseFp: [hi, lo], since, path }
@@ -297,8 +323,8 @@ export class Explorer {
           if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
         }
         if (stoppedBy) break;
-        if (opts.maxViolations && violations.length >= opts.maxViolations) {
-          stoppedBy = `${violations.length} violations`;
+        if (opts.maxViolations && best.size >= opts.maxViolations) {
+          stoppedBy = `${best.size} violations`;
           break;
         }
       }
@@ -315,8 +341,9 @@ export class Explorer {
       complete: !stoppedBy && (frontier.length === 0 || depth >= opts.depth),
       stoppedBy,
       levels,
-      violations,
+      violations: sortedViolations(best),
       visitedBytes: visited.bytes,
+      visited: opts.keepVisited ? visited.pack() : undefined,
     };
   }
 }

@@ -12,7 +12,7 @@ import { formatRun, runJson } from '../format.js';
 import { runScenario } from '../run.js';
 import { InputError, loadScenario } from '../scenario.js';
 import { checkCorpus } from './check.js';
-import { equivCommand, exploreCommand } from './explore-cmd.js';
+import { equivCommand, exploreCommand, mergeCommand } from './explore-cmd.js';
 
 export interface Io {
   out(s: string): void;
@@ -84,10 +84,24 @@ function buildProgram(io: Io): Command {
     .option('--shard <i/n>', 'explore only the sequences whose first event falls in shard i of n')
     .option('--atomic-paths', 'run kernel paths whole (no interleaving inside a path)')
     .option('--free-steps', 'continuing a stopped kernel path costs no depth')
+    .option('--workers <n>', 'explore shards in this many worker threads', (v) =>
+      parsePositive('--workers', v),
+    )
+    .option('--report <file>', 'write the report (and its visited set, FILE.fps) for kvmfp merge')
     .option('--json', 'machine-readable report')
     .description('every event sequence up to a bound, breadth-first, with every invariant checked')
-    .action((config: string, o: Record<string, unknown>) => {
-      throw new ExitWith(exploreCommand(config, o, io));
+    .action(async (config: string, o: Record<string, unknown>) => {
+      throw new ExitWith(await exploreCommand(config, o, io));
+    });
+
+  program
+    .command('merge')
+    .argument('<reports...>', 'shard reports written by kvmfp explore --shard i/n --report FILE')
+    .option('--report <file>', 'write the merged report')
+    .option('--json', 'machine-readable report')
+    .description('combine shard reports into the report of the whole run')
+    .action((files: string[], o: Record<string, unknown>) => {
+      throw new ExitWith(mergeCommand(files, o, io));
     });
 
   program

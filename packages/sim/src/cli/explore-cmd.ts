@@ -1,10 +1,12 @@
 // `kvmfp explore` and `kvmfp equiv`.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { equivalence } from '../equiv.js';
-import { Counterexample, Explorer } from '../explore.js';
+import { Counterexample, Explorer, ExploreResult } from '../explore.js';
+import { exploreInWorkers } from '../parallel.js';
+import { ExploreReport, mergeShards, ShardResult } from '../report.js';
 import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
 import { describeEvent } from '../run.js';
 import { resolveTable, REVISION_NAMES } from '../revisions.js';
@@ -40,65 +42,176 @@ function counterexampleScenario(
   };
 }
 
-export function exploreCommand(file: string, o: Record<string, unknown>, io: Io): number {
+function modeOf(o: Record<string, unknown>): string {
+  return o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
+}
+
+function writeReport(file: string, report: ExploreReport, visited: ShardResult['visited'][]): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  const total = visited.reduce((n, v) => n + v.hi.length, 0);
+  const buf = Buffer.alloc(4 + total * 9);
+  buf.writeUInt32LE(total, 0);
+  let off = 4;
+  for (const v of visited)
+    for (let i = 0; i < v.hi.length; i++, off += 9) {
+      buf.writeUInt32LE(v.hi[i], off);
+      buf.writeUInt32LE(v.lo[i], off + 4);
+      buf.writeUInt8(v.depth[i], off + 8);
+    }
+  writeFileSync(`${file}.fps`, buf);
+}
+
+function readVisited(file: string): ShardResult['visited'] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(`${file}.fps`);
+  } catch {
+    throw new InputError(`${file}.fps: missing (a shard report is written with --report FILE)`);
+  }
+  const n = buf.readUInt32LE(0);
+  if (buf.length !== 4 + n * 9)
+    throw new InputError(`${file}.fps: expected ${4 + n * 9} bytes, found ${buf.length}`);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const depth = new Uint8Array(n);
+  for (let i = 0, off = 4; i < n; i++, off += 9) {
+    hi[i] = buf.readUInt32LE(off);
+    lo[i] = buf.readUInt32LE(off + 4);
+    depth[i] = buf.readUInt8(off + 8);
+  }
+  return { hi, lo, depth };
+}
+
+function printReport(r: ExploreReport, io: Io, json: boolean, written: string[], seconds: number): void {
+  if (json) return io.out(JSON.stringify({ ...r, counterexamples: written }, null, 2));
+  const rate = Math.round(r.distinct / Math.max(seconds, 1e-3));
+  io.out(
+    `explore ${r.config} (${r.revision}${r.mutant ? ` mutant ${r.mutant}` : ''}; ${r.mode}) to depth ${r.depth}: ${r.distinct} distinct states, ${r.transitions} transitions, depth reached ${r.levels.length}${r.complete ? '' : ' (incomplete)'}; ${seconds.toFixed(1)} s, ${rate} states/s`,
+  );
+  for (const v of r.violations) io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}`);
+  for (const p of written) io.out(`  counterexample: ${p}`);
+}
+
+export async function exploreCommand(file: string, o: Record<string, unknown>, io: Io): Promise<number> {
   const cfg = loadExploreConfig(file);
   const rev = (o.rev as string | undefined) ?? cfg.revision ?? 'v6.4';
   const mutant = (o.mutant as string | undefined) ?? cfg.mutant ?? null;
   const depth = (o.depth as number | undefined) ?? cfg.depth ?? 6;
+  const workers = (o.workers as number | undefined) ?? 1;
+  const shard = parseShard(o.shard);
+  if (shard && workers > 1)
+    throw new InputError('--workers: expected 1 with --shard (a shard runs in one process)');
   const table = resolveTable(rev, mutant);
-  const explorer = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), rev, mutant);
-  let interrupted = false;
-  const onSigint = () => (interrupted = true);
-  process.once('SIGINT', onSigint);
-  const t0 = Date.now();
-  const progress = process.stderr.isTTY && !o.json;
-  const r = explorer.explore({
+  const options = {
     depth,
     maxStates: o.maxStates as number | undefined,
     maxBytes: ((o.maxMem as number | undefined) ?? 1024) * 2 ** 20,
-    shard: parseShard(o.shard),
+    shard,
     atomicPaths: Boolean(o.atomicPaths),
     freeSteps: Boolean(o.freeSteps),
-    shouldStop: () => interrupted,
-    onLevel: (lv) => {
-      if (progress)
-        process.stderr.write(
-          `depth ${lv.depth}: ${lv.distinct} states, ${lv.transitions} transitions, ${Math.round(lv.distinct / ((Date.now() - t0) / 1000 + 1e-9))} states/s\n`,
-        );
-    },
-  });
-  process.removeListener('SIGINT', onSigint);
-  const written: string[] = [];
-  if (r.violations.length) {
-    mkdirSync(o.out as string, { recursive: true });
-    r.violations.forEach((c, i) => {
-      const p = join(o.out as string, `${c.invariant}-${i + 1}.yaml`);
-      writeFileSync(
-        p,
-        `# depth ${c.depth}; ${c.invariant}\n` + stringify(counterexampleScenario(file, cfg, rev, mutant, c)),
-      );
-      written.push(p);
-    });
-  }
-  const report = {
-    config: file,
-    revision: rev,
-    mutant,
-    depth,
-    ...r,
-    levels: r.levels,
-    counterexamples: written,
-    violations: r.violations.map((v) => ({ invariant: v.invariant, depth: v.depth, detail: v.detail })),
   };
-  if (o.json) io.out(JSON.stringify(report, null, 2));
-  else {
-    io.out(
-      `explore ${file} (${rev}${mutant ? ` mutant ${mutant}` : ''}) to depth ${depth}: ${r.distinct} distinct states, ${r.transitions} transitions, depth reached ${r.depthReached}${r.complete ? '' : ` (stopped: ${r.stoppedBy})`}`,
-    );
-    for (const v of report.violations) io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}`);
-    for (const p of written) io.out(`  counterexample: ${p}`);
+  const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o) };
+  const t0 = Date.now();
+  let shards: ShardResult[];
+  if (workers > 1) {
+    shards = await exploreInWorkers({ configFile: file, rev, mutant, options }, workers);
+  } else {
+    let interrupted = false;
+    const onSigint = () => (interrupted = true);
+    process.once('SIGINT', onSigint);
+    const progress = process.stderr.isTTY && !o.json;
+    const explorer = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), rev, mutant);
+    const result = explorer.explore({
+      ...options,
+      keepVisited: true,
+      shouldStop: () => interrupted,
+      onLevel: (lv) => {
+        if (progress) {
+          const mem = Math.round(process.memoryUsage().rss / 2 ** 20);
+          const rate = Math.round(lv.distinct / ((Date.now() - t0) / 1000 + 1e-9));
+          process.stderr.write(
+            `depth ${lv.depth}: ${lv.distinct} states, ${lv.transitions} transitions, ${rate} states/s, ${mem} MiB\n`,
+          );
+        }
+      },
+    });
+    process.removeListener('SIGINT', onSigint);
+    if (result.stoppedBy === 'interrupted')
+      io.err(`interrupted: covered depth ${result.depthReached}, ${result.distinct} states`);
+    shards = [{ result, visited: result.visited! }];
   }
-  return r.violations.length ? 1 : 0;
+  const report = mergeShards(meta, shards);
+  const written = writeCounterexamples(file, cfg, rev, mutant, report.violations, o.out as string);
+  if (o.report)
+    writeReport(
+      o.report as string,
+      report,
+      shards.map((s) => s.visited),
+    );
+  printReport(report, io, Boolean(o.json), written, (Date.now() - t0) / 1000);
+  return report.violations.length ? 1 : 0;
+}
+
+function writeCounterexamples(
+  file: string,
+  cfg: ReturnType<typeof loadExploreConfig>,
+  rev: string,
+  mutant: string | null,
+  violations: Counterexample[],
+  out: string,
+): string[] {
+  if (!violations.length) return [];
+  mkdirSync(out, { recursive: true });
+  return violations.map((c, i) => {
+    const p = join(out, `${c.invariant}-${i + 1}.yaml`);
+    writeFileSync(
+      p,
+      `# depth ${c.depth}; ${c.invariant}\n` + stringify(counterexampleScenario(file, cfg, rev, mutant, c)),
+    );
+    return p;
+  });
+}
+
+/** `kvmfp merge`: shard reports (written with --report) into the report of the whole run. */
+export function mergeCommand(files: string[], o: Record<string, unknown>, io: Io): number {
+  const parts = files.map((f) => {
+    let r: ExploreReport;
+    try {
+      r = JSON.parse(readFileSync(f, 'utf8')) as ExploreReport;
+    } catch {
+      throw new InputError(`${f}: not a readable exploration report`);
+    }
+    return { r, visited: readVisited(f) };
+  });
+  const first = parts[0].r;
+  for (const p of parts)
+    if (
+      p.r.config !== first.config ||
+      p.r.revision !== first.revision ||
+      p.r.depth !== first.depth ||
+      p.r.mode !== first.mode ||
+      p.r.mutant !== first.mutant
+    )
+      throw new InputError(`merge: reports differ in config, revision, mutant, depth or mode`);
+  const shards = parts.map((p) => ({
+    result: {
+      violations: p.r.violations,
+      transitions: p.r.transitions,
+      complete: p.r.complete,
+    } as ExploreResult,
+    visited: p.visited,
+  }));
+  const { config, revision, mutant, depth, mode } = first;
+  const report = mergeShards({ config, revision, mutant, depth, mode }, shards);
+  if (o.report)
+    writeReport(
+      o.report as string,
+      report,
+      parts.map((p) => p.visited),
+    );
+  printReport(report, io, Boolean(o.json), [], 0);
+  return report.violations.length ? 1 : 0;
 }
 
 export function equivCommand(a: string, b: string, file: string, o: Record<string, unknown>, io: Io): number {
