@@ -57,7 +57,19 @@ function buildProgram(io: Io): Command {
     .helpOption(false)
     .argument('[args...]')
     .action((args: string[]) => {
-      throw new ExitWith(runReader(args));
+      throw new ExitWith(runTool('tools/src/reader/main.ts', args));
+    });
+
+  program
+    .command('revision')
+    .description(
+      'add a revision for a later kernel patch: revision new NAME --from v6.4 --files ... (see tools/src/revision)',
+    )
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action((args: string[]) => {
+      throw new ExitWith(runTool('tools/src/revision/main.ts', args));
     });
 
   program
@@ -137,11 +149,11 @@ function traceHtml(r: Parameters<typeof renderTraceHtml>[0], out: string, reader
   return renderTraceHtml(r, { readerBase, functionPages });
 }
 
-/** The reader lives in tools (which may read every package); a subprocess keeps sim from importing it. */
-function runReader(args: string[]): number {
+/** The reader and the revision tool live in tools (which may read every package); a subprocess keeps sim from importing them. */
+function runTool(path: string, args: string[]): number {
   const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
   const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-  const main = join(root, 'tools/src/reader/main.ts');
+  const main = join(root, path);
   const r = spawnSync(process.execPath, [tsx, '--conditions=@kvmfp/source', main, ...args], {
     stdio: 'inherit',
   });
