@@ -94,7 +94,12 @@ export function loadExploreConfig(file: string): ExploreConfigFile & { world: Wo
   const doc = parseDocument(text);
   if (doc.errors.length)
     throw new InputError(`${file}: not valid YAML/JSON: ${doc.errors[0].message.split('\n')[0]}`);
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    throw new InputError(`${file}: not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
   if (!validate(data)) {
     const e = validate.errors![0];
     const field = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : '(top level)';

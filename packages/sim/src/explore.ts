@@ -8,7 +8,7 @@ import type { EntryTable } from '@kvmfp/fpsimd';
 import { worldFingerprint } from './canon.js';
 import type { WorldConfig } from './config.js';
 import { applyEvent, bootstrap, Event, EventError } from './events.js';
-import { FingerprintSet } from './fpset.js';
+import { FingerprintSet, MemoryBoundError } from './fpset.js';
 import { cloneGraph } from './graph.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
@@ -314,7 +314,15 @@ export class Explorer {
           const quiescent = rt.paths.size === 0;
           const since = quiescent ? [] : [...node.since, ev];
           const [hi, lo] = stateKey(rt.world, quiescent, node.baseFp, since);
-          if (!visited.add(hi, lo, depth + 1)) continue;
+          let fresh: boolean;
+          try {
+            fresh = visited.add(hi, lo, depth + 1);
+          } catch (e) {
+            if (!(e instanceof MemoryBoundError)) throw e;
+            stoppedBy = e.message;
+            break;
+          }
+          if (!fresh) continue;
           newStates++;
           const succ: Node = quiescent
             ? { base: rt.world, baseFp: [hi, lo], since, path }

@@ -17,3 +17,6 @@ export * from './revisions.js';
 export { scenarioFiles } from './cli/check.js';
 export { runCli } from './cli/commands.js';
 export * from './html.js';
+export * from './explore-config.js';
+export * from './report.js';
+export * from './parallel.js';

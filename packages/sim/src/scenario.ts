@@ -71,7 +71,12 @@ export function parseScenarioText(file: string, text: string): Scenario {
     const line = err.linePos?.[0]?.line;
     throw new InputError(`${file}:${line ?? '?'}: not valid YAML/JSON: ${err.message.split('\n')[0]}`);
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    throw new InputError(`${file}: not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
   if (!validate(data)) {
     const errs = validate.errors ?? [];
     // oneOf reports every branch; keep the errors of the branch that named the same `do`.

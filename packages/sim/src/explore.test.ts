@@ -1,0 +1,133 @@
+// The explorer: exhaustive within its bound, finds a mutant with a counterexample that replays,
+// gives the same report with 1 and 2 workers and when split into shards and merged.
+
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Explorer } from './explore.js';
+import { fullAlphabet, loadExploreConfig } from './explore-config.js';
+import { exploreInWorkers } from './parallel.js';
+import { mergeShards, reportIdentity, ShardResult } from './report.js';
+import { resolveTable } from './revisions.js';
+import { runScenario } from './run.js';
+import { FingerprintSet } from './fpset.js';
+import { equivalence } from './equiv.js';
+
+const configs = join(import.meta.dirname, '../../../fixtures/configs');
+const meta = (file: string, depth: number) => ({
+  config: file,
+  revision: 'v6.4',
+  mutant: null,
+  depth,
+  mode: 'points',
+});
+
+function explore(file: string, depth: number, mutant: string | null = null, atomicPaths = false) {
+  const cfg = loadExploreConfig(file);
+  const ex = new Explorer(
+    cfg.world,
+    resolveTable('v6.4', mutant),
+    fullAlphabet(cfg.alphabet),
+    'v6.4',
+    mutant,
+  );
+  return { cfg, result: ex.explore({ depth, keepVisited: true, atomicPaths }) };
+}
+
+describe('explorer', () => {
+  it('finds the load-fp-leaves-sm mutant with a shortest counterexample that replays', () => {
+    const { cfg, result } = explore(join(configs, 'guest-nosve.yaml'), 3, 'load-fp-leaves-sm', true);
+    const v = result.violations.find((x) => x.invariant === 'guest-without-host-sm-za');
+    expect(v).toBeDefined();
+    expect(v!.depth).toBe(2);
+    const replay = runScenario(
+      {
+        title: 'replay',
+        claim: 'the counterexample replays to the same violation',
+        revision: 'v6.4',
+        mutant: 'load-fp-leaves-sm',
+        machine: cfg.machine,
+        tasks: cfg.tasks,
+        vcpus: cfg.vcpus,
+        events: v!.events,
+        expect: { violations: [{ invariant: v!.invariant }] },
+      },
+      { tracing: false },
+    );
+    expect(replay.failures).toEqual([]);
+  });
+
+  it('finds no violation on v6.4 where the mutant fails', () => {
+    const { result } = explore(join(configs, 'guest-nosve.yaml'), 3, null, true);
+    expect(result.violations.map((v) => v.invariant)).not.toContain('guest-without-host-sm-za');
+  });
+
+  it('gives the same report in process, with 2 workers, and as merged shards', async () => {
+    const file = join(configs, 'ref.yaml');
+    const depth = 3;
+    const single = explore(file, depth).result;
+    const one = mergeShards(meta(file, depth), [{ result: single, visited: single.visited! }]);
+    const two = mergeShards(
+      meta(file, depth),
+      await exploreInWorkers({ configFile: file, rev: 'v6.4', mutant: null, options: { depth } }, 2),
+    );
+    expect(reportIdentity(two)).toEqual(reportIdentity(one));
+    const cfg = loadExploreConfig(file);
+    const shards: ShardResult[] = [0, 1, 2].map((i) => {
+      const ex = new Explorer(
+        cfg.world,
+        resolveTable('v6.4', null),
+        fullAlphabet(cfg.alphabet),
+        'v6.4',
+        null,
+      );
+      const r = ex.explore({ depth, keepVisited: true, shard: [i, 3] });
+      return { result: r, visited: r.visited! };
+    });
+    expect(reportIdentity(mergeShards(meta(file, depth), shards))).toEqual(reportIdentity(one));
+  }, 120_000);
+
+  it('is deterministic: two runs give the same levels', () => {
+    const file = join(configs, 'host-only.yaml');
+    expect(explore(file, 3).result.levels).toEqual(explore(file, 3).result.levels);
+  });
+});
+
+describe('equivalence', () => {
+  it('finds no difference between v6.3 and v6.4 on a small bound', () => {
+    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
+    const r = equivalence(
+      cfg.world,
+      { name: 'v6.3', table: resolveTable('v6.3', null) },
+      { name: 'v6.4', table: resolveTable('v6.4', null) },
+      fullAlphabet(cfg.alphabet),
+      3,
+    );
+    expect(r.equivalent).toBe(true);
+    expect(r.distinct).toBeGreaterThan(10);
+  });
+
+  it('reports the first difference between v6.4 and a mutant', () => {
+    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
+    const r = equivalence(
+      cfg.world,
+      { name: 'v6.4', table: resolveTable('v6.4', null) },
+      { name: 'load-fp-leaves-sm', table: resolveTable('v6.4', 'load-fp-leaves-sm') },
+      fullAlphabet(cfg.alphabet),
+      8,
+    );
+    expect(r.equivalent).toBe(false);
+    expect(r.difference!.a).not.toEqual(r.difference!.b);
+  });
+});
+
+describe('fingerprint set', () => {
+  it('keeps the smallest depth and grows without losing entries', () => {
+    const s = new FingerprintSet(16);
+    for (let i = 0; i < 1000; i++) expect(s.add(i * 7919, i, 5)).toBe(true);
+    expect(s.add(7919, 1, 2)).toBe(false);
+    expect(s.size).toBe(1000);
+    const found = [...s.entries()].find(([h, l]) => h === 7919 && l === 1);
+    expect(found?.[2]).toBe(2);
+    expect(s.bytes / s.size).toBeLessThanOrEqual(20);
+  });
+});
