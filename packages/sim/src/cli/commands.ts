@@ -76,11 +76,12 @@ function buildProgram(io: Io): Command {
     .command('check')
     .option('--tap', 'TAP output')
     .option('--dir <dir>', 'fixture corpus directory', 'fixtures')
+    .option('--quick', 'the corpus and the kill table only')
     .description(
       'the main job: run the whole fixture corpus (and, once present, exploration and equivalence)',
     )
-    .action((o: { tap?: boolean; dir: string }) => {
-      throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false));
+    .action((o: { tap?: boolean; dir: string; quick?: boolean }) => {
+      throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false, o.quick ?? false));
     });
   program
     .command('explore')
