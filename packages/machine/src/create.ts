@@ -6,7 +6,8 @@ import {
   CPACR_EL1_FPEN,
   CPACR_EL1_SMEN_EL1EN,
   CPACR_EL1_ZEN_EL1EN,
-  CPTR_EL2_DEFAULT,
+  CPTR_EL2_TSM,
+  CPTR_EL2_TZ,
   HCR_HOST_NVHE_FLAGS_PORTABLE,
   HCR_HOST_VHE_FLAGS,
   SMCR_ELx_EZT0_MASK,
@@ -23,6 +24,17 @@ function maxLen(vls: number[]): number {
   return vls.length ? Math.max(...vls) / 16 - 1 : 0;
 }
 
+/**
+ * CPTR_EL2 as an nVHE host runs with it after boot: el2_setup.h writes 0x33ff (RES1 bits, TZ and
+ * TSM set, TFP clear), then clears TZ when SVE is present and TSM when SME is present.
+ */
+function nvheBootCptr(config: MachineConfig): number {
+  let cptr = 0x33ff;
+  if (config.features.sve) cptr &= ~CPTR_EL2_TZ;
+  if (config.features.sme) cptr &= ~CPTR_EL2_TSM;
+  return cptr;
+}
+
 function bootCpu(config: MachineConfig, index: number): Cpu {
   const f = config.features;
   // sve_kernel_enable / sme_kernel_enable grant the kernel (EL1) access; EL0 access is per task.
@@ -36,7 +48,7 @@ function bootCpu(config: MachineConfig, index: number): Cpu {
       // With VHE the host's CPACR_EL1 accesses land in CPTR_EL2 (CPACR layout); the EL1 copy is
       // the guest's and starts clear.
       cpacr_el1: f.vhe ? 0 : cpacr,
-      cptr_el2: f.vhe ? cpacr : CPTR_EL2_DEFAULT,
+      cptr_el2: f.vhe ? cpacr : nvheBootCptr(config),
       hcr_el2: f.vhe ? HCR_HOST_VHE_FLAGS : HCR_HOST_NVHE_FLAGS_PORTABLE,
       zcr_el1: maxLen(config.sveVls),
       zcr_el2: maxLen(config.sveVls),

@@ -70,9 +70,15 @@ export class Runtime {
   }
 
   /** Runs a plain (non-yielding) piece of kernel code on `cpu`. */
-  atomic<R>(cpu: number, body: () => R): R {
+  atomic<R>(cpu: number, body: () => R): R | undefined {
     this.bind(cpu);
-    return body();
+    try {
+      return body();
+    } catch (e) {
+      if (!(e instanceof KernelBug)) throw e;
+      this.dead = e.message;
+      return undefined;
+    }
   }
 
   // Which kernel functions ran: the port files' frames on the stack at each accessor call.
