@@ -23,7 +23,7 @@ function machineAt(vq: number) {
     sveVls: [16, 32, 64],
     smeVls: [16, 32],
   });
-  const cpu = m.cpus[0]!;
+  const cpu = m.cpus[0];
   cpu.el = 1;
   cpu.sys.zcr_el1 = vq - 1;
   cpu.sys.zcr_el2 = 3;
