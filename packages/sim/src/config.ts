@@ -23,6 +23,8 @@ export interface VcpuConfig {
   sveVl?: number;
   /** The guest is a 32-bit (AArch32) guest. */
   aarch32?: boolean;
+  /** The guest kernel's own CPACR_EL1 (default: FP/SIMD, and SVE when the vcpu has it, enabled). */
+  guestCpacrEl1?: number;
 }
 
 export interface WorldConfig {

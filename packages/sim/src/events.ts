@@ -383,6 +383,7 @@ function guestOp(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean): 
   const w = rt.world;
   const { cpu, vmm } = guestCpu(w, g);
   const c = w.machine.cpus[cpu];
+  takeInjectedException(w, g);
   if ((c.sys.svcr & 3) !== 0)
     violate(w, 'guest-without-host-sm-za', `${g.name} runs with host PSTATE.SM/ZA = ${c.sys.svcr}`);
   const outcome = decide(w.machine, c, op, 1);
@@ -393,10 +394,13 @@ function guestOp(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean): 
     return;
   }
   if (outcome.kind === 'trap' && outcome.el === 2) {
+    g.trapped = op;
     c.sys.esr_el2 = esr_make(outcome.ec, outcome.iss);
     const stop = rt.resume(vmm.pid, cpu, ARM_EXCEPTION_TRAP);
     settle(rt, vmm, cpu, stop);
-    if (vmm.kpath === `guest:${g.vcpuId}`) guestRetry(rt, g, op, check);
+    if (vmm.kpath !== `guest:${g.vcpuId}`) return;
+    if (takeInjectedException(w, g)) return;
+    guestRetry(rt, g, op, check);
     return;
   }
   g.unexpected.push(`${op}: ${outcome.kind === 'trap' ? `EC ${outcome.ec.toString(16)}` : 'UNDEF'} at EL1`);
@@ -405,6 +409,22 @@ function guestOp(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean): 
   // CPACR_EL1.ZEN is checked before any EL2 control), which is the architecture, not a KVM bug.
   if (guestHasInstruction(g, op))
     violate(w, 'guest-no-unconfigured-exception', `${g.name} takes ${g.unexpected[g.unexpected.length - 1]}`);
+}
+
+/**
+ * An exception the host injected (kvm_inject_undefined, delivered at the next entry) is taken by
+ * the guest before anything else it does; the instruction that trapped is not re-executed.
+ */
+function takeInjectedException(w: World, g: GuestProgram): boolean {
+  const regs = w.kvm.vcpus[g.vcpuId].arch.ctxt.regs;
+  if (regs.exception_taken === null) return false;
+  regs.exception_taken = null;
+  g.undefs++;
+  const op = g.trapped;
+  g.trapped = null;
+  if (op && guestHasInstruction(g, op))
+    violate(w, 'guest-no-unconfigured-exception', `${g.name} takes an injected UNDEF for ${op}`);
+  return true;
 }
 
 function guestHasInstruction(g: GuestProgram, op: UserOpKind): boolean {

@@ -16,7 +16,11 @@ export function attachVcpus(rt: Runtime, config: WorldConfig): void {
   const vcpus = config.vcpus.map((v, i) => {
     let vm = vms.get(v.vmm);
     if (!vm) vms.set(v.vmm, (vm = createKvm({ aarch32: v.aarch32 })));
-    return createVcpu(vm, i, config.machine, { sve: v.sve, sveMaxVl: v.sveVl });
+    return createVcpu(vm, i, config.machine, {
+      sve: v.sve,
+      sveMaxVl: v.sveVl,
+      guestCpacrEl1: v.guestCpacrEl1,
+    });
   });
   rt.world.kvm = { vms: [...vms.values()], vcpus };
 }

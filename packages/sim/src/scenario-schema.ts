@@ -155,7 +155,14 @@ export const SCENARIO_SCHEMA = {
     vcpus: {
       type: 'array',
       items: obj(
-        { name: str(), vmm: str(), sve: { type: 'boolean' }, sveVl: int(), aarch32: { type: 'boolean' } },
+        {
+          name: str(),
+          vmm: str(),
+          sve: { type: 'boolean' },
+          sveVl: int(),
+          aarch32: { type: 'boolean' },
+          guestCpacrEl1: int(),
+        },
         ['name', 'vmm', 'sve'],
       ),
     },

@@ -76,6 +76,8 @@ export interface GuestProgram {
   /** Exceptions the guest took at its own EL1 that it did not set up for. */
   unexpected: string[];
   undefs: number;
+  /** The instruction whose trap left the guest, until the guest resumes. */
+  trapped: UserOpKind | null;
 }
 
 export type UserOpKind =
@@ -238,6 +240,7 @@ export function createWorld(config: WorldConfig, rev: string, mutant: string | n
     view: freshView(),
     unexpected: [],
     undefs: 0,
+    trapped: null,
   }));
   return {
     rev,
