@@ -12,7 +12,6 @@ import {
   aarch64_fp_regsets,
   E,
   ESR_MAGIC,
-  KernelBug,
   type KernelPath,
   type ksignal,
   newUserMemory,
@@ -217,31 +216,27 @@ function isIdle(w: World, cpu: number): boolean {
 /**
  * __schedule's switch on `cpu` from the current task to `next`, as the preempt event does it:
  * with preemption and interrupts off, prev's preempt notifiers, the FP switch, the new current,
- * next's notifiers.
+ * next's notifiers. False when a BUG in the switch stopped the world.
  */
-function contextSwitch(rt: Runtime, cpu: number, prevU: UserProgram | undefined, next: task_struct): void {
+function contextSwitch(rt: Runtime, cpu: number, prevU: UserProgram | undefined, next: task_struct): boolean {
   const w = rt.world;
   const p = w.kernel.percpu[cpu];
   const nextU = w.users.find((x) => x.pid === next.pid);
   const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
   const nextVcpu = nextU ? loadedVcpu(rt, nextU.name) : undefined;
-  try {
-    rt.atomic(cpu, () => {
-      p.preempt_count++;
-      p.irqs_disabled = true;
-      if (prevVcpu) E.kvm_sched_out(prevVcpu);
-      K.fpsimd_thread_switch(next);
-      p.current = next;
-      next.cpu = cpu;
-      if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
-      p.irqs_disabled = false;
-      p.preempt_count--;
-    });
-  } catch (e) {
-    // A BUG (or a fault) in the switch stops the world, as one in a kernel path does.
-    if (!(e instanceof KernelBug)) throw e;
-    rt.dead = e.message;
-  }
+  // A BUG (or a fault) in the switch stops the world (Runtime.atomic records it).
+  rt.atomic(cpu, () => {
+    p.preempt_count++;
+    p.irqs_disabled = true;
+    if (prevVcpu) E.kvm_sched_out(prevVcpu);
+    K.fpsimd_thread_switch(next);
+    p.current = next;
+    next.cpu = cpu;
+    if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
+    p.irqs_disabled = false;
+    p.preempt_count--;
+  });
+  return rt.dead === null;
 }
 
 /** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */
@@ -249,8 +244,7 @@ function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
   const w = rt.world;
   const nextPid = w.runq[0];
   const next = nextPid === undefined ? idleTask(w, cpu) : taskOf(w, nextPid);
-  contextSwitch(rt, cpu, prevU, next);
-  if (nextPid === undefined) return;
+  if (!contextSwitch(rt, cpu, prevU, next) || nextPid === undefined) return;
   w.runq.shift();
   const nu = w.users.find((x) => x.pid === nextPid)!;
   if (nu.mode === 'user' && !rt.paths.has(nu.pid))
@@ -596,7 +590,7 @@ function ptraceCont(rt: Runtime, u: UserProgram, to: string | undefined): void {
     w.runq.push(u.pid);
     return;
   }
-  contextSwitch(rt, cpu, undefined, task);
+  if (!contextSwitch(rt, cpu, undefined, task)) return;
   settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, undefined), to));
 }
 
