@@ -67,13 +67,12 @@ import {
   offsetof_sigframe_reserved,
 } from '@kvmfp/fpsimd';
 import { type Val, ZERO } from '@kvmfp/machine';
-import type { SimEntries } from './entries.js';
 import {
   ARM_EXCEPTION_IRQ,
   checkView,
+  contextSwitch,
   EventError,
   exitToUserMode,
-  loadedVcpu,
   runningCpu,
   runTo,
   settle,
@@ -157,8 +156,6 @@ export const HOST_INVARIANTS = [
   },
 ] as const;
 
-const K = E as unknown as SimEntries;
-
 const SIGUSR1 = 10;
 const HANDLER = 0x1_0000;
 const RESTORER = 0x1_1000;
@@ -211,32 +208,6 @@ function idleTask(w: World, cpu: number): task_struct {
 
 function isIdle(w: World, cpu: number): boolean {
   return !w.kernel.percpu[cpu].current.mm;
-}
-
-/**
- * __schedule's switch on `cpu` from the current task to `next`, as the preempt event does it:
- * with preemption and interrupts off, prev's preempt notifiers, the FP switch, the new current,
- * next's notifiers. False when a BUG in the switch stopped the world.
- */
-function contextSwitch(rt: Runtime, cpu: number, prevU: UserProgram | undefined, next: task_struct): boolean {
-  const w = rt.world;
-  const p = w.kernel.percpu[cpu];
-  const nextU = w.users.find((x) => x.pid === next.pid);
-  const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
-  const nextVcpu = nextU ? loadedVcpu(rt, nextU.name) : undefined;
-  // A BUG (or a fault) in the switch stops the world (Runtime.atomic records it).
-  rt.atomic(cpu, () => {
-    p.preempt_count++;
-    p.irqs_disabled = true;
-    if (prevVcpu) E.kvm_sched_out(prevVcpu);
-    K.fpsimd_thread_switch(next);
-    p.current = next;
-    next.cpu = cpu;
-    if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
-    p.irqs_disabled = false;
-    p.preempt_count--;
-  });
-  return rt.dead === null;
 }
 
 /** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */

@@ -173,6 +173,8 @@ export function runningCpu(w: World, u: UserProgram): number {
   return cpu;
 }
 
+const MAX_POINTS_PER_RUN = 10_000;
+
 /** Runs a path until it stops at label `to` ('first' stops at the first point; default: end). */
 export function runTo(
   rt: Runtime,
@@ -181,7 +183,15 @@ export function runTo(
   stop: PathStop,
   to: string | undefined,
 ): PathStop {
-  while (stop.kind === 'point' && to !== 'first' && stop.label !== to) stop = rt.resume(pid, cpu, undefined);
+  for (let points = 0; stop.kind === 'point' && to !== 'first' && stop.label !== to; points++) {
+    // The kernel's loops end when their flags clear; a path that keeps passing points without
+    // finishing is a model error (a flag nobody clears), reported instead of hanging the tool.
+    if (points === MAX_POINTS_PER_RUN)
+      throw new Error(
+        `pid ${pid}: kernel path passed ${MAX_POINTS_PER_RUN} preemption points without finishing (at ${stop.label})`,
+      );
+    stop = rt.resume(pid, cpu, undefined);
+  }
   return stop;
 }
 
@@ -319,6 +329,37 @@ function kernelValue(w: World): number {
   return nextValue(w.kneon);
 }
 
+/**
+ * __schedule's switch on `cpu` from the current task to `next`, as the preempt event does it:
+ * with preemption and interrupts off, prev's preempt notifiers, the FP switch, the new current,
+ * next's notifiers. False when a BUG in the switch stopped the world.
+ */
+export function contextSwitch(
+  rt: Runtime,
+  cpu: number,
+  prevU: UserProgram | undefined,
+  next: task_struct,
+): boolean {
+  const w = rt.world;
+  const p = w.kernel.percpu[cpu];
+  const nextU = w.users.find((x) => x.pid === next.pid);
+  const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
+  const nextVcpu = nextU ? loadedVcpu(rt, nextU.name) : undefined;
+  // A BUG (or a fault) in the switch stops the world (Runtime.atomic records it).
+  rt.atomic(cpu, () => {
+    p.preempt_count++;
+    p.irqs_disabled = true;
+    if (prevVcpu) E.kvm_sched_out(prevVcpu);
+    K.fpsimd_thread_switch(next);
+    p.current = next;
+    next.cpu = cpu;
+    if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
+    p.irqs_disabled = false;
+    p.preempt_count--;
+  });
+  return rt.dead === null;
+}
+
 /** A context switch on `cpu` to `next`, from a preemption point or from user space (interrupt). */
 function preempt(rt: Runtime, cpu: number, nextName: string): void {
   const w = rt.world;
@@ -335,22 +376,7 @@ function preempt(rt: Runtime, cpu: number, nextName: string): void {
     throw new EventError(`CPU ${cpu} is not preemptible here`);
   }
   const nextTask = taskOf(w, next.pid);
-  // __schedule: the preempt notifiers of prev (kvm_sched_out) run before the switch, those of
-  // next (kvm_sched_in) after it, around __switch_to's fpsimd_thread_switch.
-  const prevVcpu = prevU ? loadedVcpu(rt, prevU.name) : undefined;
-  const nextVcpu = loadedVcpu(rt, next.name);
-  rt.atomic(cpu, () => {
-    // __schedule switches with preemption and interrupts off (the FP switch asserts it).
-    p.preempt_count++;
-    p.irqs_disabled = true;
-    if (prevVcpu) E.kvm_sched_out(prevVcpu);
-    K.fpsimd_thread_switch(nextTask);
-    p.current = nextTask;
-    nextTask.cpu = cpu;
-    if (nextVcpu) E.kvm_sched_in(nextVcpu, cpu);
-    p.irqs_disabled = false;
-    p.preempt_count--;
-  });
+  if (!contextSwitch(rt, cpu, prevU, nextTask)) return;
   w.runq = w.runq.filter((x) => x !== next.pid);
   if (prevU) w.runq.push(prevU.pid);
   if (next.mode === 'user' && !rt.paths.has(next.pid)) {
