@@ -541,6 +541,38 @@ function hypRejectsSveFromSveGuest(vcpu: kvm_vcpu, _exitCode: u64_ptr): boolean 
 }
 
 /**
+ * kvm_hyp_handle_fpsimd (v6.4) whose SVE case lost its vcpu test: the SVE trap of a vcpu without
+ * SVE is handled in the hypervisor as an FP trap (FPSIMD restore, traps released), so the guest
+ * re-executes an SVE instruction KVM does not offer instead of taking the UNDEF.
+ */
+function hypAcceptsSveFromAnyGuest(vcpu: kvm_vcpu, _exitCode: u64_ptr): boolean {
+  if (!system_supports_fpsimd()) return false;
+
+  const sveGuest = vcpu_has_sve(vcpu);
+  const esrEc = kvm_vcpu_trap_get_class(vcpu);
+
+  switch (esrEc) {
+    case ESR_ELx_EC_FP_ASIMD:
+      break;
+    case ESR_ELx_EC_SVE:
+      // MUTATION: the `if (!sveGuest) return false` test is gone.
+      break;
+    default:
+      return false;
+  }
+
+  releaseTraps(sveGuest);
+
+  if (vcpu.arch.fp_state === FP_STATE_HOST_OWNED)
+    __fpsimd_save_state(deref(vcpu.arch.host_fpsimd_state, 'vcpu->arch.host_fpsimd_state'));
+
+  if (sveGuest) __hyp_sve_restore_guest(vcpu);
+  else __fpsimd_restore_state(vcpu.arch.ctxt.fp_regs);
+
+  return finishHandleFpsimd(vcpu);
+}
+
+/**
  * kvm_hyp_handle_fpsimd (v6.4) that saves the "host" registers whatever fp_state says: after
  * kernel-mode NEON (or another task) used the registers between load and entry, their values are
  * written over the VMM's saved FPSIMD state.
@@ -873,6 +905,11 @@ export const mutants: Record<string, Mutant> = {
     base: 'v6.4',
     description: "kvm_hyp_handle_fpsimd's SVE case rejects SVE vcpus instead of non-SVE ones",
     replace: { kvm_hyp_handle_fpsimd: hypRejectsSveFromSveGuest },
+  },
+  'hyp-accepts-sve-from-any-guest': {
+    base: 'v6.4',
+    description: "kvm_hyp_handle_fpsimd's SVE case accepts the SVE trap of a vcpu without SVE",
+    replace: { kvm_hyp_handle_fpsimd: hypAcceptsSveFromAnyGuest },
   },
   'hyp-saves-host-unconditionally': {
     base: 'v6.4',
