@@ -141,6 +141,18 @@ describe.each([
       expect(w.vcpu.arch.fp_state).toBe(FP_STATE_HOST_OWNED);
     });
 
+    // Killed the Stryker survivor that dropped the early return: without FP/SIMD there is no host
+    // state to prepare, so the vcpu stays FREE and the task keeps TIF_SVE and its EL0 enables.
+    it('does nothing on a machine without FP/SIMD', () => {
+      const w = createKvmWorld();
+      hostLive(w.vmm, { sve: true, v: val(VMM, 1) });
+      w.machine.config.features.fpsimd = false;
+      nonPreemptible(() => fp.kvm_arch_vcpu_load_fp(w.vcpu));
+      expect(w.vcpu.arch.fp_state).toBe(FP_STATE_FREE);
+      expect(hasFlag(w.vmm, TIF_SVE)).toBe(true);
+      expect(vcpu_get_flag(w.vcpu, HOST_SVE_ENABLED)).toBe(0);
+    });
+
     it('is a BUG for a task without user memory', () => {
       const w = createKvmWorld();
       w.vmm.mm = false;

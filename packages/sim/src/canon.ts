@@ -50,16 +50,23 @@ const TAG = {
   ref: 0x7f000007,
 };
 
-const keyIds = new Map<string, number>();
-function keyId(k: string): number {
-  let v = keyIds.get(k);
-  if (v === undefined) {
+/** What the walk needs to know of a property name, looked up once per key instead of three times. */
+interface KeyInfo {
+  skip: boolean;
+  id: number;
+  val: boolean;
+}
+
+const keyInfos = new Map<string, KeyInfo>();
+function keyInfo(k: string): KeyInfo {
+  let info = keyInfos.get(k);
+  if (info === undefined) {
     const h = new Hasher();
     h.string(k);
-    v = h.pair()[1];
-    keyIds.set(k, v);
+    info = { skip: SKIP_KEYS.has(k), id: h.pair()[1], val: VAL_KEYS.has(k) || k === 'slots' };
+    keyInfos.set(k, info);
   }
-  return v;
+  return info;
 }
 
 export function worldFingerprint(w: World, extra?: (h: Hasher) => void): [number, number] {
@@ -95,15 +102,16 @@ export function worldFingerprint(w: World, extra?: (h: Hasher) => void): [number
     if (Array.isArray(obj)) {
       h.word(TAG.arr);
       h.word(obj.length);
-      for (const x of obj) walk(x, isVal);
+      for (let i = 0; i < obj.length; i++) walk(obj[i], isVal);
       return;
     }
     h.word(TAG.obj);
     const rec = obj as Record<string, unknown>;
     for (const k in rec) {
-      if (SKIP_KEYS.has(k)) continue;
-      h.word(keyId(k));
-      walk(rec[k], isVal || VAL_KEYS.has(k) || k === 'slots');
+      const info = keyInfo(k);
+      if (info.skip) continue;
+      h.word(info.id);
+      walk(rec[k], isVal || info.val);
     }
   };
   walk(w, false);
