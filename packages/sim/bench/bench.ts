@@ -68,12 +68,20 @@ const report2 = mergeShards(
   shards,
 );
 
+// What bounds the 2-worker speed-up: states both shards reach (redundant work), and the fixed cost
+// of starting a worker thread and loading the port in it (two workers exploring to depth 0).
+const shardSum = shards.reduce((n, sh) => n + sh.result.distinct, 0);
+t0 = Date.now();
+await exploreInWorkers({ configFile, rev: 'v6.4', mutant: null, options: { depth: 0 } }, 2);
+const startupS = (Date.now() - t0) / 1000;
+
 const perTransitionUs = (s1 * 1e6) / r1.transitions;
 const lines = [
   `configuration: ${configFile} (depth ${depth}, preemption points)`,
   `distinct states: ${report1.distinct}; transitions: ${r1.transitions}`,
   `1 worker:  ${s1.toFixed(1)} s, ${Math.round(report1.distinct / s1)} distinct states/s`,
   `2 workers: ${s2.toFixed(1)} s, ${Math.round(report2.distinct / s2)} distinct states/s (speed-up ${(s1 / s2).toFixed(2)}x; merged report ${report2.distinct === report1.distinct ? 'identical' : 'DIFFERENT'})`,
+  `2-worker overheads: shards reach ${shardSum} states together (${((shardSum / report1.distinct - 1) * 100).toFixed(1)}% redundant); starting 2 workers costs ${startupS.toFixed(1)} s`,
   `visited set: ${(r1.visitedBytes / report1.distinct).toFixed(1)} bytes per state (8-byte slots, grown at 80% full)`,
   `peak RSS (1 worker): ${Math.round(peak1 / 2 ** 20)} MiB`,
   `world clone: ${cloneNs.toFixed(0)} ns; fingerprint: ${fpNs.toFixed(0)} ns; one event on a cloned world: ${eventNs.toFixed(0)} ns`,
