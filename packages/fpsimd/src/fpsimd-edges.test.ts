@@ -68,6 +68,19 @@ function fillBanks(w: TestWorld): void {
 }
 
 describe('__efi_fpsimd_begin / __efi_fpsimd_end', () => {
+  it('outside streaming mode: stash the live SVE registers at the maximum VL and restore them', () => {
+    const w = liveTaskWithEfi();
+    fillBanks(w);
+    w.kernel.percpu[0].irqs_disabled = true;
+    __efi_fpsimd_begin();
+    expect(w.kernel.efi_sve_state![0]).toMatchObject({ zlo: user(1), layoutVq: 4 });
+    w.machine.cpus[0].regs.V = symbolic(3, 1);
+    __efi_fpsimd_end();
+    expect(w.machine.cpus[0].regs.V).toBe(user(1));
+    expect(w.machine.cpus[0].regs.FFR).toBe(user(4));
+    expect(w.kernel.findings).toEqual([]);
+  });
+
   it('in streaming mode without FA64: leave SM for the call without saving FFR, re-enter it after', () => {
     const w = liveTaskWithEfi({ sve: true, sme: true, fa64: false });
     write_sysreg_s(SVCR_SM_MASK, SYS_SVCR);

@@ -23,8 +23,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTestWorld, findingsOf, onCpu, runPath, setCurrent, type TestWorld } from './testing.js';
 import {
-  __efi_fpsimd_begin,
-  __efi_fpsimd_end,
   ARM64_VEC_SME,
   ARM64_VEC_SVE,
   do_fpsimd_exc,
@@ -687,32 +685,7 @@ describe('signals, exec and vector lengths', () => {
   });
 });
 
-describe('EFI and FP exceptions', () => {
-  it('__efi_fpsimd_begin/end stash and restore live registers when NEON is not allowed', () => {
-    const w = createTestWorld();
-    const a = w.users[0];
-    a.thread.vl = [64, 32];
-    setCurrent(w, a, 0);
-    fpsimd_restore_current_state();
-    w.kernel.efi_sve_state = w.machine.cpus.map(() => ({
-      capacityVq: 4,
-      layoutVq: 0,
-      zlo: ZERO,
-      zhi: ZERO,
-      p: ZERO,
-      ffr: ZERO,
-    }));
-    userWrites(w, 0);
-    w.kernel.percpu[0].irqs_disabled = true;
-    __efi_fpsimd_begin();
-    expect(w.kernel.efi_sve_state[0]).toMatchObject({ zlo: user(1), layoutVq: 4 });
-    w.machine.cpus[0].regs.V = symbolic(3, 1);
-    __efi_fpsimd_end();
-    expect(w.machine.cpus[0].regs.V).toBe(user(1));
-    expect(w.machine.cpus[0].regs.FFR).toBe(user(4));
-    expect(w.kernel.findings).toEqual([]);
-  });
-
+describe('FP exceptions (EFI: fpsimd-edges.test.ts)', () => {
   it('do_fpsimd_exc reports the first flagged cause', () => {
     const w = createTestWorld();
     setCurrent(w, w.users[0], 0);
