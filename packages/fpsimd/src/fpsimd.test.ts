@@ -423,6 +423,24 @@ describe('do_sve_acc', () => {
     expect(w.kernel.findings).toEqual([]);
   });
 
+  // sve.rst: the bits of Z beyond V read as zero on a task's first SVE use after a discard. A task
+  // that used SVE before keeps its buffer with the old high bits; the trap must clear it
+  // (sve_alloc with flush), or the conversion below would hand the old bits back to user space.
+  it('zeroes a stale buffer left from earlier SVE use before converting the saved copy', () => {
+    const w = createTestWorld({ sme: false });
+    const a = fpsimdUser(w);
+    a.thread.sve_state = { capacityVq: 2, layoutVq: 2, zlo: mem(1), zhi: mem(2), p: mem(3), ffr: mem(4) };
+    runPath(do_sve_acc(0, a.regs), (label) => {
+      if (label !== 'do_sve_acc:after sve_alloc') return;
+      w.kernel.percpu[0].in_softirq = true;
+      kernel_neon_begin();
+      kernel_neon_end();
+      w.kernel.percpu[0].in_softirq = false;
+    });
+    expect(a.thread.sve_state).toMatchObject({ zlo: user(1), zhi: ZERO, p: ZERO, ffr: ZERO });
+    expect(w.kernel.findings).toEqual([]);
+  });
+
   it('sends SIGILL without SVE and SIGKILL when the buffer cannot be allocated', () => {
     const w = createTestWorld({ sve: false });
     const a = fpsimdUser(w);
