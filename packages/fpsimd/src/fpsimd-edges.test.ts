@@ -5,7 +5,7 @@
 import { symbolic, ZERO } from '@kvmfp/machine';
 import { ESR_ELx_FP_EXC_TFV, read_sysreg_s, SVCR_SM_MASK, SYS_SVCR, write_sysreg_s } from '@kvmfp/sysreg';
 import { describe, expect, it } from 'vitest';
-import { createTestWorld, findingsOf, setCurrent, type TestWorld } from './testing.js';
+import { createTestWorld, findingsOf, setCurrent, type TestWorld, userWrites } from './testing.js';
 import {
   __efi_fpsimd_begin,
   __efi_fpsimd_end,
@@ -59,18 +59,10 @@ function liveTaskWithEfi(opts: Parameters<typeof createTestWorld>[0] = {}): Test
   return w;
 }
 
-function fillBanks(w: TestWorld): void {
-  const regs = w.machine.cpus[0].regs;
-  regs.V = user(1);
-  regs.Zhi = user(2);
-  regs.P = user(3);
-  regs.FFR = user(4);
-}
-
 describe('__efi_fpsimd_begin / __efi_fpsimd_end', () => {
   it('outside streaming mode: stash the live SVE registers at the maximum VL and restore them', () => {
     const w = liveTaskWithEfi();
-    fillBanks(w);
+    userWrites(w, 0);
     w.kernel.percpu[0].irqs_disabled = true;
     __efi_fpsimd_begin();
     expect(w.kernel.efi_sve_state![0]).toMatchObject({ zlo: user(1), layoutVq: 4 });
@@ -84,7 +76,7 @@ describe('__efi_fpsimd_begin / __efi_fpsimd_end', () => {
   it('in streaming mode without FA64: leave SM for the call without saving FFR, re-enter it after', () => {
     const w = liveTaskWithEfi({ sve: true, sme: true, fa64: false });
     write_sysreg_s(SVCR_SM_MASK, SYS_SVCR);
-    fillBanks(w);
+    userWrites(w, 0);
     w.kernel.percpu[0].irqs_disabled = true;
     __efi_fpsimd_begin();
     expect(read_sysreg_s(SYS_SVCR) & SVCR_SM_MASK).toBe(0);
@@ -101,7 +93,7 @@ describe('__efi_fpsimd_begin / __efi_fpsimd_end', () => {
   it('in streaming mode with FA64: FFR exists, so it is saved and restored', () => {
     const w = liveTaskWithEfi({ sve: true, sme: true, fa64: true });
     write_sysreg_s(SVCR_SM_MASK, SYS_SVCR);
-    fillBanks(w);
+    userWrites(w, 0);
     w.kernel.percpu[0].irqs_disabled = true;
     __efi_fpsimd_begin();
     expect(w.kernel.efi_sve_state![0].ffr).toBe(user(4));
@@ -112,7 +104,7 @@ describe('__efi_fpsimd_begin / __efi_fpsimd_end', () => {
 
   it('with SVE but no SME: FFR is saved and restored outside any streaming logic', () => {
     const w = liveTaskWithEfi({ sve: true, sme: false });
-    fillBanks(w);
+    userWrites(w, 0);
     w.kernel.percpu[0].irqs_disabled = true;
     __efi_fpsimd_begin();
     expect(w.kernel.efi_sve_state![0]).toMatchObject({ zlo: user(1), ffr: user(4) });
@@ -124,7 +116,7 @@ describe('__efi_fpsimd_begin / __efi_fpsimd_end', () => {
   it('without EFI SVE storage only the FPSIMD registers are stashed', () => {
     const w = liveTaskWithEfi();
     w.kernel.efi_sve_state = null;
-    fillBanks(w);
+    userWrites(w, 0);
     w.kernel.percpu[0].irqs_disabled = true;
     __efi_fpsimd_begin();
     expect(w.kernel.percpu[0].efi_sve_state_used).toBeFalsy();
@@ -137,7 +129,7 @@ describe('__efi_fpsimd_begin / __efi_fpsimd_end', () => {
 
   it('where kernel-mode NEON is allowed it is used: the task state is saved and marked foreign', () => {
     const w = liveTaskWithEfi();
-    fillBanks(w);
+    userWrites(w, 0);
     w.kernel.percpu[0].preempt_count = 1;
     __efi_fpsimd_begin();
     expect(w.kernel.percpu[0].efi_fpsimd_state_used).toBeFalsy();
@@ -201,7 +193,7 @@ describe('a machine without FP/SIMD', () => {
     const w = createTestWorld();
     setCurrent(w, w.users[0], 0);
     fpsimd_restore_current_state();
-    fillBanks(w);
+    userWrites(w, 0);
     w.machine.config.features.fpsimd = false;
     w.kernel.percpu[0].preempt_count = 1;
     return w;

@@ -21,7 +21,15 @@ import {
 } from '@kvmfp/sysreg';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createTestWorld, findingsOf, onCpu, runPath, setCurrent, type TestWorld } from './testing.js';
+import {
+  createTestWorld,
+  findingsOf,
+  onCpu,
+  runPath,
+  setCurrent,
+  type TestWorld,
+  userWrites,
+} from './testing.js';
 import {
   ARM64_VEC_SME,
   ARM64_VEC_SVE,
@@ -70,18 +78,6 @@ const setFlag = (t: task_struct, flag: number, on: boolean) => {
 };
 const user = (n: number) => symbolic(1, n);
 const mem = (n: number) => symbolic(2, n);
-
-/** Fills every bank of the bound CPU with a distinct value, as a user task running there would. */
-function userWrites(w: TestWorld, cpu: number) {
-  const regs = w.machine.cpus[cpu].regs;
-  regs.V = user(1);
-  regs.Zhi = user(2);
-  regs.P = user(3);
-  regs.FFR = user(4);
-  regs.ZA = user(5);
-  regs.ZT0 = user(6);
-  regs.FPSR = user(7);
-}
 
 /** A context switch on the bound CPU: the scheduler runs it with preemption off. */
 function switchTo(w: TestWorld, cpu: number, next: task_struct) {

@@ -2,7 +2,7 @@
 // kernel data with one idle task per CPU and some user tasks, and helpers to make a task current,
 // to run code on a CPU and to drive a kernel path (a generator) through its preemption points.
 
-import { createMachine, type Machine, type MachineConfig, ZERO } from '@kvmfp/machine';
+import { createMachine, type Machine, type MachineConfig, symbolic, ZERO } from '@kvmfp/machine';
 import { bindKernel, type KernelPath } from './v6.4/linux.js';
 import {
   ARM64_VEC_SME,
@@ -157,4 +157,17 @@ export function runPath<R>(
 /** The finding kinds and places recorded so far, for compact assertions. */
 export function findingsOf(w: TestWorld): string[] {
   return w.kernel.findings.map((f) => `${f.kind}:${f.where}:${f.detail}`);
+}
+
+/** Fills every bank of `cpu` with a distinct value of writer 1 (V = 1, Zhi = 2, P = 3, FFR = 4,
+ *  ZA = 5, ZT0 = 6, FPSR = 7), as a user task running there would. */
+export function userWrites(w: TestWorld, cpu: number): void {
+  const regs = w.machine.cpus[cpu].regs;
+  regs.V = symbolic(1, 1);
+  regs.Zhi = symbolic(1, 2);
+  regs.P = symbolic(1, 3);
+  regs.FFR = symbolic(1, 4);
+  regs.ZA = symbolic(1, 5);
+  regs.ZT0 = symbolic(1, 6);
+  regs.FPSR = symbolic(1, 7);
 }

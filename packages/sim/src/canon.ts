@@ -3,7 +3,7 @@
 // two worlds that differ by a consistent renaming of each writer's values behave alike; numbering
 // each writer's values in order of first appearance merges them.
 
-import { Hasher } from './graph.js';
+import { Hasher, keyHash } from './graph.js';
 import type { World } from './world.js';
 
 /** Fields that hold symbolic values (Val), and the views' arrays of them (`slots`). */
@@ -61,9 +61,7 @@ const keyInfos = new Map<string, KeyInfo>();
 function keyInfo(k: string): KeyInfo {
   let info = keyInfos.get(k);
   if (info === undefined) {
-    const h = new Hasher();
-    h.string(k);
-    info = { skip: SKIP_KEYS.has(k), id: h.pair()[1], val: VAL_KEYS.has(k) || k === 'slots' };
+    info = { skip: SKIP_KEYS.has(k), id: keyHash(k), val: VAL_KEYS.has(k) || k === 'slots' };
     keyInfos.set(k, info);
   }
   return info;

@@ -102,7 +102,7 @@ const TAG_REF = 0x7f000007;
 const keyHashes = new Map<string, number>();
 
 /** Property names repeat in every state, so each is hashed once and then fed as one word. */
-function keyHash(k: string): number {
+export function keyHash(k: string): number {
   let v = keyHashes.get(k);
   if (v === undefined) {
     const h = new Hasher();
