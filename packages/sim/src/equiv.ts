@@ -71,6 +71,7 @@ export function equivalence(
   visited.add(...pairKey(root.a, root.b), 0);
   let frontier = [root];
   let transitions = 0;
+  let cut = false;
   let d = 0;
   for (; d <= bound && frontier.length; d++) {
     const next: PairNode[] = [];
@@ -79,7 +80,10 @@ export function equivalence(
       const [hi, lo] = pairKey(node.a, node.b);
       if (visited.depthOf(hi, lo) < node.depth) continue;
       for (const ev of ea.candidatesOf(node.a, false)) {
-        if (ev.do !== 'step' && d === bound) continue;
+        if (ev.do !== 'step' && d === bound) {
+          cut = true;
+          continue;
+        }
         const oa = observeStep(ea, node.a, ev, withMoves);
         const ob = observeStep(eb, node.b, ev, withMoves);
         transitions++;
@@ -112,7 +116,7 @@ export function equivalence(
     transitions,
     depthReached: Math.max(0, d - 1),
     complete: true,
-    exhausted: frontier.length === 0,
+    exhausted: frontier.length === 0 && !cut,
     difference: null,
   };
 }

@@ -63,7 +63,11 @@ const WORK_MASK =
 /** The return-to-user work loop (exit_to_user_mode -> do_notify_resume), FP-relevant parts. */
 export function* exitToUserMode(task: task_struct): KernelPath {
   local_irq_disable();
-  let flags = task.flags;
+  yield* workLoop(task, task.flags);
+}
+
+/** do_notify_resume's loop, entered with interrupts masked and the flags just read. */
+function* workLoop(task: task_struct, flags: number): KernelPath {
   while (flags & WORK_MASK) {
     if (flags & (1 << TIF_NEED_RESCHED)) {
       // schedule(): context switches are events of their own in the sim.
@@ -71,13 +75,29 @@ export function* exitToUserMode(task: task_struct): KernelPath {
     } else {
       local_irq_enable();
       yield* point('do_notify_resume:irqs on', { flags });
-      if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL))) yield* doSignal(task);
-      if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
+      yield* notifyWork(task, flags);
     }
     local_irq_disable();
     flags = task.flags;
   }
   local_irq_enable();
+}
+
+/** One pass of the work with interrupts on, driven by the flags read before they were unmasked. */
+function* notifyWork(task: task_struct, flags: number): KernelPath {
+  if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL))) yield* doSignal(task);
+  if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
+}
+
+/**
+ * What a path stopped at 'do_notify_resume:irqs on' runs when resumed: the rest of that pass, then
+ * the loop. Every caller of exitToUserMode ends when it returns, so this is the whole path (the
+ * explorer restarts such paths from data instead of replaying how they got there).
+ */
+export function* afterIrqsOn(task: task_struct, flags: number): KernelPath {
+  yield* notifyWork(task, flags);
+  local_irq_disable();
+  yield* workLoop(task, task.flags);
 }
 
 /**

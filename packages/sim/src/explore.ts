@@ -17,9 +17,9 @@ import { cloneGraph, loadInto } from './graph.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
-import { PathNotMaterialised, Runtime } from './runtime.js';
+import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
 import type { UserOpKind, Violation, World } from './world.js';
-import { createWorld } from './world.js';
+import { createWorld, taskOf } from './world.js';
 
 export interface Alphabet {
   user: UserOpKind[];
@@ -103,16 +103,23 @@ interface Segment {
   prev: Segment | null;
   snap: World;
   ev: Event;
+  /** On a chain's first segment: the path was restarted from data at this anchor before `ev`. */
+  from?: { stop: PathStop; tag: string };
 }
 
 /** A suspended kernel path of a stored state: its signature and how to rebuild it. */
 export interface PathRef {
   pid: number;
   sig: [number, number];
-  /** The events (each from its state) that take a fresh world's path of `pid` to this stop. */
-  chain: Segment;
-  /** Where the path stopped (checked when it is rebuilt). */
+  /**
+   * The events (each from its state) that take a fresh world's path of `pid` to this stop; none
+   * when the anchor it stopped at restarts the path from data (paths.ts).
+   */
+  chain: Segment | null;
+  /** Where the path stopped (checked when it is rebuilt) and what started it. */
+  stop: PathStop;
   label: string;
+  tag: string;
 }
 
 /** The events from the initial state, newest first (shared between states). */
@@ -232,6 +239,11 @@ export class Explorer {
    * loads the node's world back. Other paths the replay leaves are dropped.
    */
   private materialise(rt: Runtime, n: Node, p: PathRef): void {
+    if (!p.chain) {
+      rt.lazy.delete(p.pid);
+      this.restart(rt, p.pid, p.stop, p.tag);
+      return;
+    }
     const segs: Segment[] = [];
     for (let s: Segment | null = p.chain; s; s = s.prev) segs.push(s);
     segs.reverse();
@@ -244,6 +256,7 @@ export class Explorer {
     for (const s of segs) {
       for (const pid of [...rt.paths.keys()]) if (pid !== p.pid) rt.paths.delete(pid);
       loadInto(rt.world, s.snap);
+      if (s.from) this.restart(rt, p.pid, s.from.stop, s.from.tag);
       applyEvent(rt, s.ev);
     }
     const path = rt.paths.get(p.pid);
@@ -265,6 +278,16 @@ export class Explorer {
     for (const pid of lazy) rt.lazy.add(pid);
     loadInto(rt.world, n.world);
     rt.dead = null;
+  }
+
+  /** Puts a path stopped at a restartable anchor back as a fresh generator of its continuation. */
+  private restart(rt: Runtime, pid: number, stop: PathStop, tag: string): void {
+    const restart = anchorOf(stop)?.restart;
+    if (!restart || stop.kind !== 'point')
+      throw new Error(`explore: pid ${pid} cannot restart at ${JSON.stringify(stop)}`);
+    rt.paths.set(pid, restart(taskOf(rt.world, pid), stop.locals ?? {}));
+    rt.tags.set(pid, tag);
+    rt.stops.set(pid, stop);
   }
 
   /** The paths an event resumes, as far as the world tells beforehand (a miss costs a retry). */
@@ -327,17 +350,27 @@ export class Explorer {
       const stop = rt.stops.get(pid)!;
       const label =
         stop.kind === 'point' ? stop.label : stop.kind === 'guest' ? `guest:${stop.vcpuId}` : 'none';
-      const seg: Segment = { prev: old?.chain ?? null, snap: n.world, ev };
+      const tag = rt.tags.get(pid)!;
       const anchor = anchorOf(stop);
+      if (anchor?.restart) {
+        out.push({ pid, sig: anchorSignature(stop, anchor, tag), chain: null, stop, label, tag });
+        continue;
+      }
+      const seg: Segment = {
+        prev: old?.chain ?? null,
+        snap: n.world,
+        ev,
+        from: old && !old.chain ? { stop: old.stop, tag: old.tag } : undefined,
+      };
       if (anchor) {
-        const sig = anchorSignature(stop, anchor, rt.tags.get(pid)!);
+        const sig = anchorSignature(stop, anchor, tag);
         const k = `${pid}:${sig[0]}:${sig[1]}`;
         let chain = this.anchorChains.get(k);
         if (!chain) this.anchorChains.set(k, (chain = seg));
-        out.push({ pid, sig, chain, label });
+        out.push({ pid, sig, chain, stop, label, tag });
       } else {
         evText ??= JSON.stringify(ev);
-        out.push({ pid, sig: segmentSignature(n.key, evText), chain: seg, label });
+        out.push({ pid, sig: segmentSignature(n.key, evText), chain: seg, stop, label, tag });
       }
     }
     return out;
@@ -442,6 +475,8 @@ export class Explorer {
     let transitions = 0;
     let stoppedBy: string | null = null;
     let diameter = 0;
+    // Whether the bound kept some event from being explored (then the space is not exhausted).
+    let cut = false;
     for (let depth = 0; depth <= bound && frontier.length && !stoppedBy; depth++) {
       const next: Node[] = [];
       let newStates = 0;
@@ -456,7 +491,10 @@ export class Explorer {
         for (let ci = 0; ci < cands.length; ci++) {
           if (node === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
           const ev = cands[ci];
-          if (ev.do !== 'step' && depth === bound) continue;
+          if (ev.do !== 'step' && depth === bound) {
+            cut = true;
+            continue;
+          }
           const r = this.step(node, ev);
           if (!r.enabled) continue;
           transitions++;
@@ -493,7 +531,7 @@ export class Explorer {
       opts.onLevel?.(lv);
       frontier = next;
     }
-    const exhausted = !stoppedBy && frontier.length === 0;
+    const exhausted = !stoppedBy && frontier.length === 0 && !cut;
     return {
       distinct: visited.size,
       transitions,

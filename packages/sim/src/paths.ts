@@ -13,6 +13,8 @@
 //   the path is parked, but not two different ways of reaching the point itself.
 // The soundness property test (explore-soundness.test.ts) checks both on random walks.
 
+import type { KernelPath, task_struct } from '@kvmfp/fpsimd';
+import { afterIrqsOn, exitToUserMode } from './events.js';
 import { Hasher } from './graph.js';
 import type { PathStop } from './runtime.js';
 
@@ -21,16 +23,30 @@ export interface Anchor {
   keepTag: boolean;
   /** Why the continuation depends on nothing else. */
   why: string;
+  /**
+   * The continuation as a fresh path, where the sim can write it: a path stopped here is then
+   * rebuilt from the task and the declared locals alone, with no replay.
+   */
+  restart?: (task: task_struct, locals: Readonly<Record<string, number | boolean | null>>) => KernelPath;
 }
 
+const ACCESS_TRAP =
+  'in an access-trap handler, called once per trap path; its locals are the ESR and regs the tag and the world hold';
 const RETURN_TO_USER =
   'every path that runs the return-to-user loop ends when it returns, and its only live local is the flags word it declares';
 
 export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
-  ['do_notify_resume:irqs on', { keepTag: false, why: RETURN_TO_USER }],
+  [
+    'do_notify_resume:irqs on',
+    { keepTag: false, why: RETURN_TO_USER, restart: (task, l) => afterIrqsOn(task, l.flags as number) },
+  ],
   [
     'el0_interrupt:schedule',
-    { keepTag: false, why: 'the task resumes with a fresh return-to-user loop, which re-reads its flags' },
+    {
+      keepTag: false,
+      why: 'the task resumes with a fresh return-to-user loop, which re-reads its flags',
+      restart: (task) => exitToUserMode(task),
+    },
   ],
   [
     'kvm_arch_vcpu_ioctl_run: loop top',
@@ -48,14 +64,15 @@ export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
     'kvm_arch_vcpu_ioctl_run: after preempt_enable',
     { keepTag: true, why: 'inside the KVM_RUN loop, whose only live local is ret (declared)' },
   ],
-  [
-    'do_sve_acc:entry',
-    { keepTag: true, why: 'the first statement of the trap handler; the tag holds the ESR it was given' },
-  ],
-  [
-    'do_sme_acc:entry',
-    { keepTag: true, why: 'the first statement of the trap handler; the tag holds the ESR it was given' },
-  ],
+  ...(
+    [
+      'do_sve_acc:entry',
+      'do_sve_acc:after sve_alloc',
+      'do_sme_acc:entry',
+      'do_sme_acc:after sve_alloc',
+      'do_sme_acc:after sme_alloc',
+    ] as const
+  ).map((label): [string, Anchor] => [label, { keepTag: true, why: ACCESS_TRAP }]),
 ]);
 
 /**
