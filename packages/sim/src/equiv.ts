@@ -62,6 +62,7 @@ export function equivalence(
   alphabet: Alphabet,
   depth: number | undefined,
   withMoves = false,
+  maxPairs = Infinity,
 ): EquivResult {
   const ea = new Explorer(config, a.table, alphabet, a.name, a.mutant ?? null);
   const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null);
@@ -72,6 +73,7 @@ export function equivalence(
   let frontier = [root];
   let transitions = 0;
   let cut = false;
+  let stopped = false;
   let d = 0;
   for (; d <= bound && frontier.length; d++) {
     const next: PairNode[] = [];
@@ -106,17 +108,21 @@ export function equivalence(
         const added = visited.visit(...pairKey(ca, cb), child.depth);
         if (added === Added.Seen) continue;
         (child.depth === d ? frontier : next).push(child);
+        if (visited.size >= maxPairs) stopped = true;
+        if (stopped) break;
       }
+      if (stopped) break;
     }
     frontier = next;
+    if (stopped) break;
   }
   return {
     equivalent: true,
     distinct: visited.size,
     transitions,
-    depthReached: Math.max(0, d - 1),
-    complete: true,
-    exhausted: frontier.length === 0 && !cut,
+    depthReached: stopped ? d : Math.max(0, d - 1),
+    complete: !stopped,
+    exhausted: !stopped && frontier.length === 0 && !cut,
     difference: null,
   };
 }
