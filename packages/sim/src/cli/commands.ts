@@ -14,6 +14,7 @@ import { InputError } from '../input/errors.js';
 import {
   checkOutputDir,
   checkOutputFile,
+  COMMAND_LINE,
   MAX_DEPTH,
   MAX_MEM_MIB,
   MAX_SHARDS,
@@ -46,7 +47,8 @@ function buildProgram(io: Io): Command {
   const program = new Command('kvmfp')
     .description('kernel-faithful port of arm64 FP/SVE/SME state management (Linux v6.4)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    // Commander's own error text (which may span lines) is replaced by one line in runCli.
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined });
 
   program
     .command('run')
@@ -160,7 +162,7 @@ function buildProgram(io: Io): Command {
 }
 
 const revisionFlag = oneOfFlag('--rev', REVISION_NAMES);
-const sideName = (arg: string) => oneOfFlag(`kvmfp equiv: ${arg}`, [...REVISION_NAMES, ...MUTANT_NAMES]);
+const sideName = (arg: string) => oneOfFlag(`equiv ${arg}`, [...REVISION_NAMES, ...MUTANT_NAMES]);
 const mutantFlag = oneOfFlag('--mutant', MUTANT_NAMES);
 
 /** Every file and directory an exploration writes, checked before it starts. */
@@ -198,6 +200,15 @@ function runTool(path: string, args: string[]): number {
   return r.status ?? 2;
 }
 
+/** Commander's complaint about the command line, in the one-line form of every input error. */
+function commandLineError(e: CommanderError): string {
+  const found = e.message
+    .replace(/^error:\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `${COMMAND_LINE}: arguments: expected a command line kvmfp accepts (kvmfp --help), found ${found}`;
+}
+
 export async function runCli(argv: string[], io: Io): Promise<number> {
   const program = buildProgram(io);
   // No command at all is a request for help, not an error.
@@ -210,7 +221,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof ExitWith) return e.code;
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      io.err(commandLineError(e));
+      return 2;
+    }
     if (e instanceof InputError) {
       io.err(e.message);
       return 2;

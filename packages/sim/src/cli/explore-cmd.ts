@@ -12,6 +12,7 @@ import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
 import { describeEvent } from '../run.js';
 import { resolveTable, REVISION_NAMES } from '../revisions.js';
 import { describeValue, fieldError, InputError } from '../input/errors.js';
+import { COMMAND_LINE } from '../input/flags.js';
 import type { Io } from './commands.js';
 
 function parseShard(s: unknown): [number, number] | undefined {
@@ -65,7 +66,12 @@ export async function exploreCommand(file: string, o: Record<string, unknown>, i
   const workers = (o.workers as number | undefined) ?? 1;
   const shard = parseShard(o.shard);
   if (shard && workers > 1)
-    throw new InputError('--workers: expected 1 with --shard (a shard runs in one process)');
+    throw fieldError(
+      COMMAND_LINE,
+      '--workers',
+      '1 with --shard (a shard runs in one process)',
+      String(workers),
+    );
   const table = resolveTable(rev, mutant);
   const options = {
     depth,

@@ -4,7 +4,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { describeValue, fieldError, InputError } from './errors.js';
+import { fieldError, InputError, oneLine } from './errors.js';
 
 /** The explorer's bound: the same cap the configuration file's `depth` has. */
 export const MAX_DEPTH = 64;
@@ -17,8 +17,22 @@ export const MAX_MEM_MIB = Math.floor(totalmem() / 2 ** 20);
 /** A bound on distinct states far above what fits in any memory bound we allow. */
 export const MAX_STATES = 2 ** 40;
 
-function flagError(flag: string, expected: string, found: string): InputError {
-  return new InputError(`${flag}: expected ${expected}, found ${describeValue(found)}`);
+/** Problems with the command line have the form of file errors, with `kvmfp` as the source. */
+export const COMMAND_LINE = 'kvmfp';
+
+/** `found` is the value as given (quoted), or with `described`, words about it. */
+function flagError(flag: string, expected: string, found: string, described = false): InputError {
+  return fieldError(
+    COMMAND_LINE,
+    flag,
+    expected,
+    described ? oneLine(found, 200) : oneLine(JSON.stringify(found), 200),
+  );
+}
+
+/** What is at an output path, for a message: the path, then why it cannot be used. */
+function pathIs(path: string, why: string): string {
+  return `'${path}' (${why})`;
 }
 
 /** A decimal integer in [min, max]: no exponents, signs, hex or fractions (`1e9`, `0x10`, `2.0`). */
@@ -65,11 +79,11 @@ function checkWritableAncestor(flag: string, path: string): void {
   let dir = dirname(resolve(path));
   while (kindOf(dir) === 'missing' && dirname(dir) !== dir) dir = dirname(dir);
   if (kindOf(dir) !== 'directory')
-    throw fieldError(flag, path, 'a path under a directory', `'${dir}' is not one`);
+    throw flagError(flag, 'a path under a directory', pathIs(path, `'${dir}' is not a directory`), true);
   try {
     accessSync(dir, constants.W_OK);
   } catch {
-    throw fieldError(flag, path, 'a path in a writable directory', `'${dir}' is not writable`);
+    throw flagError(flag, 'a path in a writable directory', pathIs(path, `'${dir}' is not writable`), true);
   }
 }
 
@@ -78,11 +92,11 @@ export function checkOutputFile(flag: string, path: string): void {
   if (path === '') throw flagError(flag, 'a file name', path);
   const kind = kindOf(path);
   if (kind === 'directory' || kind === 'other')
-    throw fieldError(
+    throw flagError(
       flag,
-      path,
       'a file to write',
-      kind === 'directory' ? 'a directory' : 'not a regular file',
+      pathIs(path, kind === 'directory' ? 'a directory' : 'not a regular file'),
+      true,
     );
   checkWritableAncestor(flag, path);
 }
@@ -91,12 +105,13 @@ export function checkOutputFile(flag: string, path: string): void {
 export function checkOutputDir(flag: string, path: string): void {
   if (path === '') throw flagError(flag, 'a directory name', path);
   const kind = kindOf(path);
-  if (kind === 'file' || kind === 'other') throw fieldError(flag, path, 'a directory', 'a file');
+  if (kind === 'file' || kind === 'other')
+    throw flagError(flag, 'a directory', pathIs(path, 'not a directory'), true);
   if (kind === 'directory') {
     try {
       accessSync(path, constants.W_OK);
     } catch {
-      throw fieldError(flag, path, 'a writable directory', 'one that is not');
+      throw flagError(flag, 'a writable directory', pathIs(path, 'not writable'), true);
     }
   } else checkWritableAncestor(flag, path);
 }

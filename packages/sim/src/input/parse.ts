@@ -8,6 +8,14 @@ import { fieldError, InputError, WHOLE_FILE } from './errors.js';
 
 /** Deeper than any real input (scenarios nest 4 levels) and far from the stack's limit. */
 export const MAX_NESTING = 32;
+/**
+ * Bounds checked on the text before the YAML parser sees it: the parser's work grows with the
+ * square of a compact nesting (`- - - - 1`), and it recurses on flow nesting (`[[[[`). Looser than
+ * MAX_NESTING, which the parsed value must also meet, since indentation is only a proxy.
+ */
+const MAX_FLOW_DEPTH = 2 * MAX_NESTING;
+const MAX_COMPACT_INDICATORS = MAX_NESTING;
+const MAX_INDENT = 8 * MAX_NESTING;
 const MAX_ALIASES = 100;
 
 function where(e: YAMLError): string {
@@ -79,8 +87,56 @@ function nestingOf(value: unknown, limit: number): number {
   return deepest;
 }
 
+/** A character that may precede the start of a quoted scalar or a comment. */
+function isTokenStart(prev: string | undefined): boolean {
+  return (
+    prev === undefined ||
+    prev === ' ' ||
+    prev === '\t' ||
+    prev === '\n' ||
+    prev === '\r' ||
+    '[{,:-?'.includes(prev)
+  );
+}
+
+/**
+ * The nesting a text can reach, measured without parsing: flow brackets outside quotes and
+ * comments, compact block indicators at the start of a line, and indentation.
+ */
+function prescanNesting(file: string, text: string): void {
+  let flow = 0;
+  let quote: string | null = null;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (lineStart) {
+      const lead = /^([ \t]*)((?:[-?:][ \t]+)*)/.exec(
+        text.slice(i, i + MAX_INDENT + 4 * MAX_COMPACT_INDICATORS + 8),
+      )!;
+      const indicators = lead[2].replace(/[ \t]/g, '').length;
+      if (lead[1].length > MAX_INDENT || indicators > MAX_COMPACT_INDICATORS) throw tooDeep(file);
+      lineStart = false;
+    }
+    if (c === '\n') lineStart = true;
+    else if ((c === '"' || c === "'") && isTokenStart(text[i - 1])) quote = c;
+    else if (c === '#' && isTokenStart(text[i - 1])) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      i = end - 1;
+    } else if (c === '[' || c === '{') {
+      if (++flow > MAX_FLOW_DEPTH) throw tooDeep(file);
+    } else if ((c === ']' || c === '}') && flow > 0) flow--;
+  }
+}
+
 /** The plain data of a YAML or JSON text, or an InputError naming the file and where. */
 export function parseData(file: string, text: string): unknown {
+  prescanNesting(file, text);
   let data: unknown;
   try {
     const doc = parseDocument(text, {

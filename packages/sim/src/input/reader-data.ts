@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldError } from './errors.js';
+import { COMMAND_LINE } from './flags.js';
 import { parseData } from './parse.js';
 import { readInputText } from './read.js';
 import { compileSchema, validateSchema } from './schema.js';
@@ -23,7 +24,13 @@ export function loadFunctionPages(readerDir: string): Record<string, string> | u
   } catch {
     return undefined;
   }
-  if (!st.isDirectory()) throw fieldError('--reader', readerDir, 'a directory (kvmfp read --out)', 'a file');
+  if (!st.isDirectory())
+    throw fieldError(
+      COMMAND_LINE,
+      '--reader',
+      'a directory (kvmfp read --out)',
+      `'${readerDir}' (not a directory)`,
+    );
   const file = join(readerDir, 'functions.json');
   if (!existsSync(file)) return undefined;
   return validateSchema(file, validate, parseData(file, readInputText(file, 'readerData')));
