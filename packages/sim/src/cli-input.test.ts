@@ -1,12 +1,16 @@
 // Every kind of bad input issue 19 found getting through, each answered now with exit 2 and one
 // line `FILE: FIELD: expected ..., found ...` (or, where the input is valid, a normal run).
 
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, CONFIG, edit, expectInputError, put, SCENARIO, tmpDir } from '../test/cli-harness.js';
 
 const dir = tmpDir();
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+const mainTs = join(import.meta.dirname, 'cli/main.ts');
 let n = 0;
 const scenarioFile = (data: unknown, ext = 'json') => put(dir, `s${n++}.${ext}`, data);
 const configFile = (data: unknown, ext = 'json') => put(dir, `c${n++}.${ext}`, data);
@@ -23,10 +27,34 @@ describe('the valid bases', () => {
 });
 
 describe('files that are not regular, not text or not strict YAML', () => {
-  it('refuses a directory and a character device, without reading them', async () => {
+  it('refuses a directory', async () => {
     expectInputError(await cli('run', dir), dir, '(file)');
-    expectInputError(await cli('explore', '/dev/zero'), '/dev/zero', '(file)');
   });
+
+  // In a child process under a timeout: on a loader that reads first and checks later, these block
+  // (a FIFO with no writer) or never end (/dev/zero), and no in-process timeout could stop that.
+  it.each([
+    ['run', 'a FIFO'],
+    ['explore', 'a FIFO'],
+    ['run', '/dev/zero'],
+  ])(
+    'kvmfp %s on %s answers at once',
+    (command, what) => {
+      const file = what === 'a FIFO' ? join(dir, `fifo${n++}`) : what;
+      if (what === 'a FIFO') execFileSync('mkfifo', [file]);
+      const r = spawnSync(process.execPath, [tsxCli, '--conditions=@kvmfp/source', mainTs, command, file], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.error, 'the CLI did not end in time').toBeUndefined();
+      expectInputError(
+        { code: r.status ?? -1, out: [], err: r.stderr.trimEnd().split('\n') },
+        file,
+        '(file)',
+      );
+    },
+    40_000,
+  );
 
   it('refuses a file above the size limit', async () => {
     const big = scenarioFile(' '.repeat(2 * 2 ** 20) + '{}', 'yaml');
