@@ -4,7 +4,7 @@
 import { EntryTable, withEntries } from '@kvmfp/fpsimd';
 import { mutants, revisions } from '@kvmfp/hyp-switch';
 import { missingEntries } from './entries.js';
-import { InputError } from './scenario.js';
+import { InputError } from './input/errors.js';
 
 export const REVISION_NAMES = Object.keys(revisions);
 export const MUTANT_NAMES = Object.keys(mutants);

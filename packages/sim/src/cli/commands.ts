@@ -2,7 +2,7 @@
 // drive it in-process. Exit status: 0 ok, 1 expectations not met / violations found, 2 bad input.
 
 import { Command, CommanderError } from 'commander';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,7 +10,25 @@ import { fileURLToPath } from 'node:url';
 import { renderTraceHtml } from '../html.js';
 import { formatRun, runJson } from '../format.js';
 import { runScenario } from '../run.js';
-import { InputError, loadScenario } from '../scenario.js';
+import { InputError } from '../input/errors.js';
+import {
+  checkOutputDir,
+  checkOutputFile,
+  COMMAND_LINE,
+  MAX_DEPTH,
+  MAX_MEM_MIB,
+  MAX_SHARDS,
+  MAX_WORKERS,
+  oneOfFlag,
+  parseDepth,
+  parseMaxMem,
+  parseMaxStates,
+  parseShardFlag,
+  parseWorkers,
+} from '../input/flags.js';
+import { loadFunctionPages } from '../input/reader-data.js';
+import { MUTANT_NAMES, REVISION_NAMES } from '../revisions.js';
+import { loadScenario } from '../scenario.js';
 import { checkCorpus } from './check.js';
 import { equivCommand, exploreCommand, mergeCommand } from './explore-cmd.js';
 
@@ -29,23 +47,26 @@ function buildProgram(io: Io): Command {
   const program = new Command('kvmfp')
     .description('kernel-faithful port of arm64 FP/SVE/SME state management (Linux v6.4)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    // Commander's own error text (which may span lines) is replaced by one line in runCli.
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: () => undefined });
 
   program
     .command('run')
     .argument('<file>', 'scenario file (YAML or JSON)')
     .option('--json', 'machine-readable output')
-    .option('--rev <rev>', 'revision to run (overrides the file)')
-    .option('--mutant <name>', 'mutant to run (overrides the file)')
+    .option('--rev <rev>', 'revision to run (overrides the file)', revisionFlag)
+    .option('--mutant <name>', 'mutant to run (overrides the file)', mutantFlag)
     .option('--html <out>', 'write a per-CPU timeline page')
     .option('--reader <dir>', 'the reader site the timeline links into (kvmfp read --out)', 'site/reader')
     .description('run one scenario and check its expectations')
     .action(
       (file: string, o: { json?: boolean; rev?: string; mutant?: string; html?: string; reader: string }) => {
+        if (o.html) checkOutputFile('--html', o.html);
+        const functionPages = o.html ? loadFunctionPages(o.reader) : undefined;
         const s = loadScenario(file);
         const r = runScenario(s, { revision: o.rev, mutant: o.mutant });
         io.out(o.json ? runJson(r) : formatRun(r));
-        if (o.html) writeFileSync(o.html, traceHtml(r, o.html, o.reader));
+        if (o.html) writeOutputFile(o.html, traceHtml(r, o.html, o.reader, functionPages));
         throw new ExitWith(r.passed ? 0 : 1);
       },
     );
@@ -86,24 +107,29 @@ function buildProgram(io: Io): Command {
   program
     .command('explore')
     .argument('<config>', 'explorer configuration (YAML or JSON)')
-    .option('--depth <n>', 'bound on the number of events', (v) => parsePositive('--depth', v))
-    .option('--rev <rev>', 'revision (overrides the file)')
-    .option('--mutant <name>', 'mutant (overrides the file)')
+    .option('--depth <n>', `bound on the number of events (at most ${MAX_DEPTH})`, parseDepth)
+    .option('--rev <rev>', 'revision (overrides the file)', revisionFlag)
+    .option('--mutant <name>', 'mutant (overrides the file)', mutantFlag)
     .option('--out <dir>', 'where counterexample scenarios are written', 'reports/counterexamples')
-    .option('--max-states <n>', 'stop after this many distinct states', (v) =>
-      parsePositive('--max-states', v),
+    .option('--max-states <n>', 'stop after this many distinct states', parseMaxStates)
+    .option('--max-mem <mib>', `bound on the visited set, in MiB (at most ${MAX_MEM_MIB})`, parseMaxMem, 1024)
+    .option(
+      '--shard <i/n>',
+      `explore only the sequences whose first event falls in shard i of n (n at most ${MAX_SHARDS})`,
+      parseShardFlag,
     )
-    .option('--max-mem <mib>', 'bound on the visited set, in MiB', (v) => parsePositive('--max-mem', v), 1024)
-    .option('--shard <i/n>', 'explore only the sequences whose first event falls in shard i of n')
     .option('--atomic-paths', 'run kernel paths whole (no interleaving inside a path)')
     .option('--free-steps', 'continuing a stopped kernel path costs no depth')
-    .option('--workers <n>', 'explore shards in this many worker threads', (v) =>
-      parsePositive('--workers', v),
+    .option(
+      '--workers <n>',
+      `explore shards in this many worker threads (at most ${MAX_WORKERS})`,
+      parseWorkers,
     )
     .option('--report <file>', 'write the report (and its visited set, FILE.fps) for kvmfp merge')
     .option('--json', 'machine-readable report')
     .description('every event sequence up to a bound, breadth-first, with every invariant checked')
     .action(async (config: string, o: Record<string, unknown>) => {
+      checkExploreOutputs(o);
       throw new ExitWith(await exploreCommand(config, o, io));
     });
 
@@ -114,19 +140,20 @@ function buildProgram(io: Io): Command {
     .option('--json', 'machine-readable report')
     .description('combine shard reports into the report of the whole run')
     .action((files: string[], o: Record<string, unknown>) => {
+      if (typeof o.report === 'string') checkOutputFile('--report', o.report);
       throw new ExitWith(mergeCommand(files, o, io));
     });
 
   program
     .command('equiv')
-    .argument('<a>', 'revision or mutant name')
-    .argument('<b>', 'revision or mutant name')
+    .argument('<a>', 'revision or mutant name', sideName('a'))
+    .argument('<b>', 'revision or mutant name', sideName('b'))
     .argument('<config>', 'explorer configuration')
-    .option('--depth <n>', 'bound on the number of events', (v) => parsePositive('--depth', v))
+    .option('--depth <n>', `bound on the number of events (at most ${MAX_DEPTH})`, parseDepth)
     .option('--moves', 'also compare bank moves')
     .option('--json', 'machine-readable report')
     .description(
-      'explore two revisions (or a revision and a mutant) in lockstep; report the first difference',
+      "explore two revisions (or a revision and a mutant) in lockstep; report the first difference. A and B override the configuration's revision, except that a mutant runs on it; a configuration naming a mutant is refused",
     )
     .action((a: string, b: string, config: string, o: Record<string, unknown>) => {
       throw new ExitWith(equivCommand(a, b, config, o, io));
@@ -134,19 +161,31 @@ function buildProgram(io: Io): Command {
   return program;
 }
 
-function parsePositive(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InputError(`${flag}: expected a positive integer, found '${v}'`);
-  return n;
+const revisionFlag = oneOfFlag('--rev', REVISION_NAMES);
+const sideName = (arg: string) => oneOfFlag(`equiv ${arg}`, [...REVISION_NAMES, ...MUTANT_NAMES]);
+const mutantFlag = oneOfFlag('--mutant', MUTANT_NAMES);
+
+/** Every file and directory an exploration writes, checked before it starts. */
+function checkExploreOutputs(o: Record<string, unknown>): void {
+  if (typeof o.report === 'string') {
+    checkOutputFile('--report', o.report);
+    checkOutputFile('--report', `${o.report}.fps`);
+  }
+  if (typeof o.out === 'string') checkOutputDir('--out', o.out);
 }
 
-function traceHtml(r: Parameters<typeof renderTraceHtml>[0], out: string, readerDir: string): string {
+function writeOutputFile(path: string, text: string): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, text);
+}
+
+function traceHtml(
+  r: Parameters<typeof renderTraceHtml>[0],
+  out: string,
+  readerDir: string,
+  functionPages: Record<string, string> | undefined,
+): string {
   const readerBase = relative(dirname(resolve(out)), resolve(readerDir)) + '/';
-  const map = join(readerDir, 'functions.json');
-  const functionPages = existsSync(map)
-    ? (JSON.parse(readFileSync(map, 'utf8')) as Record<string, string>)
-    : undefined;
   return renderTraceHtml(r, { readerBase, functionPages });
 }
 
@@ -161,14 +200,32 @@ function runTool(path: string, args: string[]): number {
   return r.status ?? 2;
 }
 
+/** Commander's complaint about the command line, in the one-line form of every input error. */
+function commandLineError(e: CommanderError): string {
+  const found = e.message
+    .replace(/^error:\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `${COMMAND_LINE}: arguments: expected a command line kvmfp accepts (kvmfp --help), found ${found}`;
+}
+
 export async function runCli(argv: string[], io: Io): Promise<number> {
   const program = buildProgram(io);
+  // No command at all is a request for help, not an error.
+  if (argv.length === 0) {
+    io.out(program.helpInformation().trimEnd());
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof ExitWith) return e.code;
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      io.err(commandLineError(e));
+      return 2;
+    }
     if (e instanceof InputError) {
       io.err(e.message);
       return 2;

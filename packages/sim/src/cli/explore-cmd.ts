@@ -1,16 +1,18 @@
 // `kvmfp explore` and `kvmfp equiv`.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { equivalence } from '../equiv.js';
 import { Counterexample, Explorer, ExploreResult } from '../explore.js';
 import { exploreInWorkers } from '../parallel.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
+import { checkCompleteSet, readReportFile, runId, writeReportFiles } from '../report-file.js';
 import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
 import { describeEvent } from '../run.js';
 import { resolveTable, REVISION_NAMES } from '../revisions.js';
-import { InputError } from '../scenario.js';
+import { describeValue, fieldError, InputError } from '../input/errors.js';
+import { COMMAND_LINE } from '../input/flags.js';
 import type { Io } from './commands.js';
 
 function parseShard(s: unknown): [number, number] | undefined {
@@ -46,43 +48,6 @@ function modeOf(o: Record<string, unknown>): string {
   return o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
 }
 
-function writeReport(file: string, report: ExploreReport, visited: ShardResult['visited'][]): void {
-  mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  const total = visited.reduce((n, v) => n + v.hi.length, 0);
-  const buf = Buffer.alloc(4 + total * 9);
-  buf.writeUInt32LE(total, 0);
-  let off = 4;
-  for (const v of visited)
-    for (let i = 0; i < v.hi.length; i++, off += 9) {
-      buf.writeUInt32LE(v.hi[i], off);
-      buf.writeUInt32LE(v.lo[i], off + 4);
-      buf.writeUInt8(v.depth[i], off + 8);
-    }
-  writeFileSync(`${file}.fps`, buf);
-}
-
-function readVisited(file: string): ShardResult['visited'] {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(`${file}.fps`);
-  } catch {
-    throw new InputError(`${file}.fps: missing (a shard report is written with --report FILE)`);
-  }
-  const n = buf.readUInt32LE(0);
-  if (buf.length !== 4 + n * 9)
-    throw new InputError(`${file}.fps: expected ${4 + n * 9} bytes, found ${buf.length}`);
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  const depth = new Uint8Array(n);
-  for (let i = 0, off = 4; i < n; i++, off += 9) {
-    hi[i] = buf.readUInt32LE(off);
-    lo[i] = buf.readUInt32LE(off + 4);
-    depth[i] = buf.readUInt8(off + 8);
-  }
-  return { hi, lo, depth };
-}
-
 function printReport(r: ExploreReport, io: Io, json: boolean, written: string[], seconds: number): void {
   if (json) return io.out(JSON.stringify({ ...r, counterexamples: written }, null, 2));
   const rate = Math.round(r.distinct / Math.max(seconds, 1e-3));
@@ -105,7 +70,12 @@ export async function exploreCommand(file: string, o: Record<string, unknown>, i
   const workers = (o.workers as number | undefined) ?? 1;
   const shard = parseShard(o.shard);
   if (shard && workers > 1)
-    throw new InputError('--workers: expected 1 with --shard (a shard runs in one process)');
+    throw fieldError(
+      COMMAND_LINE,
+      '--workers',
+      '1 with --shard (a shard runs in one process)',
+      String(workers),
+    );
   const table = resolveTable(rev, mutant);
   const options = {
     depth: depth ?? undefined,
@@ -147,12 +117,15 @@ export async function exploreCommand(file: string, o: Record<string, unknown>, i
   }
   const report = mergeShards(meta, shards);
   const written = writeCounterexamples(file, cfg, rev, mutant, report.violations, o.out as string);
-  if (o.report)
-    writeReport(
+  if (o.report) {
+    const run = runId({ ...meta, config: configContent(cfg), maxStates: options.maxStates });
+    const identity = { run, shard: { index: shard?.[0] ?? 0, count: shard?.[1] ?? 1 } };
+    writeReportFiles(
       o.report as string,
-      report,
+      { ...report, ...identity },
       shards.map((s) => s.visited),
     );
+  }
   printReport(report, io, Boolean(o.json), written, (Date.now() - t0) / 1000);
   return report.violations.length ? 1 : 0;
 }
@@ -177,64 +150,75 @@ function writeCounterexamples(
   });
 }
 
-/** `kvmfp merge`: shard reports (written with --report) into the report of the whole run. */
+/** `kvmfp merge`: a complete set of shard reports (written with --report) into the report of the whole run. */
 export function mergeCommand(files: string[], o: Record<string, unknown>, io: Io): number {
-  const parts = files.map((f) => {
-    let r: ExploreReport;
-    try {
-      r = JSON.parse(readFileSync(f, 'utf8')) as ExploreReport;
-    } catch {
-      throw new InputError(`${f}: not a readable exploration report`);
-    }
-    return { r, visited: readVisited(f) };
-  });
-  const first = parts[0].r;
-  for (const p of parts)
-    if (
-      p.r.config !== first.config ||
-      p.r.revision !== first.revision ||
-      p.r.depth !== first.depth ||
-      p.r.mode !== first.mode ||
-      p.r.mutant !== first.mutant
-    )
-      throw new InputError(`merge: reports differ in config, revision, mutant, depth or mode`);
+  const parts = files.map((file) => ({ file, ...readReportFile(file) }));
+  checkCompleteSet(parts);
   const shards = parts.map((p) => ({
     result: {
-      violations: p.r.violations,
-      transitions: p.r.transitions,
-      complete: p.r.complete,
-      exhausted: p.r.exhausted,
+      violations: p.report.violations,
+      transitions: p.report.transitions,
+      complete: p.report.complete,
+      exhausted: p.report.exhausted,
     } as ExploreResult,
     visited: p.visited,
   }));
-  const { config, revision, mutant, depth, mode } = first;
+  const { config, revision, mutant, depth, mode, run } = parts[0].report;
   const report = mergeShards({ config, revision, mutant, depth, mode }, shards);
   if (o.report)
-    writeReport(
+    writeReportFiles(
       o.report as string,
-      report,
+      { ...report, run, shard: { index: 0, count: 1 } },
       parts.map((p) => p.visited),
     );
   printReport(report, io, Boolean(o.json), [], 0);
   return report.violations.length ? 1 : 0;
 }
 
+/** What of a configuration determines a run's result: everything but the derived world and the title. */
+function configContent(cfg: ReturnType<typeof loadExploreConfig>): unknown {
+  const { world: _world, title: _title, ...content } = cfg;
+  return content;
+}
+
+/**
+ * The two sides of `kvmfp equiv`: each name is a revision or a mutant. The names override the
+ * configuration's revision, except that a mutant runs on it (v6.4 if none); a configuration that
+ * names a mutant itself is refused, since the command compares the two names it is given.
+ */
+function equivSides(file: string, cfg: ReturnType<typeof loadExploreConfig>, names: [string, string]) {
+  if (cfg.mutant)
+    throw fieldError(
+      file,
+      'mutant',
+      'null for kvmfp equiv (it compares the two names it is given: name the mutant as A or B)',
+      describeValue(cfg.mutant),
+    );
+  const base = cfg.revision ?? 'v6.4';
+  return names.map((name) => {
+    const isRevision = REVISION_NAMES.includes(name);
+    const revision = isRevision ? name : base;
+    const mutant = isRevision ? null : name;
+    return { name, revision, mutant, table: resolveTable(revision, mutant) };
+  });
+}
+
 export function equivCommand(a: string, b: string, file: string, o: Record<string, unknown>, io: Io): number {
   const cfg = loadExploreConfig(file);
   const depth = (o.depth as number | undefined) ?? cfg.depth ?? undefined;
-  const side = (name: string) => {
-    const rev = REVISION_NAMES.includes(name) ? name : (cfg.revision ?? 'v6.4');
-    const mutant = REVISION_NAMES.includes(name) ? null : name;
-    return { name, table: resolveTable(rev, mutant), mutant };
-  };
-  const r = equivalence(cfg.world, side(a), side(b), fullAlphabet(cfg.alphabet), depth, Boolean(o.moves));
-  if (o.json) io.out(JSON.stringify({ a, b, config: file, depth, ...r }, null, 2));
+  const [sa, sb] = equivSides(file, cfg, [a, b]);
+  const label = (x: typeof sa) => (x.mutant ? `${x.name} (a mutant of ${x.revision})` : x.name);
+  const r = equivalence(cfg.world, sa, sb, fullAlphabet(cfg.alphabet), depth, Boolean(o.moves));
+  const sides = [sa, sb].map(({ name, revision, mutant }) => ({ name, revision, mutant }));
+  if (o.json) io.out(JSON.stringify({ a, b, sides, config: file, depth: depth ?? null, ...r }, null, 2));
   else if (r.equivalent)
     io.out(
-      `equiv ${a} ${b} on ${file}: no observable difference ${r.exhausted ? 'in the whole state space (exhausted)' : `within depth ${depth}`} (${r.distinct} state pairs, ${r.transitions} transitions)`,
+      `equiv ${label(sa)} ${label(sb)} on ${file}: no observable difference ${r.exhausted ? 'in the whole state space (exhausted)' : `within depth ${depth ?? r.depthReached}`} (${r.distinct} state pairs, ${r.transitions} transitions)`,
     );
   else {
-    io.out(`equiv ${a} ${b} on ${file}: DIFFERENCE after ${r.difference!.events.length} events`);
+    io.out(
+      `equiv ${label(sa)} ${label(sb)} on ${file}: DIFFERENCE after ${r.difference!.events.length} events`,
+    );
     io.out(`  events: ${r.difference!.events.map(describeEvent).join('; ')}`);
     io.out(`  ${a}:\n    ${r.difference!.a.replaceAll('\n', '\n    ')}`);
     io.out(`  ${b}:\n    ${r.difference!.b.replaceAll('\n', '\n    ')}`);
