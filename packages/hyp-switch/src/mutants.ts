@@ -97,6 +97,7 @@ interface HostEntries {
   fp_user_discard: () => void;
   kernel_neon_begin: () => void;
   fpsimd_restore_current_state: () => void;
+  fpsimd_thread_switch: (next: task_struct) => void;
 }
 
 export interface Mutant {

@@ -4,7 +4,13 @@ import { Explorer, fullAlphabet, loadExploreConfig, resolveTable } from '@kvmfp/
 
 const [file, depthArg, mutant] = process.argv.slice(2);
 const cfg = loadExploreConfig(file);
-const ex = new Explorer(cfg.world, resolveTable('v6.4', mutant ?? null), fullAlphabet(cfg.alphabet), 'v6.4', mutant ?? null);
+const ex = new Explorer(
+  cfg.world,
+  resolveTable('v6.4', mutant ?? null),
+  fullAlphabet(cfg.alphabet),
+  'v6.4',
+  mutant ?? null,
+);
 const t0 = Date.now();
 const r = ex.explore({
   depth: depthArg && depthArg !== 'all' ? Number(depthArg) : undefined,
@@ -13,5 +19,8 @@ const r = ex.explore({
       `depth ${l.depth}: ${l.distinct} states (+${l.newStates}), ${l.transitions} transitions, frontier ${l.frontier}, ${((Date.now() - t0) / 1000).toFixed(1)} s, ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
     ),
 });
-console.log(`${r.exhausted ? 'exhausted' : 'bounded'}: ${r.distinct} states, ${r.transitions} transitions, diameter ${r.diameter}`);
-for (const v of r.violations) console.log(`  ${v.invariant} at ${v.depth}: ${v.detail}\n    ${JSON.stringify(v.events)}`);
+console.log(
+  `${r.exhausted ? 'exhausted' : 'bounded'}: ${r.distinct} states, ${r.transitions} transitions, diameter ${r.diameter}`,
+);
+for (const v of r.violations)
+  console.log(`  ${v.invariant} at ${v.depth}: ${v.detail}\n    ${JSON.stringify(v.events)}`);

@@ -26,8 +26,8 @@ export type ReportFile = ExploreReport & { run: string; shard: ShardId };
 
 type Visited = ShardResult['visited'];
 
-/** The fpset keeps 27 bits of the high word (the rest holds the depth), so a stored hi is below 2^27. */
-const HI_LIMIT = 2 ** 27;
+/** The visited set keeps 24 bits of the high word (fpset.ts); the byte above is the depth. */
+const HI_LIMIT = 2 ** 24;
 const RECORD = 9;
 
 /**
@@ -178,8 +178,8 @@ function readVisited(file: string, report: ReportFile): Visited {
     hi[i] = buf.readUInt32LE(off);
     lo[i] = buf.readUInt32LE(off + 4);
     depth[i] = buf.readUInt8(off + 8);
-    if (hi[i] >= HI_LIMIT) throw fieldError(fps, `states.${i}.hi`, `a value below 2^27`, String(hi[i]));
-    if (depth[i] > report.depth)
+    if (hi[i] >= HI_LIMIT) throw fieldError(fps, `states.${i}.hi`, `a value below 2^24`, String(hi[i]));
+    if (depth[i] > (report.depth ?? MAX_LEVELS))
       throw fieldError(
         fps,
         `states.${i}.depth`,
@@ -201,7 +201,7 @@ export function readReportFile(file: string): { report: ReportFile; visited: Vis
       String(report.shard.index),
     );
   report.violations.forEach((v, i) => {
-    if (v.depth > report.depth)
+    if (v.depth > (report.depth ?? MAX_LEVELS))
       throw fieldError(
         file,
         `violations.${i}.depth`,
