@@ -6,7 +6,7 @@
 import type { EntryTable } from '@kvmfp/fpsimd';
 import type { WorldConfig } from './config.js';
 import { applyEvent, Event, EventError } from './events.js';
-import { Alphabet, Explorer, stateKey } from './explore.js';
+import { Alphabet, Explorer, ProgressStats, stateKey } from './explore.js';
 import { FingerprintSet } from './fpset.js';
 import { Hasher } from './graph.js';
 import { checkInvariants } from './invariants.js';
@@ -18,7 +18,15 @@ export interface EquivResult {
   transitions: number;
   depthReached: number;
   complete: boolean;
+  /** Why the search stopped before its bound ('interrupted'), or null. */
+  stoppedBy: string | null;
   difference: { events: Event[]; a: string; b: string } | null;
+}
+
+/** Stopping and progress, as for the explorer (ExploreOptions). */
+export interface EquivHooks {
+  shouldStop?: () => boolean;
+  onProgress?: (p: ProgressStats) => void;
 }
 
 interface Side {
@@ -78,6 +86,7 @@ export function equivalence(
   alphabet: Alphabet,
   depth: number,
   withMoves = false,
+  hooks: EquivHooks = {},
 ): EquivResult {
   const ea = new Explorer(config, a.table, alphabet, a.name, null);
   const eb = new Explorer(config, b.table, alphabet, b.name, null);
@@ -85,11 +94,24 @@ export function equivalence(
   const root: PairNode = { a: ea.initial(), b: eb.initial(), path: [] };
   let frontier = [root];
   let transitions = 0;
+  let stoppedBy: string | null = null;
   let d = 0;
-  for (; d < depth && frontier.length; d++) {
+  for (; d < depth && frontier.length && !stoppedBy; d++) {
     const next: PairNode[] = [];
     for (let qi = 0; qi < frontier.length; qi++) {
       const node = frontier[qi];
+      hooks.onProgress?.({
+        depth: d + 1,
+        distinct: visited.size,
+        transitions,
+        expanded: qi,
+        frontier: frontier.length,
+        violations: 0,
+      });
+      if (hooks.shouldStop?.()) {
+        stoppedBy = 'interrupted';
+        break;
+      }
       const cands = ea.candidates(ea.rebuild({ ...node.a, path: [] }).world);
       for (const ev of cands) {
         const ra = ea.rebuild({ ...node.a, path: [] });
@@ -106,6 +128,7 @@ export function equivalence(
             transitions,
             depthReached: d + 1,
             complete: false,
+            stoppedBy: null,
             difference,
           };
         }
@@ -125,8 +148,10 @@ export function equivalence(
     equivalent: true,
     distinct: visited.size,
     transitions,
-    depthReached: d,
-    complete: frontier.length === 0 || d >= depth,
+    // A level cut short by a stop is not covered.
+    depthReached: stoppedBy ? d - 1 : d,
+    complete: !stoppedBy && (frontier.length === 0 || d >= depth),
+    stoppedBy,
     difference: null,
   };
 }

@@ -13,7 +13,8 @@ import { cloneGraph } from './graph.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { Runtime } from './runtime.js';
-import type { UserOpKind, World } from './world.js';
+import { firedFunction, programNames, shapeOf, signatureOf } from './signature.js';
+import type { UserOpKind, Violation, World } from './world.js';
 import { createWorld } from './world.js';
 
 export interface Alphabet {
@@ -60,6 +61,25 @@ export interface ExploreOptions {
   shouldStop?: () => boolean;
   /** Return the visited set with the result. */
   keepVisited?: boolean;
+  /** Called before each state is expanded (progress display; cheap, so call it often). */
+  onProgress?: (p: ProgressStats) => void;
+  /** Called with each counterexample that becomes the shortest of its signature. */
+  onViolation?: (c: Counterexample) => void;
+  /** Continue from violating states too (deeper, different bugs behind a violation). */
+  expandViolations?: boolean;
+  /** Signatures of known findings: states that violate only these are expanded. */
+  knownSignatures?: readonly string[];
+}
+
+/** Where a level stands while it is being explored. */
+export interface ProgressStats {
+  depth: number;
+  distinct: number;
+  transitions: number;
+  /** States of this level expanded so far, out of `frontier`. */
+  expanded: number;
+  frontier: number;
+  violations: number;
 }
 
 export interface LevelStats {
@@ -75,6 +95,10 @@ export interface Counterexample {
   detail: string;
   depth: number;
   events: Event[];
+  /** The kernel function that fired (signature.ts); absent in reports written before signatures. */
+  fired?: string;
+  /** Which bug this is, whatever path reached it (signature.ts). */
+  signature?: string;
 }
 
 export interface ExploreResult {
@@ -129,26 +153,48 @@ function wholePath(e: Event): Event {
   return rest;
 }
 
-/** Violations are kept one per (invariant, kind of last event): the shortest, ties broken by text. */
+/**
+ * Violations are kept one per signature (signature.ts): the shortest, ties broken by text. Reports
+ * from before signatures fall back to (invariant, kind of last event).
+ */
 export function violationKind(c: Counterexample): string {
-  return `${c.invariant}/${c.events[c.events.length - 1]?.do ?? ''}`;
+  return c.signature ?? `${c.invariant}/${c.events[c.events.length - 1]?.do ?? ''}`;
 }
 
-export function keepShortest(best: Map<string, Counterexample>, c: Counterexample): void {
+/** Keeps `c` if it is the first or the shortest of its kind; true when it was kept. */
+export function keepShortest(best: Map<string, Counterexample>, c: Counterexample): boolean {
   const kind = violationKind(c);
   const old = best.get(kind);
   if (
     !old ||
     c.depth < old.depth ||
     (c.depth === old.depth && JSON.stringify(c.events) < JSON.stringify(old.events))
-  )
+  ) {
     best.set(kind, c);
+    return true;
+  }
+  return false;
 }
 
 export function sortedViolations(best: Map<string, Counterexample>): Counterexample[] {
   return [...best.values()].sort(
     (a, b) => a.depth - b.depth || violationKind(a).localeCompare(violationKind(b)),
   );
+}
+
+/**
+ * The violations an event added that the state before it already showed are not new: past a
+ * known or expanded violation, the same broken register is reported again at later steps, and
+ * that is the old bug, not a new one.
+ */
+function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
+  const had = new Set(prior.map((v) => `${v.invariant}\n${v.detail}`));
+  return added.filter((v) => !had.has(`${v.invariant}\n${v.detail}`));
+}
+
+/** Whether the search continues from a state with this violation. */
+function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
+  return opts.expandViolations === true || (opts.knownSignatures?.includes(violationKind(c)) ?? false);
 }
 
 export class Explorer {
@@ -166,6 +212,35 @@ export class Explorer {
     attachVcpus(rt, this.config);
     bootstrap(rt);
     return { base: world, baseFp: worldFingerprint(world), since: [], path: [] };
+  }
+
+  /** The fired function per violation shape (shapeOf): a traced replay is too slow to run per transition. */
+  private readonly firedByShape = new Map<string, string>();
+
+  /** A counterexample with its signature; the fired function comes from one traced replay per shape. */
+  counterexample(invariant: string, detail: string, depth: number, events: Event[]): Counterexample {
+    const names = programNames(this.config);
+    const shape = shapeOf(invariant, detail, names, events[events.length - 1]);
+    let fired = this.firedByShape.get(shape);
+    if (fired === undefined) this.firedByShape.set(shape, (fired = firedFunction(this, events)));
+    return {
+      invariant,
+      detail,
+      depth,
+      events,
+      fired,
+      signature: signatureOf(invariant, detail, names, fired),
+    };
+  }
+
+  /**
+   * The violations the state of a node shows (replaying the events since its snapshot does not
+   * check invariants, so they are checked here; only called on violating transitions).
+   */
+  private priorViolations(n: Node): Violation[] {
+    const rt = this.rebuild(n);
+    checkInvariants(rt.world);
+    return rt.world.violations;
   }
 
   /** Rebuilds the runtime of a node: a clone of its snapshot with the events since replayed. */
@@ -277,6 +352,14 @@ export class Explorer {
       // preemption point is still a place where every other event may be chosen.
       for (let qi = 0; qi < frontier.length; qi++) {
         const node = frontier[qi];
+        opts.onProgress?.({
+          depth: depth + 1,
+          distinct: visited.size,
+          transitions,
+          expanded: qi,
+          frontier: frontier.length,
+          violations: best.size,
+        });
         if (opts.shouldStop?.()) {
           stoppedBy = 'interrupted';
           break;
@@ -302,14 +385,11 @@ export class Explorer {
             rt.world.violations.push({ invariant: 'no-warn-or-bug', detail: rt.dead, step: rt.world.step });
           const path = [...node.path, ev];
           if (rt.world.violations.length > before) {
-            for (const v of rt.world.violations.slice(before))
-              keepShortest(best, {
-                invariant: v.invariant,
-                detail: v.detail,
-                depth: depth + 1,
-                events: path,
-              });
-            continue;
+            const found = freshViolations(rt.world.violations.slice(before), this.priorViolations(node)).map(
+              (v) => this.counterexample(v.invariant, v.detail, depth + 1, path),
+            );
+            for (const c of found) if (keepShortest(best, c)) opts.onViolation?.(c);
+            if (rt.dead || !found.every((c) => expandsPast(opts, c))) continue;
           }
           const quiescent = rt.paths.size === 0;
           const since = quiescent ? [] : [...node.since, ev];
