@@ -13,6 +13,7 @@ import { runScenario } from '../run.js';
 import { InputError, loadScenario } from '../scenario.js';
 import { checkCorpus } from './check.js';
 import { equivCommand, exploreCommand, mergeCommand } from './explore-cmd.js';
+import { parseDuration } from './stop.js';
 
 export interface Io {
   out(s: string): void;
@@ -89,11 +90,25 @@ function buildProgram(io: Io): Command {
     .option('--depth <n>', 'bound on the number of events', (v) => parsePositive('--depth', v))
     .option('--rev <rev>', 'revision (overrides the file)')
     .option('--mutant <name>', 'mutant (overrides the file)')
-    .option('--out <dir>', 'where counterexample scenarios are written', 'reports/counterexamples')
+    .option(
+      '--out <dir>',
+      'where counterexample scenarios are written as they are found (default: a new folder under reports/out/counterexamples/, git-ignored, or the temp dir)',
+    )
+    .option(
+      '--known <dir>',
+      'finding scenarios: counterexamples with their signature are reported as known, and the search goes on past them (default: fixtures/findings/)',
+    )
+    .option('--no-known', 'treat every counterexample as new')
+    .option('--expand-violations', 'continue the search from violating states too')
     .option('--max-states <n>', 'stop after this many distinct states', (v) =>
       parsePositive('--max-states', v),
     )
     .option('--max-mem <mib>', 'bound on the visited set, in MiB', (v) => parsePositive('--max-mem', v), 1024)
+    .option(
+      '--time-limit <duration>',
+      'stop cleanly after this long (90, 90s, 15m, 2h) with a partial report',
+      (v) => parseDuration('--time-limit', v),
+    )
     .option('--shard <i/n>', 'explore only the sequences whose first event falls in shard i of n')
     .option('--atomic-paths', 'run kernel paths whole (no interleaving inside a path)')
     .option('--free-steps', 'continuing a stopped kernel path costs no depth')
@@ -101,9 +116,14 @@ function buildProgram(io: Io): Command {
       parsePositive('--workers', v),
     )
     .option('--report <file>', 'write the report (and its visited set, FILE.fps) for kvmfp merge')
-    .option('--json', 'machine-readable report')
+    .option('--json', 'machine-readable report on stdout (progress stays on stderr)')
+    .option(
+      '--no-progress',
+      'no progress on stderr (default: a bar on a terminal, a line every 10 s otherwise)',
+    )
     .description('every event sequence up to a bound, breadth-first, with every invariant checked')
-    .action(async (config: string, o: Record<string, unknown>) => {
+    .addHelpText('after', STOP_HELP)
+    .action(async (config: string, o: Parameters<typeof exploreCommand>[1]) => {
       throw new ExitWith(await exploreCommand(config, o, io));
     });
 
@@ -113,7 +133,7 @@ function buildProgram(io: Io): Command {
     .option('--report <file>', 'write the merged report')
     .option('--json', 'machine-readable report')
     .description('combine shard reports into the report of the whole run')
-    .action((files: string[], o: Record<string, unknown>) => {
+    .action((files: string[], o: Parameters<typeof mergeCommand>[1]) => {
       throw new ExitWith(mergeCommand(files, o, io));
     });
 
@@ -124,15 +144,28 @@ function buildProgram(io: Io): Command {
     .argument('<config>', 'explorer configuration')
     .option('--depth <n>', 'bound on the number of events', (v) => parsePositive('--depth', v))
     .option('--moves', 'also compare bank moves')
-    .option('--json', 'machine-readable report')
+    .option(
+      '--time-limit <duration>',
+      'stop cleanly after this long (90, 90s, 15m, 2h) with a partial report',
+      (v) => parseDuration('--time-limit', v),
+    )
+    .option('--json', 'machine-readable report on stdout (progress stays on stderr)')
+    .option('--no-progress', 'no progress on stderr')
     .description(
       'explore two revisions (or a revision and a mutant) in lockstep; report the first difference',
     )
-    .action((a: string, b: string, config: string, o: Record<string, unknown>) => {
-      throw new ExitWith(equivCommand(a, b, config, o, io));
+    .addHelpText('after', STOP_HELP)
+    .action(async (a: string, b: string, config: string, o: Parameters<typeof equivCommand>[3]) => {
+      throw new ExitWith(await equivCommand(a, b, config, o, io));
     });
   return program;
 }
+
+const STOP_HELP = `
+Ctrl-C (SIGINT), SIGTERM or --time-limit stop the search between transitions and print the
+partial report (levels complete, states, violations so far); a second signal exits at once.
+Exit status: 0 done, nothing new; 1 violations (or a difference) found; 2 bad input; 3 internal
+error; 124 stopped by --time-limit; 130 stopped by SIGINT; 143 stopped by SIGTERM.`;
 
 function parsePositive(flag: string, v: string): number {
   const n = Number(v);
