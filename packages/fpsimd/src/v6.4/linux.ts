@@ -45,8 +45,14 @@ export function bindKernel(kernel: KernelState, machine: Machine, cpu: number): 
   bindCpu(machine, cpu, (kind, detail) => record('fault', kind, detail));
 }
 
+/**
+ * The bound world. Every kernel helper here goes through it, so it is also the trace probe: a
+ * ported function that reads a feature, a flag or per-CPU data shows in the trace even when it
+ * touches no register.
+ */
 function b(): Bound {
   if (!bound) throw new Error('kernel: no world bound');
+  probe();
   return bound;
 }
 
@@ -325,6 +331,8 @@ const points = new Map<string, Point>();
 
 /** A preemption point: `yield* point('after sve_alloc')`. */
 export function* point(label: string): KernelPath {
+  // The function that stops here ran, whether or not it touched a register.
+  probe();
   let p = points.get(label);
   if (!p) points.set(label, (p = { kind: 'point', label }));
   yield p;
