@@ -16,6 +16,8 @@ export interface Expectations {
   notFunctions?: string[];
   findings?: string[];
   final?: Record<string, number | string | boolean>;
+  /** Step numbers (from 1) of events expected not to be enabled. */
+  disabled?: number[];
 }
 
 export interface Scenario {
@@ -32,7 +34,8 @@ export interface Scenario {
   tasks: WorldConfig['tasks'];
   vcpus?: WorldConfig['vcpus'];
   events: Event[];
-  expect: Expectations;
+  /** What must hold; without it, `kvmfp run` only prints the trace (observe-only). */
+  expect?: Expectations;
 }
 
 /** A bad input: the CLI prints the message (one line) and exits 2. */

@@ -40,11 +40,26 @@ function buildProgram(io: Io): Command {
     .option('--mutant <name>', 'mutant to run (overrides the file)')
     .option('--html <out>', 'write a per-CPU timeline page')
     .option('--reader <dir>', 'the reader site the timeline links into (kvmfp read --out)', 'site/reader')
-    .description('run one scenario and check its expectations')
+    .description(
+      'run one scenario: print its trace (every step with the kernel functions it ran) and check its expectations, if it has any',
+    )
+    .addHelpText(
+      'after',
+      `
+Without \`expect\` the run only shows the trace (observe-only, exit 0). An event that is not enabled
+where it comes (a task not in user space, a CPU not at a preemption point, ...) is an input error,
+one line and exit 2, unless \`expect.disabled\` lists its step number.
+Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 internal error.`,
+    )
     .action(
       (file: string, o: { json?: boolean; rev?: string; mutant?: string; html?: string; reader: string }) => {
         const s = loadScenario(file);
         const r = runScenario(s, { revision: o.rev, mutant: o.mutant });
+        const bad = r.unexpectedlyDisabled[0];
+        if (bad)
+          throw new InputError(
+            `${file}: events.${bad.n - 1}: ${bad.event}: not enabled here (${bad.reason}); list ${bad.n} in expect.disabled if that is the point`,
+          );
         io.out(o.json ? runJson(r) : formatRun(r));
         if (o.html) writeFileSync(o.html, traceHtml(r, o.html, o.reader));
         throw new ExitWith(r.passed ? 0 : 1);
@@ -79,7 +94,7 @@ function buildProgram(io: Io): Command {
     .option('--dir <dir>', 'fixture corpus directory', 'fixtures')
     .option('--quick', 'the corpus and the kill table only')
     .description(
-      'the main job: run the whole fixture corpus (and, once present, exploration and equivalence)',
+      'the main job: the fixture corpus, the mutant kill table, a short exploration of every configuration and the v6.3/v6.4 equivalence (--quick: corpus and kill table only)',
     )
     .action((o: { tap?: boolean; dir: string; quick?: boolean }) => {
       throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false, o.quick ?? false));

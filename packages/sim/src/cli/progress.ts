@@ -72,7 +72,7 @@ function barView(stream: NodeJS.WriteStream, label: string): ProgressView {
       stream,
       format: `${label} depth {depth} [{bar}] {value}/{total} | {states} states {rate}/s | {violations} violations | {mem} MiB | level ETA {eta}`,
       hideCursor: true,
-      clearOnComplete: false,
+      clearOnComplete: true,
       fps: 5,
     },
     Presets.shades_classic,
