@@ -3,8 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTraceHtml } from '../html.js';
@@ -65,28 +64,6 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
         throw new ExitWith(r.passed ? 0 : 1);
       },
     );
-
-  program
-    .command('read')
-    .description('build the side-by-side reader site (see tools/src/reader; --help there)')
-    .allowUnknownOption()
-    .helpOption(false)
-    .argument('[args...]')
-    .action((args: string[]) => {
-      throw new ExitWith(runTool('tools/src/reader/main.ts', args));
-    });
-
-  program
-    .command('revision')
-    .description(
-      'add a revision for a later kernel patch: revision new NAME --from v6.4 --files ... (see tools/src/revision)',
-    )
-    .allowUnknownOption()
-    .helpOption(false)
-    .argument('[args...]')
-    .action((args: string[]) => {
-      throw new ExitWith(runTool('tools/src/revision/main.ts', args));
-    });
 
   program
     .command('check')
@@ -173,6 +150,16 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     .action(async (a: string, b: string, config: string, o: Parameters<typeof equivCommand>[3]) => {
       throw new ExitWith(await equivCommand(a, b, config, o, io));
     });
+  for (const t of TOOLS)
+    program
+      .command(t.name)
+      .description(`${t.description} (${t.path}; ${t.name} --help for its options)`)
+      .allowUnknownOption()
+      .helpOption(false)
+      .argument('[args...]')
+      .action(async (args: string[]) => {
+        throw new ExitWith(await runTool(t.path, args));
+      });
   return program;
 }
 
@@ -198,15 +185,63 @@ function traceHtml(r: Parameters<typeof renderTraceHtml>[0], out: string, reader
   return renderTraceHtml(r, { readerBase, functionPages });
 }
 
-/** The reader and the revision tool live in tools (which may read every package); a subprocess keeps sim from importing them. */
-function runTool(path: string, args: string[]): number {
+/**
+ * The port-tracking tools live in tools/, which may read every package while no package imports
+ * tools (lint's module boundaries), so kvmfp runs each as a child process with the same
+ * source-condition and tsx set-up as its own launcher, forwarding the signals it receives.
+ * Their kernel-source flags are the same everywhere: --tree PATH, or --git-dir DIR --commit C.
+ */
+const TOOLS: { name: string; path: string; description: string }[] = [
+  {
+    name: 'drift',
+    path: 'tools/src/drift/main.ts',
+    description:
+      'where every manifest entry stands in another kernel tree (unchanged, comment-only, code change, moved, gone)',
+  },
+  {
+    name: 'patch-impact',
+    path: 'tools/src/patch-impact/main.ts',
+    description: 'what a kernel patch (mbox or diff) does to the port, hunk by hunk',
+  },
+  {
+    name: 'manifest',
+    path: 'tools/src/manifest/main.ts',
+    description: 'manifest verify|fill|unlisted: the kernel-function hashes of the manifests against a tree',
+  },
+  {
+    name: 'sysreg-check',
+    path: 'tools/src/sysreg-check/main.ts',
+    description: 'every register, field, encoding and constant of @kvmfp/sysreg against a kernel tree',
+  },
+  {
+    name: 'read',
+    path: 'tools/src/reader/main.ts',
+    description: 'build the side-by-side reader site',
+  },
+  {
+    name: 'revision',
+    path: 'tools/src/revision/main.ts',
+    description: 'revision new NAME --from v6.4 --files ...: a revision for a later kernel patch',
+  },
+];
+
+function runTool(path: string, args: string[]): Promise<number> {
   const root = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
-  const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-  const main = join(root, path);
-  const r = spawnSync(process.execPath, [tsx, '--conditions=@kvmfp/source', main, ...args], {
-    stdio: 'inherit',
-  });
-  return r.status ?? 2;
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@kvmfp/source', '--import', 'tsx', join(root, path), ...args],
+    { stdio: 'inherit', cwd: process.cwd() },
+  );
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((done) =>
+    child.on('close', (code, signal) => {
+      process.removeListener('SIGINT', forward);
+      process.removeListener('SIGTERM', forward);
+      done(code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 2));
+    }),
+  );
 }
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
