@@ -75,7 +75,7 @@ describe('ctxflush-ignores-foreign', () => {
     hostLive(w.vmm, { v: val(VMM, 1) });
     const path = kvmRun(w);
     untilGuest(path, undefined, (label) => {
-      if (label !== 'kvm_arch_vcpu_ioctl_run: loop top') return;
+      if (label !== 'kvm_arch_vcpu_ioctl_run:loop top') return;
       const pcpu = w.kernel.percpu[0];
       pcpu.in_softirq = true;
       kernel_neon_begin();

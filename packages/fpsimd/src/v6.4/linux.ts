@@ -329,7 +329,7 @@ export type KernelPath<R = void> = Generator<Yielded, R, unknown>;
 
 const points = new Map<string, Point>();
 
-/** A preemption point: `yield* point('after sve_alloc')`. */
+/** A preemption point: `yield* point('do_sve_acc:after sve_alloc')`. */
 export function* point(label: string): KernelPath {
   // The function that stops here ran, whether or not it touched a register.
   probe();
