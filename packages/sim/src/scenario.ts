@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import type { MachineConfig } from '@kvmfp/machine';
 import { DEFAULT_FEATURES, WorldConfig } from './config.js';
 import type { Event } from './events.js';
+import { badStopLabel } from './points.js';
 import { SCENARIO_SCHEMA } from './scenario-schema.js';
 
 export interface Expectations {
@@ -125,6 +126,8 @@ function checkReferences(file: string, s: Scenario): void {
     if ('cpu' in e && e.cpu >= s.machine.cpus)
       fail(`events.${i}.cpu`, `a CPU below ${s.machine.cpus}`, e.cpu);
   });
+  const badLabel = badStopLabel(s.events);
+  if (badLabel) throw new InputError(`${file}: ${badLabel}`);
 }
 
 export function worldConfig(s: Scenario): WorldConfig {
