@@ -1,7 +1,7 @@
 // `kvmfp explore` and `kvmfp equiv`.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,6 +154,7 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
   const known =
     o.known === false ? new Map<string, string>() : loadKnownFindings(o.known ?? defaultKnownDir());
   const outDir = o.out ?? defaultOutDir(file);
+  checkWritable('--out', outDir);
   const options = {
     depth,
     maxStates: o.maxStates,
@@ -266,6 +267,26 @@ export function defaultOutDir(configFile: string): string {
   const name = `${basename(configFile).replace(/\.(ya?ml|json)$/, '')}-${stamp}-${process.pid}`;
   const ignored = ignoresReportsOut(join(repoRoot, '.gitignore'));
   return join(ignored ? join(repoRoot, 'reports/out') : join(tmpdir(), 'kvmfp'), 'counterexamples', name);
+}
+
+/**
+ * Counterexamples are written while the search runs, so a folder that cannot be made is found out
+ * before it starts: the nearest existing ancestor must be a writable directory.
+ */
+function checkWritable(flag: string, dir: string): void {
+  let p = resolve(dir);
+  while (!existsSync(p)) p = dirname(p);
+  const ok = statSync(p).isDirectory() && canWrite(p);
+  if (!ok) throw new InputError(`${flag}: ${dir}: expected a directory this user can write (or create)`);
+}
+
+function canWrite(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function ignoresReportsOut(gitignore: string): boolean {

@@ -64,13 +64,14 @@ class Clock {
   }
 }
 
-function barView(stream: NodeJS.WriteStream, label: string): ProgressView {
+/** `found`: the violations part of the bar's format ('' where a search has none, as equiv). */
+function barView(stream: NodeJS.WriteStream, label: string, found: string): ProgressView {
   const parts = new Map<number, ProgressStats>();
   const clock = new Clock();
   const multi = new MultiBar(
     {
       stream,
-      format: `${label} depth {depth} [{bar}] {value}/{total} | {states} states {rate}/s | {violations} violations | {mem} MiB | level ETA {eta}`,
+      format: `${label} depth {depth} [{bar}] {value}/{total} | {states} states {rate}/s${found} | {mem} MiB | level ETA {eta}`,
       hideCursor: true,
       clearOnComplete: true,
       fps: 5,
@@ -107,7 +108,12 @@ function barView(stream: NodeJS.WriteStream, label: string): ProgressView {
 }
 
 /** A line every `everyMs` at most, and one per completed level. */
-function linesView(stream: NodeJS.WriteStream, label: string, everyMs: number): ProgressView {
+function linesView(
+  stream: NodeJS.WriteStream,
+  label: string,
+  everyMs: number,
+  withViolations: boolean,
+): ProgressView {
   const parts = new Map<number, ProgressStats>();
   const clock = new Clock();
   let last = 0;
@@ -115,7 +121,7 @@ function linesView(stream: NodeJS.WriteStream, label: string, everyMs: number): 
   const line = (p: ProgressStats) => {
     const { rate, eta } = clock.figures(p);
     stream.write(
-      `${label} depth ${p.depth}: ${p.distinct} states, ${rate} states/s, ${p.expanded}/${p.frontier} of the level, ${p.violations} violations, ${mib()} MiB, level ETA ${eta}\n`,
+      `${label} depth ${p.depth}: ${p.distinct} states, ${rate} states/s, ${p.expanded}/${p.frontier} of the level${withViolations ? `, ${p.violations} violations` : ''}, ${mib()} MiB, level ETA ${eta}\n`,
     );
   };
   return {
@@ -151,7 +157,8 @@ export function progressView(
   label: string,
   everyMs = 10_000,
 ): ProgressView {
-  if (mode === 'bar') return barView(stream, label);
-  if (mode === 'lines') return linesView(stream, label, everyMs);
+  const found = label === 'explore' ? ' | {violations} violations' : '';
+  if (mode === 'bar') return barView(stream, label, found);
+  if (mode === 'lines') return linesView(stream, label, everyMs, found !== '');
   return silentView(stream);
 }
