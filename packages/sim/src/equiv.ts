@@ -6,7 +6,7 @@
 import type { EntryTable } from '@kvmfp/fpsimd';
 import type { WorldConfig } from './config.js';
 import type { Event } from './events.js';
-import { Alphabet, Explorer, historyOf, Node, Step } from './explore.js';
+import { Alphabet, Explorer, historyOf, Node, ProgressStats, Step } from './explore.js';
 import { Added, FingerprintSet } from './fpset.js';
 import { Hasher } from './graph.js';
 
@@ -18,7 +18,16 @@ export interface EquivResult {
   complete: boolean;
   /** Every reachable pair of states was explored. */
   exhausted: boolean;
+  /** Why the search stopped before its bound ('interrupted', a pair bound), or null. */
+  stoppedBy: string | null;
   difference: { events: Event[]; a: string; b: string } | null;
+}
+
+/** Stopping, progress and a bound on pairs, as for the explorer (ExploreOptions). */
+export interface EquivHooks {
+  shouldStop?: () => boolean;
+  onProgress?: (p: ProgressStats) => void;
+  maxPairs?: number;
 }
 
 interface PairNode {
@@ -62,8 +71,9 @@ export function equivalence(
   alphabet: Alphabet,
   depth: number | undefined,
   withMoves = false,
-  maxPairs = Infinity,
+  hooks: EquivHooks = {},
 ): EquivResult {
+  const maxPairs = hooks.maxPairs ?? Infinity;
   const ea = new Explorer(config, a.table, alphabet, a.name, a.mutant ?? null);
   const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null);
   const bound = depth ?? Infinity;
@@ -74,11 +84,25 @@ export function equivalence(
   let transitions = 0;
   let cut = false;
   let stopped = false;
+  let stoppedBy: string | null = null;
   let d = 0;
   for (; d <= bound && frontier.length; d++) {
     const next: PairNode[] = [];
     for (let qi = 0; qi < frontier.length; qi++) {
       const node = frontier[qi];
+      hooks.onProgress?.({
+        depth: d,
+        distinct: visited.size,
+        transitions,
+        expanded: qi,
+        frontier: frontier.length,
+        violations: 0,
+      });
+      if (hooks.shouldStop?.()) {
+        stoppedBy = 'interrupted';
+        stopped = true;
+        break;
+      }
       const [hi, lo] = pairKey(node.a, node.b);
       if (visited.depthOf(hi, lo) < node.depth) continue;
       for (const ev of ea.candidatesOf(node.a, false)) {
@@ -98,6 +122,7 @@ export function equivalence(
             depthReached: d,
             complete: false,
             exhausted: false,
+            stoppedBy: null,
             difference: { events, a: oa.text, b: ob.text },
           };
         }
@@ -108,7 +133,10 @@ export function equivalence(
         const added = visited.visit(...pairKey(ca, cb), child.depth);
         if (added === Added.Seen) continue;
         (child.depth === d ? frontier : next).push(child);
-        if (visited.size >= maxPairs) stopped = true;
+        if (visited.size >= maxPairs) {
+          stopped = true;
+          stoppedBy = `pair bound ${maxPairs}`;
+        }
         if (stopped) break;
       }
       if (stopped) break;
@@ -123,6 +151,7 @@ export function equivalence(
     depthReached: stopped ? d : Math.max(0, d - 1),
     complete: !stopped,
     exhausted: !stopped && frontier.length === 0 && !cut,
+    stoppedBy,
     difference: null,
   };
 }

@@ -348,7 +348,7 @@ function checkFrame(w: World, u: UserProgram, sf: number, saved: View): void {
 
 /**
  * The signal work of the return-to-user loop (do_signal: get_signal, then handle_signal). A task
- * in a ptrace stop stays at the point 'ptrace_stop' (off-CPU) until a tracer continues it; then
+ * in a ptrace stop stays at the point 'ptrace_stop:schedule' (off-CPU) until a tracer continues it; then
  * one queued signal is delivered: setup_rt_frame writes the frame into the task's memory and
  * points the task at its handler.
  */
@@ -361,7 +361,7 @@ export function* deliverSignal(task: task_struct): KernelPath {
   }
   const w = rt.world;
   if (u.stop === 'stopped') {
-    yield* point('ptrace_stop');
+    yield* point('ptrace_stop:schedule');
     if (u.stop === 'stopped') throw new Error(`${u.name} left its ptrace stop without being continued`);
   }
   const sig = u.pending.shift();
@@ -544,7 +544,7 @@ function ptraceStop(rt: Runtime, u: UserProgram): void {
   const task = taskOf(w, u.pid);
   u.stop = 'stopped';
   setPending(task);
-  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), 'ptrace_stop');
+  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), 'ptrace_stop:schedule');
   settle(rt, u, cpu, stop);
   if (stop.kind !== 'point') {
     u.stop = 'none';

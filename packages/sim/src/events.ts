@@ -126,7 +126,7 @@ function* el0Svc(task: task_struct, body: () => KernelPath<unknown>): KernelPath
   task.regs.syscallno = 0;
   K.fp_user_discard();
   local_irq_enable();
-  yield* point('el0_svc:invoke_syscall');
+  yield* point('el0_svc:before invoke_syscall');
   yield* body();
   yield* exitToUserMode(task);
 }

@@ -18,6 +18,7 @@ import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
+import { firedFunction, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
 import { createWorld, taskOf } from './world.js';
 
@@ -63,6 +64,25 @@ export interface ExploreOptions {
   shouldStop?: () => boolean;
   /** Return the visited set with the result. */
   keepVisited?: boolean;
+  /** Called before each state is expanded (progress display; cheap, so call it often). */
+  onProgress?: (p: ProgressStats) => void;
+  /** Called with each counterexample that becomes the shortest of its signature. */
+  onViolation?: (c: Counterexample) => void;
+  /** Continue from violating states too (deeper, different bugs behind a violation). */
+  expandViolations?: boolean;
+  /** Signatures of known findings: states that violate only these are expanded. */
+  knownSignatures?: readonly string[];
+}
+
+/** Where a level stands while it is being explored. */
+export interface ProgressStats {
+  depth: number;
+  distinct: number;
+  transitions: number;
+  /** States of this level expanded so far, out of `frontier`. */
+  expanded: number;
+  frontier: number;
+  violations: number;
 }
 
 export interface LevelStats {
@@ -78,6 +98,10 @@ export interface Counterexample {
   detail: string;
   depth: number;
   events: Event[];
+  /** The kernel function that fired (signature.ts); absent in reports written before signatures. */
+  fired?: string;
+  /** Which bug this is, whatever path reached it (signature.ts). */
+  signature?: string;
 }
 
 export interface ExploreResult {
@@ -178,26 +202,48 @@ function wholePath(e: Event): Event {
   return rest;
 }
 
-/** Violations are kept one per (invariant, kind of last event): the shortest, ties broken by text. */
+/**
+ * Violations are kept one per signature (signature.ts): the shortest, ties broken by text. Reports
+ * from before signatures fall back to (invariant, kind of last event).
+ */
 export function violationKind(c: Counterexample): string {
-  return `${c.invariant}/${c.events[c.events.length - 1]?.do ?? ''}`;
+  return c.signature ?? `${c.invariant}/${c.events[c.events.length - 1]?.do ?? ''}`;
 }
 
-export function keepShortest(best: Map<string, Counterexample>, c: Counterexample): void {
+/** Keeps `c` if it is the first or the shortest of its kind; true when it was kept. */
+export function keepShortest(best: Map<string, Counterexample>, c: Counterexample): boolean {
   const kind = violationKind(c);
   const old = best.get(kind);
   if (
     !old ||
     c.depth < old.depth ||
     (c.depth === old.depth && JSON.stringify(c.events) < JSON.stringify(old.events))
-  )
+  ) {
     best.set(kind, c);
+    return true;
+  }
+  return false;
 }
 
 export function sortedViolations(best: Map<string, Counterexample>): Counterexample[] {
   return [...best.values()].sort(
     (a, b) => a.depth - b.depth || violationKind(a).localeCompare(violationKind(b)),
   );
+}
+
+/**
+ * The violations an event added that the state before it already showed are not new: past a
+ * known or expanded violation, the same broken register is reported again at later steps, and
+ * that is the old bug, not a new one.
+ */
+function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
+  const had = new Set(prior.map((v) => `${v.invariant}\n${v.detail}`));
+  return added.filter((v) => !had.has(`${v.invariant}\n${v.detail}`));
+}
+
+/** Whether the search continues from a state with this violation. */
+function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
+  return opts.expandViolations === true || (opts.knownSignatures?.includes(violationKind(c)) ?? false);
 }
 
 export class Explorer {
@@ -219,6 +265,32 @@ export class Explorer {
     bootstrap(rt);
     if (rt.inFlight().length) throw new Error('explore: a kernel path is in flight in the initial world');
     return { world, key: stateKey(world, []), paths: [], depth: 0, hist: null };
+  }
+
+  /** The fired function per violation shape (shapeOf): a traced replay is too slow to run per transition. */
+  private readonly firedByShape = new Map<string, string>();
+
+  /** A counterexample with its signature; the fired function comes from one traced replay per shape. */
+  counterexample(invariant: string, detail: string, depth: number, events: Event[]): Counterexample {
+    const names = programNames(this.config);
+    const shape = shapeOf(invariant, detail, names, events[events.length - 1]);
+    let fired = this.firedByShape.get(shape);
+    if (fired === undefined) this.firedByShape.set(shape, (fired = firedFunction(this, events)));
+    return {
+      invariant,
+      detail,
+      depth,
+      events,
+      fired,
+      signature: signatureOf(invariant, detail, names, fired),
+    };
+  }
+
+  /** The violations the state of a node shows (checked here: stored states are not re-checked). */
+  private priorViolations(n: Node): Violation[] {
+    const rt = this.rebuild(n);
+    checkInvariants(rt.world);
+    return rt.world.violations;
   }
 
   /**
@@ -483,6 +555,14 @@ export class Explorer {
       for (let qi = 0; qi < frontier.length && !stoppedBy; qi++) {
         const node = frontier[qi];
         if (visited.depthOf(node.key[0], node.key[1]) < node.depth) continue;
+        opts.onProgress?.({
+          depth,
+          distinct: visited.size,
+          transitions,
+          expanded: qi,
+          frontier: frontier.length,
+          violations: best.size,
+        });
         if (opts.shouldStop?.()) {
           stoppedBy = 'interrupted';
           break;
@@ -500,14 +580,12 @@ export class Explorer {
           transitions++;
           if (r.violations.length) {
             const events = [...historyOf(node), ev];
-            for (const v of r.violations)
-              keepShortest(best, {
-                invariant: v.invariant,
-                detail: v.detail,
-                depth: ev.do === 'step' ? node.depth : node.depth + 1,
-                events,
-              });
-            continue;
+            const at = ev.do === 'step' ? node.depth : node.depth + 1;
+            const found = freshViolations(r.violations, this.priorViolations(node)).map((v) =>
+              this.counterexample(v.invariant, v.detail, at, events),
+            );
+            for (const c of found) if (keepShortest(best, c)) opts.onViolation?.(c);
+            if (!r.child || !found.every((c) => expandsPast(opts, c))) continue;
           }
           const child = r.child!;
           let added: Added;

@@ -49,19 +49,19 @@ export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
     },
   ],
   [
-    'kvm_arch_vcpu_ioctl_run: loop top',
+    'kvm_arch_vcpu_ioctl_run:loop top',
     { keepTag: true, why: 'inside the KVM_RUN loop, whose only live local is ret (declared)' },
   ],
   [
-    'kvm_arch_vcpu_ioctl_run: IRQ window after exit',
+    'kvm_arch_vcpu_ioctl_run:irq window after exit',
     { keepTag: true, why: 'inside the KVM_RUN loop, whose only live local is ret (declared)' },
   ],
   [
-    'kvm_arch_vcpu_ioctl_run: irqs on, preemption off',
+    'kvm_arch_vcpu_ioctl_run:irqs on, preemption off',
     { keepTag: true, why: 'inside the KVM_RUN loop, whose only live local is ret (declared)' },
   ],
   [
-    'kvm_arch_vcpu_ioctl_run: after preempt_enable',
+    'kvm_arch_vcpu_ioctl_run:after preempt_enable',
     { keepTag: true, why: 'inside the KVM_RUN loop, whose only live local is ret (declared)' },
   ],
   ...(

@@ -7,6 +7,7 @@
 import type { Counterexample, ExploreResult, LevelStats } from './explore.js';
 import { keepShortest, sortedViolations } from './explore.js';
 import { FingerprintSet } from './fpset.js';
+import type { KnownMatch } from './known.js';
 
 export interface ExploreReport {
   config: string;
@@ -23,7 +24,13 @@ export interface ExploreReport {
   exhausted: boolean;
   /** The deepest level holding a state. */
   diameter: number;
+  /** Levels explored to the end (a stop cuts the last one short). */
+  levelsCompleted: number;
+  /** Why the run stopped before its bound (a signal, the time limit, a state bound), or null. */
+  stoppedBy: string | null;
   violations: Counterexample[];
+  /** Counterexamples that match known findings (--known), each with the finding it matches. */
+  known?: KnownMatch[];
   /** Work done, summed over shards (not part of the identity of a report). */
   transitions: number;
 }
@@ -42,7 +49,11 @@ export function mergeShards(
   let transitions = 0;
   let complete = true;
   let exhausted = true;
+  let stoppedBy: string | null = null;
+  let levelsCompleted = Infinity;
   for (const s of shards) {
+    stoppedBy ??= s.result.stoppedBy ?? null;
+    levelsCompleted = Math.min(levelsCompleted, completedLevels(s.result));
     for (let i = 0; i < s.visited.hi.length; i++)
       union.add(s.visited.hi[i], s.visited.lo[i], s.visited.depth[i]);
     for (const v of s.result.violations) keepShortest(best, v);
@@ -68,9 +79,18 @@ export function mergeShards(
     complete,
     exhausted,
     diameter,
+    levelsCompleted: Math.min(levelsCompleted, levels.length),
+    stoppedBy,
     violations: sortedViolations(best),
     transitions,
   };
+}
+
+/** The levels a shard explored to the end: all it reached, less the one a stop cut short. */
+function completedLevels(r: Pick<ExploreResult, 'depthReached' | 'complete' | 'stoppedBy'>): number {
+  if (r.complete) return Infinity;
+  if (r.depthReached === undefined) return 0;
+  return r.stoppedBy ? Math.max(0, r.depthReached - 1) : r.depthReached;
 }
 
 /** The part of a report that must not depend on how the run was split. */

@@ -129,7 +129,8 @@ export class Runtime {
     }
   }
 
-  // Which kernel functions ran: the port files' frames on the stack at each accessor call.
+  // Which kernel functions ran: the port files' frames on the stack at each probe (every register
+  // access, kernel helper and preemption point), so also the functions that touch no register.
   private noteCaller(): void {
     const rec = this.record;
     if (!rec) return;
@@ -139,7 +140,11 @@ export class Runtime {
     Error.stackTraceLimit = saved;
     const frames: string[] = [];
     for (const line of stack.split('\n')) {
-      const m = /at (?:Generator\.|Object\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/([\w.-]+)\.ts/.exec(line);
+      // A function called through a table shows as `Object.zt_set [as set]`: the name is the port's.
+      const m =
+        /at (?:Generator\.|Object\.)?([\w$]+)(?: \[as [\w$]+\])? \(.*\/src\/v6\.[^/]+\/([\w.-]+)\.ts/.exec(
+          line,
+        );
       if (m && m[2] !== 'linux') frames.push(m[1]);
     }
     for (const f of frames.reverse()) if (!rec.functions.includes(f)) rec.functions.push(f);

@@ -111,7 +111,7 @@ export const SCENARIO_SCHEMA = {
   title: 'kvm-fp-port scenario',
   type: 'object',
   additionalProperties: false,
-  required: ['title', 'claim', 'machine', 'tasks', 'events', 'expect'],
+  required: ['title', 'claim', 'machine', 'tasks', 'events'],
   properties: {
     $schema: str(),
     title: str(),
@@ -179,6 +179,13 @@ export const SCENARIO_SCHEMA = {
         functions: { type: 'array', items: str(), description: 'kernel functions that must have run' },
         notFunctions: { type: 'array', items: str(), description: 'kernel functions that must not have run' },
         findings: { type: 'array', items: str() },
+        disabled: {
+          type: 'array',
+          items: { type: 'integer', minimum: 1 },
+          uniqueItems: true,
+          description:
+            'step numbers (from 1) of events expected not to be enabled; any other event that is not enabled is an input error',
+        },
         final: {
           type: 'object',
           description: 'final per-CPU facts, e.g. { "cpu0.svcr": 0, "vmm.fp_state": ... }',

@@ -10,6 +10,7 @@ import { checkEventShapes, checkScenarioReferences } from './input/scenario-chec
 import { compileSchema, validateSchema } from './input/schema.js';
 import { checkWorld, DEFAULT_VLS } from './input/world-check.js';
 import { MUTANT_NAMES } from './revisions.js';
+import { badStopLabel } from './points.js';
 import { SCENARIO_SCHEMA } from './scenario-schema.js';
 
 export interface Expectations {
@@ -19,6 +20,8 @@ export interface Expectations {
   notFunctions?: string[];
   findings?: string[];
   final?: Record<string, number | string | boolean>;
+  /** Step numbers (from 1) of events expected not to be enabled. */
+  disabled?: number[];
 }
 
 export interface Scenario {
@@ -35,10 +38,12 @@ export interface Scenario {
   tasks: WorldConfig['tasks'];
   vcpus?: WorldConfig['vcpus'];
   events: Event[];
-  expect: Expectations;
+  /** What must hold; without it, `kvmfp run` only prints the trace (observe-only). */
+  expect?: Expectations;
 }
 
-export { InputError } from './input/errors.js';
+import { InputError } from './input/errors.js';
+export { InputError };
 
 const validate = compileSchema<Scenario>(SCENARIO_SCHEMA);
 
@@ -52,6 +57,8 @@ export function parseScenarioText(file: string, text: string): Scenario {
   const s = validateSchema(file, validate, data);
   checkWorld(file, s, MUTANT_NAMES);
   checkScenarioReferences(file, s);
+  const badLabel = badStopLabel(s.events);
+  if (badLabel) throw new InputError(`${file}: ${badLabel}`);
   return s;
 }
 

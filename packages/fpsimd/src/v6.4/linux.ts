@@ -45,8 +45,14 @@ export function bindKernel(kernel: KernelState, machine: Machine, cpu: number): 
   bindCpu(machine, cpu, (kind, detail) => record('fault', kind, detail));
 }
 
+/**
+ * The bound world. Every kernel helper here goes through it, so it is also the trace probe: a
+ * ported function that reads a feature, a flag or per-CPU data shows in the trace even when it
+ * touches no register.
+ */
 function b(): Bound {
   if (!bound) throw new Error('kernel: no world bound');
+  probe();
   return bound;
 }
 
@@ -334,6 +340,8 @@ const points = new Map<string, Point>();
  * declared, `yield* point('kvm_arch_vcpu_ioctl_run:loop top', { ret })`.
  */
 export function* point(label: string, locals?: Point['locals']): KernelPath {
+  // The function that stops here ran, whether or not it touched a register.
+  probe();
   if (locals) {
     yield { kind: 'point', label, locals };
     return;

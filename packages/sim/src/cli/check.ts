@@ -40,8 +40,10 @@ function runCorpus(dir: string, files: string[]): { outcomes: Outcome[]; scenari
     try {
       const s = loadScenario(f);
       scenarios.set(name, s);
+      // kvmfp run accepts a scenario without expectations (observe-only); a fixture must state them.
+      if (!s.expect) return { name, problem: 'no expect: a fixture states what must hold' };
       const r = runScenario(s, {
-        tracing: Boolean(s.expect.functions?.length || s.expect.notFunctions?.length),
+        tracing: Boolean(s.expect?.functions?.length || s.expect?.notFunctions?.length),
       });
       return { name, problem: r.passed ? null : (r.failures[0] ?? 'failed') };
     } catch (e) {
@@ -56,7 +58,7 @@ export function killTable(scenarios: Map<string, Scenario>): Map<string, string[
   const table = new Map<string, string[]>(MUTANT_NAMES.map((m) => [m, []]));
   for (const [name, s] of scenarios) {
     if (!s.mutant || !table.has(s.mutant)) continue;
-    const tracing = Boolean(s.expect.functions?.length || s.expect.notFunctions?.length);
+    const tracing = Boolean(s.expect?.functions?.length || s.expect?.notFunctions?.length);
     const withMutant = runScenario(s, { tracing });
     const without = runScenario(s, { mutant: null, tracing });
     if (withMutant.passed && !without.passed) table.get(s.mutant)!.push(name);
@@ -90,7 +92,7 @@ function exploreSummary(dir: string, io: Io): string[] {
       alphabet,
       undefined,
       false,
-      CHECK_PAIRS,
+      { maxPairs: CHECK_PAIRS },
     );
     const reach = r.exhausted
       ? `exhausted at ${r.distinct} states`

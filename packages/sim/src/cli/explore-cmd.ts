@@ -1,19 +1,24 @@
 // `kvmfp explore` and `kvmfp equiv`.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { equivalence } from '../equiv.js';
-import { Counterexample, Explorer, ExploreResult } from '../explore.js';
-import { exploreInWorkers } from '../parallel.js';
+import { Counterexample, ExploreResult, keepShortest, violationKind } from '../explore.js';
+import { KnownFindings, KnownMatch, loadKnownFindings, splitKnown } from '../known.js';
+import { startEquiv, startExplore } from '../parallel.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
-import { checkCompleteSet, readReportFile, runId, writeReportFiles } from '../report-file.js';
-import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
+import { loadExploreConfig } from '../explore-config.js';
 import { describeEvent } from '../run.js';
 import { resolveTable, REVISION_NAMES } from '../revisions.js';
+import { checkCompleteSet, readReportFile, runId, writeReportFiles } from '../report-file.js';
 import { describeValue, fieldError, InputError } from '../input/errors.js';
 import { COMMAND_LINE } from '../input/flags.js';
 import type { Io } from './commands.js';
+import { progressMode, progressView } from './progress.js';
+import { stopOnSignals } from './stop.js';
 
 function parseShard(s: unknown): [number, number] | undefined {
   if (s === undefined) return undefined;
@@ -44,30 +49,73 @@ function counterexampleScenario(
   };
 }
 
-function modeOf(o: Record<string, unknown>): string {
+function modeOf(o: { atomicPaths?: boolean; freeSteps?: boolean }): string {
   return o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
 }
 
-function printReport(r: ExploreReport, io: Io, json: boolean, written: string[], seconds: number): void {
-  if (json) return io.out(JSON.stringify({ ...r, counterexamples: written }, null, 2));
+function printReport(r: ExploreReport, io: Io, json: boolean, out: OutSummary, seconds: number): void {
+  if (json) return io.out(JSON.stringify({ ...r, counterexamples: out.written, out: out.dir }, null, 2));
   const rate = Math.round(r.distinct / Math.max(seconds, 1e-3));
+  const partial = r.stoppedBy
+    ? ` (stopped: ${r.stoppedBy}; ${r.levelsCompleted} levels complete)`
+    : r.complete
+      ? ''
+      : ' (incomplete)';
   const bound = r.depth === null ? 'to exhaustion' : `to depth ${r.depth}`;
   const outcome = r.exhausted
     ? `state space exhausted: ${r.distinct} states, diameter ${r.diameter}`
-    : `${r.distinct} distinct states, depth reached ${r.diameter}${r.complete ? '' : ' (incomplete)'}`;
+    : `${r.distinct} distinct states, depth reached ${r.diameter}${partial}`;
   io.out(
     `explore ${r.config} (${r.revision}${r.mutant ? ` mutant ${r.mutant}` : ''}; ${r.mode}) ${bound}: ${outcome}, ${r.transitions} transitions; ${seconds.toFixed(1)} s, ${rate} states/s`,
   );
-  for (const v of r.violations) io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}`);
-  for (const p of written) io.out(`  counterexample: ${p}`);
+  for (const v of r.violations)
+    io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}${firedText(v)}`);
+  for (const k of r.known ?? [])
+    io.out(`  known finding ${k.finding}: ${k.invariant} at depth ${k.depth}${firedText(k)}`);
+  for (const p of out.written) io.out(`  counterexample: ${p}`);
+  if (out.dir !== undefined)
+    io.out(
+      out.written.length
+        ? `counterexamples written to ${out.dir}`
+        : `no counterexamples written (${out.dir})`,
+    );
 }
 
-export async function exploreCommand(file: string, o: Record<string, unknown>, io: Io): Promise<number> {
+function firedText(c: Counterexample): string {
+  return c.fired && c.fired !== '-' ? ` (in ${c.fired})` : '';
+}
+
+interface OutSummary {
+  dir?: string;
+  written: string[];
+}
+
+/** The options of `kvmfp explore` after commander (see commands.ts for their meaning). */
+interface ExploreFlags {
+  rev?: string;
+  mutant?: string;
+  depth?: number;
+  workers?: number;
+  shard?: unknown;
+  maxStates?: number;
+  maxMem?: number;
+  atomicPaths?: boolean;
+  freeSteps?: boolean;
+  expandViolations?: boolean;
+  known?: string | false;
+  out?: string;
+  report?: string;
+  json?: boolean;
+  progress?: boolean;
+  timeLimit?: number;
+}
+
+export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Promise<number> {
   const cfg = loadExploreConfig(file);
-  const rev = (o.rev as string | undefined) ?? cfg.revision ?? 'v6.4';
-  const mutant = (o.mutant as string | undefined) ?? cfg.mutant ?? null;
-  const depth = (o.depth as number | undefined) ?? cfg.depth ?? null;
-  const workers = (o.workers as number | undefined) ?? 1;
+  const rev = o.rev ?? cfg.revision ?? 'v6.4';
+  const mutant = o.mutant ?? cfg.mutant ?? null;
+  const depth = o.depth ?? cfg.depth ?? null;
+  const workers = o.workers ?? 1;
   const shard = parseShard(o.shard);
   if (shard && workers > 1)
     throw fieldError(
@@ -76,102 +124,189 @@ export async function exploreCommand(file: string, o: Record<string, unknown>, i
       '1 with --shard (a shard runs in one process)',
       String(workers),
     );
-  const table = resolveTable(rev, mutant);
+  resolveTable(rev, mutant);
+  const outDir = o.out ?? defaultOutDir(file);
+  checkWritable('--out', outDir);
+  // Last of the checks: learning the known signatures runs every finding scenario.
+  const known =
+    o.known === false ? new Map<string, string>() : loadKnownFindings(o.known ?? defaultKnownDir());
   const options = {
     depth: depth ?? undefined,
-    maxStates: o.maxStates as number | undefined,
-    maxBytes: ((o.maxMem as number | undefined) ?? 1024) * 2 ** 20,
+    maxStates: o.maxStates,
+    maxBytes: (o.maxMem ?? 1024) * 2 ** 20,
     shard,
     atomicPaths: Boolean(o.atomicPaths),
     freeSteps: Boolean(o.freeSteps),
+    expandViolations: Boolean(o.expandViolations),
+    knownSignatures: [...known.keys()],
   };
   const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o) };
   const t0 = Date.now();
+  const view = progressView(progressMode(o.progress !== false, process.stderr), process.stderr, 'explore');
+  const sink = new CounterexampleSink(outDir, known, (c) =>
+    counterexampleScenario(file, cfg, rev, mutant, c),
+  );
+  const run = startExplore({ configFile: file, rev, mutant, options }, workers, {
+    onProgress: (i, p) => view.update(i, p),
+    onLevel: (i, lv) => view.level(i, lv),
+    onViolation: (c) => {
+      const note = sink.add(c);
+      if (note) view.note(note);
+    },
+  });
+  const stop = stopOnSignals(
+    () => {
+      view.stopping();
+      run.stop();
+    },
+    (l) => view.note(l),
+    o.timeLimit,
+  );
   let shards: ShardResult[];
-  if (workers > 1) {
-    shards = await exploreInWorkers({ configFile: file, rev, mutant, options }, workers);
-  } else {
-    let interrupted = false;
-    const onSigint = () => (interrupted = true);
-    process.once('SIGINT', onSigint);
-    const progress = process.stderr.isTTY && !o.json;
-    const explorer = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), rev, mutant);
-    const result = explorer.explore({
-      ...options,
-      keepVisited: true,
-      shouldStop: () => interrupted,
-      onLevel: (lv) => {
-        if (progress) {
-          const mem = Math.round(process.memoryUsage().rss / 2 ** 20);
-          const rate = Math.round(lv.distinct / ((Date.now() - t0) / 1000 + 1e-9));
-          process.stderr.write(
-            `depth ${lv.depth}: ${lv.distinct} states, ${lv.transitions} transitions, ${rate} states/s, ${mem} MiB\n`,
-          );
-        }
-      },
-    });
-    process.removeListener('SIGINT', onSigint);
-    if (result.stoppedBy === 'interrupted')
-      io.err(`interrupted: covered depth ${result.depthReached}, ${result.distinct} states`);
-    shards = [{ result, visited: result.visited! }];
+  try {
+    shards = await run.done;
+  } finally {
+    stop.dispose();
+    view.stop();
   }
-  const report = mergeShards(meta, shards);
-  const written = writeCounterexamples(file, cfg, rev, mutant, report.violations, o.out as string);
+  const merged = mergeShards(meta, shards);
+  if (stop.reason) merged.stoppedBy = stop.reason;
+  const { fresh, known: matches } = splitKnown(merged.violations, known);
+  const report: ExploreReport = { ...merged, violations: fresh, known: matches };
   if (o.report) {
     const run = runId({ ...meta, config: configContent(cfg), maxStates: options.maxStates });
     const identity = { run, shard: { index: shard?.[0] ?? 0, count: shard?.[1] ?? 1 } };
     writeReportFiles(
-      o.report as string,
+      o.report,
       { ...report, ...identity },
       shards.map((s) => s.visited),
     );
   }
-  printReport(report, io, Boolean(o.json), written, (Date.now() - t0) / 1000);
-  return report.violations.length ? 1 : 0;
+  const out = { dir: sink.dir, written: sink.filesFor(fresh) };
+  printReport(report, io, Boolean(o.json), out, (Date.now() - t0) / 1000);
+  return stop.exitStatus ?? (fresh.length ? 1 : 0);
 }
 
-function writeCounterexamples(
-  file: string,
-  cfg: ReturnType<typeof loadExploreConfig>,
-  rev: string,
-  mutant: string | null,
-  violations: Counterexample[],
-  out: string,
-): string[] {
-  if (!violations.length) return [];
-  mkdirSync(out, { recursive: true });
-  return violations.map((c, i) => {
-    const p = join(out, `${c.invariant}-${i + 1}.yaml`);
-    writeFileSync(
-      p,
-      `# depth ${c.depth}; ${c.invariant}\n` + stringify(counterexampleScenario(file, cfg, rev, mutant, c)),
-    );
-    return p;
-  });
+/**
+ * Writes each new counterexample as a scenario when it is found, one file per signature (a shorter
+ * one found later replaces it). Matches to known findings are announced, not written.
+ */
+class CounterexampleSink {
+  private readonly best = new Map<string, Counterexample>();
+  private readonly files = new Map<string, string>();
+  private readonly knownSeen = new Set<string>();
+
+  constructor(
+    readonly dir: string,
+    private readonly known: KnownFindings,
+    private readonly scenario: (c: Counterexample) => object,
+  ) {}
+
+  /** Records `c`; returns a line to show when something new was found. */
+  add(c: Counterexample): string | null {
+    const kind = violationKind(c);
+    const finding = this.known.get(kind);
+    if (finding) {
+      if (this.knownSeen.has(kind)) return null;
+      this.knownSeen.add(kind);
+      return `known finding ${finding}: ${c.invariant} at depth ${c.depth}`;
+    }
+    if (!keepShortest(this.best, c)) return null;
+    const fresh = !this.files.has(kind);
+    const path = join(this.dir, `${c.invariant}-${shortHash(kind)}.yaml`);
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(path, `# depth ${c.depth}; ${kind}\n` + stringify(this.scenario(c)));
+    this.files.set(kind, path);
+    return fresh ? `counterexample: ${c.invariant} at depth ${c.depth}${firedText(c)}: ${path}` : null;
+  }
+
+  filesFor(cs: Counterexample[]): string[] {
+    return cs.map((c) => this.files.get(violationKind(c))).filter((p): p is string => p !== undefined);
+  }
+}
+
+function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 8);
+}
+
+/** The repository this CLI runs from (its source lives in packages/sim/src/cli). */
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+function defaultKnownDir(): string {
+  return join(repoRoot, 'fixtures/findings');
+}
+
+/**
+ * Where counterexamples go without --out: reports/out/ of the repository (git-ignored), or the
+ * system temp directory when that is not this repository's; one folder per run.
+ */
+export function defaultOutDir(configFile: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const name = `${basename(configFile).replace(/\.(ya?ml|json)$/, '')}-${stamp}-${process.pid}`;
+  const ignored = ignoresReportsOut(join(repoRoot, '.gitignore'));
+  return join(ignored ? join(repoRoot, 'reports/out') : join(tmpdir(), 'kvmfp'), 'counterexamples', name);
+}
+
+/**
+ * Counterexamples are written while the search runs, so a folder that cannot be made is found out
+ * before it starts: the nearest existing ancestor must be a writable directory.
+ */
+function checkWritable(flag: string, dir: string): void {
+  let p = resolve(dir);
+  while (!existsSync(p)) p = dirname(p);
+  const ok = statSync(p).isDirectory() && canWrite(p);
+  if (!ok) throw new InputError(`${flag}: ${dir}: expected a directory this user can write (or create)`);
+}
+
+function canWrite(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ignoresReportsOut(gitignore: string): boolean {
+  try {
+    return readFileSync(gitignore, 'utf8')
+      .split('\n')
+      .some((l) => l.trim() === 'reports/out');
+  } catch {
+    return false;
+  }
 }
 
 /** `kvmfp merge`: a complete set of shard reports (written with --report) into the report of the whole run. */
-export function mergeCommand(files: string[], o: Record<string, unknown>, io: Io): number {
+export function mergeCommand(files: string[], o: { report?: string; json?: boolean }, io: Io): number {
   const parts = files.map((file) => ({ file, ...readReportFile(file) }));
   checkCompleteSet(parts);
+  // Matches to known findings were split off in each shard; merge them with the rest, split again.
+  const known: KnownFindings = new Map();
+  for (const p of parts) for (const k of p.report.known ?? []) known.set(violationKind(k), k.finding);
   const shards = parts.map((p) => ({
     result: {
-      violations: p.report.violations,
+      violations: [...p.report.violations, ...(p.report.known ?? []).map(withoutFinding)],
       transitions: p.report.transitions,
       complete: p.report.complete,
       exhausted: p.report.exhausted,
-    } as ExploreResult,
+      depthReached: p.report.levelsCompleted ?? (p.report.complete ? (p.report.depth ?? 0) : 0),
+      stoppedBy: null,
+    } as unknown as ExploreResult,
     visited: p.visited,
   }));
   const { config, revision, mutant, depth, mode, run } = parts[0].report;
-  const report = mergeShards({ config, revision, mutant, depth, mode }, shards);
+  const merged = mergeShards({ config, revision, mutant, depth, mode }, shards);
+  merged.stoppedBy = parts.find((p) => p.report.stoppedBy)?.report.stoppedBy ?? null;
+  const { fresh, known: matches } = splitKnown(merged.violations, known);
+  const report: ExploreReport = { ...merged, violations: fresh, known: matches };
   if (o.report)
     writeReportFiles(
-      o.report as string,
+      o.report,
       { ...report, run, shard: { index: 0, count: 1 } },
       parts.map((p) => p.visited),
     );
-  printReport(report, io, Boolean(o.json), [], 0);
+  printReport(report, io, Boolean(o.json), { written: [] }, 0);
   return report.violations.length ? 1 : 0;
 }
 
@@ -203,14 +338,58 @@ function equivSides(file: string, cfg: ReturnType<typeof loadExploreConfig>, nam
   });
 }
 
-export function equivCommand(a: string, b: string, file: string, o: Record<string, unknown>, io: Io): number {
+function withoutFinding(k: KnownMatch): Counterexample {
+  const { finding: _f, ...c } = k;
+  return c;
+}
+
+interface EquivFlags {
+  depth?: number;
+  moves?: boolean;
+  json?: boolean;
+  progress?: boolean;
+  timeLimit?: number;
+}
+
+export async function equivCommand(
+  a: string,
+  b: string,
+  file: string,
+  o: EquivFlags,
+  io: Io,
+): Promise<number> {
   const cfg = loadExploreConfig(file);
-  const depth = (o.depth as number | undefined) ?? cfg.depth ?? undefined;
+  const depth = o.depth ?? cfg.depth ?? undefined;
   const [sa, sb] = equivSides(file, cfg, [a, b]);
   const label = (x: typeof sa) => (x.mutant ? `${x.name} (a mutant of ${x.revision})` : x.name);
-  const r = equivalence(cfg.world, sa, sb, fullAlphabet(cfg.alphabet), depth, Boolean(o.moves));
   const sides = [sa, sb].map(({ name, revision, mutant }) => ({ name, revision, mutant }));
-  if (o.json) io.out(JSON.stringify({ a, b, sides, config: file, depth: depth ?? null, ...r }, null, 2));
+  const view = progressView(progressMode(o.progress !== false, process.stderr), process.stderr, 'equiv');
+  const run = startEquiv(
+    { configFile: file, a, b, depth, moves: Boolean(o.moves) },
+    { onProgress: (i, p) => view.update(i, p) },
+  );
+  const stop = stopOnSignals(
+    () => {
+      view.stopping();
+      run.stop();
+    },
+    (l) => view.note(l),
+    o.timeLimit,
+  );
+  let r: Awaited<typeof run.done>;
+  try {
+    r = await run.done;
+  } finally {
+    stop.dispose();
+    view.stop();
+  }
+  const stoppedBy = stop.reason ?? r.stoppedBy;
+  if (o.json)
+    io.out(JSON.stringify({ a, b, sides, config: file, depth: depth ?? null, ...r, stoppedBy }, null, 2));
+  else if (r.equivalent && stoppedBy)
+    io.out(
+      `equiv ${label(sa)} ${label(sb)} on ${file}: stopped (${stoppedBy}) with no observable difference so far: ${r.depthReached} levels complete (${r.distinct} state pairs, ${r.transitions} transitions)`,
+    );
   else if (r.equivalent)
     io.out(
       `equiv ${label(sa)} ${label(sb)} on ${file}: no observable difference ${r.exhausted ? 'in the whole state space (exhausted)' : `within depth ${depth ?? r.depthReached}`} (${r.distinct} state pairs, ${r.transitions} transitions)`,
@@ -223,5 +402,6 @@ export function equivCommand(a: string, b: string, file: string, o: Record<strin
     io.out(`  ${a}:\n    ${r.difference!.a.replaceAll('\n', '\n    ')}`);
     io.out(`  ${b}:\n    ${r.difference!.b.replaceAll('\n', '\n    ')}`);
   }
-  return r.equivalent ? 0 : 1;
+  if (!r.equivalent) return 1;
+  return stop.exitStatus ?? 0;
 }

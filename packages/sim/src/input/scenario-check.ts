@@ -65,7 +65,7 @@ const portFunctions = new Set(PORT_FUNCTIONS);
 /** A function the port does not have would make `notFunctions` pass, and `functions` fail, for nothing. */
 function checkExpectedFunctions(s: Scenario, fail: Fail): void {
   for (const key of ['functions', 'notFunctions'] as const)
-    (s.expect[key] ?? []).forEach((name, i) => {
+    (s.expect?.[key] ?? []).forEach((name, i) => {
       if (!portFunctions.has(name))
         fail(`expect.${key}.${i}`, 'a function of the port (a kernel name, as traces show)', name);
     });
