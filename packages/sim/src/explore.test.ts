@@ -94,7 +94,7 @@ describe('explorer', () => {
   it('exhausts a small world: the frontier empties and the report says so', () => {
     const cfg = loadExploreConfig(join(configs, 'sched-sve.yaml'));
     const world = { ...cfg.world, tasks: [{ name: 'a', cpu: 0 }, { name: 'b' }] };
-    world.machine = { ...world.machine, cpus: 1 };
+    world.machine = { ...world.machine, ncpus: 1 };
     const ex = new Explorer(world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
     const r = ex.explore({});
     expect(r.exhausted).toBe(true);
