@@ -53,7 +53,7 @@ function mutate(base: Json, path: number[], replacement: Json, kind: number): Js
       if (kind === 0 && !Array.isArray(node)) delete (node as Record<string, Json>)[key];
       else if (kind === 1) (node as Record<string, Json>)[key] = replacement;
       else if (!Array.isArray(node)) (node as Record<string, Json>)[`x${path[0]}`] = replacement;
-      else (node as Json[]).push(replacement);
+      else node.push(replacement);
       return copy;
     }
     node = child;
@@ -102,17 +102,19 @@ const corruptions: fc.Arbitrary<(text: string) => string | Uint8Array> = fc.oneo
   fc.uint8Array({ maxLength: 200 }).map((b) => () => b),
 );
 
-/** A file of the case: the text as YAML or JSON, or something that is not a regular text file. */
-type Made = { path: string };
-function place(content: string | Uint8Array | 'dir' | 'missing' | 'device', ext: string): Made {
-  if (content === 'device') return { path: '/dev/zero' };
+/** What a case puts where a file should be: text, bytes, or something that is not a text file. */
+type Special = { special: 'dir' | 'missing' | 'device' };
+type Content = string | Uint8Array | Special;
+const isSpecial = (c: Content): c is Special => typeof c === 'object' && 'special' in c;
+
+function place(content: Content, ext: string): { path: string } {
+  if (isSpecial(content) && content.special === 'device') return { path: '/dev/zero' };
   const path = join(dir, `f${fileCount++}.${ext}`);
-  if (content === 'dir') mkdirSync(path);
-  else if (content !== 'missing') writeFileSync(path, content);
+  if (!isSpecial(content)) writeFileSync(path, content);
+  else if (content.special === 'dir') mkdirSync(path);
   return { path };
 }
 
-type Content = string | Uint8Array | 'dir' | 'missing' | 'device';
 /** A broken rendering of `base`: structural mutation, text corruption, or a non-file. */
 function brokenFile(base: Json): fc.Arbitrary<{ content: Content; ext: string }> {
   const ext = fc.constantFrom('yaml', 'json');
@@ -129,7 +131,7 @@ function brokenFile(base: Json): fc.Arbitrary<{ content: Content; ext: string }>
     {
       weight: 1,
       arbitrary: fc
-        .constantFrom<Content>('dir', 'missing', 'device', '')
+        .constantFrom<Content>({ special: 'dir' }, { special: 'missing' }, { special: 'device' }, '')
         .map((content) => ({ content, ext: 'yaml' })),
     },
   );
@@ -251,8 +253,7 @@ describe('bad input never gets through', () => {
           fc.array(fc.constantFrom('broken', 'a', 'b'), { minLength: 1, maxLength: 4 }),
           async ({ content, ext }, fpsChange, order) => {
             const { path } = place(content, ext);
-            if (content !== 'dir' && content !== 'missing' && content !== 'device')
-              writeFileSync(`${path}.fps`, fpsChange(readFileSync(`${a}.fps`)));
+            if (!isSpecial(content)) writeFileSync(`${path}.fps`, fpsChange(readFileSync(`${a}.fps`)));
             const files = order.map((o) => (o === 'broken' ? path : o === 'a' ? a : b));
             await check('report', ['merge', ...files], [path, a, b]);
           },
@@ -270,10 +271,8 @@ describe('bad input never gets through', () => {
       fc.asyncProperty(brokenFile(base), async ({ content }) => {
         const reader = join(dir, `reader${fileCount++}`);
         mkdirSync(reader);
-        if (content !== 'missing' && content !== 'device') {
-          if (content === 'dir') mkdirSync(join(reader, 'functions.json'));
-          else writeFileSync(join(reader, 'functions.json'), content);
-        }
+        if (!isSpecial(content)) writeFileSync(join(reader, 'functions.json'), content);
+        else if (content.special === 'dir') mkdirSync(join(reader, 'functions.json'));
         const argv = ['run', scenario, '--html', join(reader, 'trace.html'), '--reader', reader];
         await check('reader map', argv, [reader, scenario]);
       }),
