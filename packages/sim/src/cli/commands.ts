@@ -153,7 +153,7 @@ function buildProgram(io: Io): Command {
     .option('--moves', 'also compare bank moves')
     .option('--json', 'machine-readable report')
     .description(
-      "explore two revisions (or a revision and a mutant) in lockstep; report the first difference. A and B override the configuration's revision, except that a mutant runs on it; a configuration naming a mutant is refused",
+      "explore two revisions (or a revision and a mutant) in lockstep; report the first difference (a mutant runs on the configuration's revision)",
     )
     .action((a: string, b: string, config: string, o: Record<string, unknown>) => {
       throw new ExitWith(equivCommand(a, b, config, o, io));
