@@ -5,6 +5,8 @@
 // comment says what goes wrong. fixtures/mutants.md lists them with the fixtures that kill them.
 
 import {
+  __get_cpu_fpsimd_context,
+  __put_cpu_fpsimd_context,
   BUG_ON,
   type cpu_fp_state,
   clear_thread_flag,
@@ -41,6 +43,10 @@ import {
   TIF_SVE,
   WARN_ON,
   WARN_ON_ONCE,
+  smp_processor_id,
+  type task_struct,
+  this_cpu_ptr,
+  update_tsk_thread_flag,
 } from '@kvmfp/fpsimd';
 import {
   FP_STATE_FREE,
@@ -91,6 +97,7 @@ interface HostEntries {
   fp_user_discard: () => void;
   kernel_neon_begin: () => void;
   fpsimd_restore_current_state: () => void;
+  fpsimd_thread_switch: (next: task_struct) => void;
 }
 
 export interface Mutant {
@@ -813,6 +820,28 @@ function loadFpPrepareKeepsFpType(vcpu: kvm_vcpu): void {
   }
 }
 
+/**
+ * fpsimd_thread_switch (v6.4) that only asks whether this CPU last held next's state, not whether
+ * next last ran here: a task that ran on another CPU since, and comes back to a CPU whose registers
+ * still hold its older state, takes that stale state as its own. Only a context switch and a
+ * migration show it.
+ */
+function threadSwitchIgnoresCpu(next: task_struct): void {
+  if (!system_supports_fpsimd()) return;
+
+  __get_cpu_fpsimd_context();
+
+  fpsimd_save();
+
+  const wrong_task = this_cpu_ptr('fpsimd_last_state').st !== next.thread.uw.fpsimd_state;
+  // MUTATION: wrong_cpu (next.thread.fpsimd_cpu !== smp_processor_id()) is not checked.
+  void smp_processor_id;
+
+  update_tsk_thread_flag(next, TIF_FOREIGN_FPSTATE, wrong_task);
+
+  __put_cpu_fpsimd_context();
+}
+
 export const mutants: Record<string, Mutant> = {
   'load-fp-leaves-sm': {
     base: 'v6.4',
@@ -955,5 +984,11 @@ export const mutants: Record<string, Mutant> = {
     base: 'v6.4',
     description: 'fpsimd_restore_current_state loads current state without binding it to the CPU',
     replace: { fpsimd_restore_current_state: restoreCurrentSkipsBind },
+  },
+  'thread-switch-ignores-cpu': {
+    base: 'v6.4',
+    description:
+      'fpsimd_thread_switch sets TIF_FOREIGN_FPSTATE only when another task used the CPU, not when next ran on another CPU since',
+    replace: { fpsimd_thread_switch: threadSwitchIgnoresCpu },
   },
 };

@@ -72,6 +72,7 @@ import {
   checkView,
   contextSwitch,
   EventError,
+  EXIT_TO_USER,
   exitToUserMode,
   runningCpu,
   runTo,
@@ -218,8 +219,14 @@ function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
   if (!contextSwitch(rt, cpu, prevU, next) || nextPid === undefined) return;
   w.runq.shift();
   const nu = w.users.find((x) => x.pid === nextPid)!;
-  if (nu.mode === 'user' && !rt.paths.has(nu.pid))
-    settle(rt, nu, cpu, runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next)), undefined));
+  // A runnable task in user mode has no kernel path (settle keeps mode and path in step).
+  if (nu.mode === 'user')
+    settle(
+      rt,
+      nu,
+      cpu,
+      runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next), EXIT_TO_USER), undefined),
+    );
 }
 
 /** An interrupt from user space (an IPI) whose only work is the return-to-user loop. */
@@ -404,7 +411,7 @@ function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | unde
   if (u.kpath?.startsWith('guest:')) {
     settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, ARM_EXCEPTION_IRQ), to));
   } else if (u.mode === 'user') {
-    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), to));
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), to));
   }
 }
 
@@ -516,6 +523,7 @@ function sigreturnEvent(
       setPending(task);
     },
     to,
+    `sigreturn:${JSON.stringify(edit ?? null)}`,
   );
 }
 
@@ -536,7 +544,7 @@ function ptraceStop(rt: Runtime, u: UserProgram): void {
   const task = taskOf(w, u.pid);
   u.stop = 'stopped';
   setPending(task);
-  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), 'ptrace_stop');
+  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), 'ptrace_stop');
   settle(rt, u, cpu, stop);
   if (stop.kind !== 'point') {
     u.stop = 'none';
@@ -688,6 +696,7 @@ function ptraceGet(rt: Runtime, ev: { tracer: string; task: string; regset: Regs
       else checkRead(w, tracer, target, ev.regset);
     },
     ev.to,
+    eventTag(ev),
   );
 }
 
@@ -849,11 +858,18 @@ function ptraceSet(
       plan.apply(target.view);
     },
     ev.to,
+    eventTag(ev),
   );
 }
 
 // ---------------------------------------------------------------------------------------------
 // prctl, fork, exec.
+
+/** An event's fields without its stopping label: what a syscall body closes over from it. */
+function eventTag(ev: { to?: string }): string {
+  const { to: _to, ...rest } = ev;
+  return JSON.stringify(rest);
+}
 
 /** PR_SVE_SET_VL / PR_SME_SET_VL through the syscall path. */
 function prctlEvent(rt: Runtime, u: UserProgram, ev: Extract<HostEvent, { do: 'prctl' }>): void {
@@ -877,6 +893,7 @@ function prctlEvent(rt: Runtime, u: UserProgram, ev: Extract<HostEvent, { do: 'p
       if (task.thread.vl[type] !== before) (sme ? RULES.smeVlChange : RULES.vlChange).apply(u.view);
     },
     ev.to,
+    eventTag(ev),
   );
 }
 
@@ -925,6 +942,7 @@ function forkEvent(rt: Runtime, u: UserProgram, childName: string, to: string | 
       w.runq.push(child.pid);
     },
     to,
+    `fork:${childName}`,
   );
 }
 
@@ -944,6 +962,7 @@ function execEvent(rt: Runtime, u: UserProgram, to: string | undefined): void {
       RULES.execNewProgram.apply(u.view);
     },
     to,
+    'exec',
   );
 }
 

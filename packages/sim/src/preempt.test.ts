@@ -51,7 +51,7 @@ describe('runTo', () => {
       for (;;) yield* point('endless: top');
     }
     const pid = rt.world.users[0].pid;
-    expect(() => runTo(rt, pid, 0, rt.start(pid, 0, endless()), undefined)).toThrow(
+    expect(() => runTo(rt, pid, 0, rt.start(pid, 0, endless(), 'endless'), undefined)).toThrow(
       /passed 10000 preemption points without finishing \(at endless: top\)/,
     );
   });

@@ -26,8 +26,8 @@ export type ReportFile = ExploreReport & { run: string; shard: ShardId };
 
 type Visited = ShardResult['visited'];
 
-/** The fpset keeps 27 bits of the high word (the rest holds the depth), so a stored hi is below 2^27. */
-const HI_LIMIT = 2 ** 27;
+/** The visited set keeps 24 bits of the high word (fpset.ts); the byte above is the depth. */
+const HI_LIMIT = 2 ** 24;
 const RECORD = 9;
 
 /**
@@ -38,7 +38,7 @@ export function runId(parts: {
   config: unknown;
   revision: string;
   mutant: string | null;
-  depth: number;
+  depth: number | null;
   mode: string;
   maxStates?: number;
 }): string {
@@ -57,6 +57,10 @@ function canonicalJson(v: unknown): string {
 }
 
 const count = { type: 'integer', minimum: 0, maximum: 2 ** 48 };
+/** Levels a run to exhaustion may have (the diameter of its state space); depths are one byte in the .fps file. */
+const MAX_LEVELS = 255;
+/** Events in one counterexample (choices plus the free steps between them). */
+const MAX_EVENTS = 100_000;
 const REPORT_SCHEMA = {
   type: 'object',
   required: [
@@ -78,25 +82,28 @@ const REPORT_SCHEMA = {
     config: { type: 'string', minLength: 1 },
     revision: { enum: REVISION_NAMES },
     mutant: { enum: [null, ...MUTANT_NAMES] },
-    depth: { type: 'integer', minimum: 1, maximum: MAX_DEPTH },
+    // null: a run to exhaustion (no bound on choices).
+    depth: { type: ['integer', 'null'], minimum: 1, maximum: MAX_DEPTH },
     mode: { enum: ['points', 'whole paths', 'points, free steps'] },
     shards: { type: 'integer', minimum: 1, maximum: MAX_SHARDS },
     distinct: count,
     levels: {
       type: 'array',
-      maxItems: MAX_DEPTH,
+      maxItems: MAX_LEVELS,
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['depth', 'distinct', 'newStates'],
         properties: {
-          depth: { type: 'integer', minimum: 1, maximum: MAX_DEPTH },
+          depth: { type: 'integer', minimum: 1, maximum: MAX_LEVELS },
           distinct: count,
           newStates: count,
         },
       },
     },
     complete: { type: 'boolean' },
+    exhausted: { type: 'boolean' },
+    diameter: { type: 'integer', minimum: 0, maximum: MAX_LEVELS },
     violations: {
       type: 'array',
       items: {
@@ -105,8 +112,9 @@ const REPORT_SCHEMA = {
         properties: {
           invariant: { type: 'string', minLength: 1 },
           detail: { type: 'string' },
-          depth: { type: 'integer', minimum: 0, maximum: MAX_DEPTH },
-          events: { ...SCENARIO_SCHEMA.properties.events, maxItems: MAX_DEPTH * 4 },
+          depth: { type: 'integer', minimum: 0, maximum: MAX_LEVELS },
+          // Continuing a stopped path costs no depth, so a counterexample has more events than choices.
+          events: { ...SCENARIO_SCHEMA.properties.events, maxItems: MAX_EVENTS },
         },
       },
     },
@@ -170,8 +178,8 @@ function readVisited(file: string, report: ReportFile): Visited {
     hi[i] = buf.readUInt32LE(off);
     lo[i] = buf.readUInt32LE(off + 4);
     depth[i] = buf.readUInt8(off + 8);
-    if (hi[i] >= HI_LIMIT) throw fieldError(fps, `states.${i}.hi`, `a value below 2^27`, String(hi[i]));
-    if (depth[i] > report.depth)
+    if (hi[i] >= HI_LIMIT) throw fieldError(fps, `states.${i}.hi`, `a value below 2^24`, String(hi[i]));
+    if (depth[i] > (report.depth ?? MAX_LEVELS))
       throw fieldError(
         fps,
         `states.${i}.depth`,
@@ -193,7 +201,7 @@ export function readReportFile(file: string): { report: ReportFile; visited: Vis
       String(report.shard.index),
     );
   report.violations.forEach((v, i) => {
-    if (v.depth > report.depth)
+    if (v.depth > (report.depth ?? MAX_LEVELS))
       throw fieldError(
         file,
         `violations.${i}.depth`,

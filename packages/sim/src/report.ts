@@ -12,12 +12,17 @@ export interface ExploreReport {
   config: string;
   revision: string;
   mutant: string | null;
-  depth: number;
+  /** The bound on choices, or null for a run to exhaustion. */
+  depth: number | null;
   mode: string;
   shards: number;
   distinct: number;
   levels: Pick<LevelStats, 'depth' | 'distinct' | 'newStates'>[];
   complete: boolean;
+  /** No state was left to explore (every shard's frontier emptied). */
+  exhausted: boolean;
+  /** The deepest level holding a state. */
+  diameter: number;
   violations: Counterexample[];
   /** Work done, summed over shards (not part of the identity of a report). */
   transitions: number;
@@ -36,18 +41,21 @@ export function mergeShards(
   const best = new Map<string, Counterexample>();
   let transitions = 0;
   let complete = true;
+  let exhausted = true;
   for (const s of shards) {
     for (let i = 0; i < s.visited.hi.length; i++)
       union.add(s.visited.hi[i], s.visited.lo[i], s.visited.depth[i]);
     for (const v of s.result.violations) keepShortest(best, v);
     transitions += s.result.transitions;
     complete &&= s.result.complete;
+    exhausted &&= s.result.exhausted ?? false;
   }
-  const perDepth = new Array<number>(meta.depth + 1).fill(0);
+  const perDepth: number[] = [];
   for (const [, , d] of union.entries()) perDepth[d] = (perDepth[d] ?? 0) + 1;
+  const diameter = Math.max(0, perDepth.length - 1);
   const levels: ExploreReport['levels'] = [];
   let cumulative = perDepth[0] ?? 0;
-  for (let d = 1; d <= meta.depth; d++) {
+  for (let d = 1; d <= diameter; d++) {
     if (!perDepth[d]) break;
     cumulative += perDepth[d];
     levels.push({ depth: d, distinct: cumulative, newStates: perDepth[d] });
@@ -58,6 +66,8 @@ export function mergeShards(
     distinct: union.size,
     levels,
     complete,
+    exhausted,
+    diameter,
     violations: sortedViolations(best),
     transitions,
   };

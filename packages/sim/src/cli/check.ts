@@ -66,6 +66,10 @@ export function killTable(scenarios: Map<string, Scenario>): Map<string, string[
   return table;
 }
 
+/** States each configuration is explored to in the main job (and state pairs for equivalence). */
+const CHECK_STATES = 20_000;
+const CHECK_PAIRS = 4_000;
+
 function exploreSummary(dir: string, io: Io): string[] {
   const lines: string[] = [];
   let configs: string[] = [];
@@ -80,20 +84,26 @@ function exploreSummary(dir: string, io: Io): string[] {
     const cfg = loadExploreConfig(join(dir, 'configs', f));
     const alphabet = fullAlphabet(cfg.alphabet);
     const ex = new Explorer(cfg.world, resolveTable('v6.4', null), alphabet, 'v6.4', null);
-    const r = ex.explore({ depth: 3 });
+    const r = ex.explore({ maxStates: CHECK_STATES });
     const eq = equivalence(
       cfg.world,
       { name: 'v6.3', table: resolveTable('v6.3', null) },
       { name: 'v6.4', table: resolveTable('v6.4', null) },
       alphabet,
-      2,
+      undefined,
+      false,
+      CHECK_PAIRS,
     );
+    const reach = r.exhausted
+      ? `exhausted at ${r.distinct} states`
+      : `${r.distinct} states to depth ${r.diameter}`;
     const viol = r.violations.length
       ? `${r.violations.length} violation kinds (${[...new Set(r.violations.map((v) => v.invariant))].join(', ')})`
       : 'no violation';
-    lines.push(
-      `  ${basename(f, '.yaml').padEnd(18)} depth 3: ${String(r.distinct).padStart(6)} states, ${viol}; v6.3 = v6.4 to depth 2: ${eq.equivalent ? `yes (${eq.distinct} pairs)` : 'NO'}`,
-    );
+    const same = eq.equivalent
+      ? `yes (${eq.distinct} pairs${eq.exhausted ? ', exhausted' : `, depth ${eq.depthReached}`})`
+      : 'NO';
+    lines.push(`  ${basename(f, '.yaml').padEnd(18)} ${reach}, ${viol}; v6.3 = v6.4: ${same}`);
     void io;
   }
   return lines;
@@ -136,7 +146,9 @@ export function checkCorpus(dir: string, io: Io, tap: boolean, quick = false): n
         `    ${m.padEnd(38)} ${by.length ? `killed by ${by[0]}${by.length > 1 ? ` (+${by.length - 1})` : ''}` : 'NOT KILLED'}`,
       );
     if (!quick) {
-      io.out('  exploration (v6.4, preemption points) and equivalence:');
+      io.out(
+        `  exploration (v6.4, preemption points; ${CHECK_STATES} states or exhaustion) and equivalence (${CHECK_PAIRS} pairs):`,
+      );
       for (const l of exploreSummary(dir, io)) io.out(l);
     }
   }

@@ -99,7 +99,7 @@ function buildProgram(io: Io): Command {
     .option('--dir <dir>', 'fixture corpus directory', 'fixtures')
     .option('--quick', 'the corpus and the kill table only')
     .description(
-      'the main job: run the whole fixture corpus (and, once present, exploration and equivalence)',
+      'the main job: the fixture corpus, the mutant kill table, every explorer configuration and v6.3 = v6.4',
     )
     .action((o: { tap?: boolean; dir: string; quick?: boolean }) => {
       throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false, o.quick ?? false));

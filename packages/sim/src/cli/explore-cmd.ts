@@ -51,8 +51,12 @@ function modeOf(o: Record<string, unknown>): string {
 function printReport(r: ExploreReport, io: Io, json: boolean, written: string[], seconds: number): void {
   if (json) return io.out(JSON.stringify({ ...r, counterexamples: written }, null, 2));
   const rate = Math.round(r.distinct / Math.max(seconds, 1e-3));
+  const bound = r.depth === null ? 'to exhaustion' : `to depth ${r.depth}`;
+  const outcome = r.exhausted
+    ? `state space exhausted: ${r.distinct} states, diameter ${r.diameter}`
+    : `${r.distinct} distinct states, depth reached ${r.diameter}${r.complete ? '' : ' (incomplete)'}`;
   io.out(
-    `explore ${r.config} (${r.revision}${r.mutant ? ` mutant ${r.mutant}` : ''}; ${r.mode}) to depth ${r.depth}: ${r.distinct} distinct states, ${r.transitions} transitions, depth reached ${r.levels.length}${r.complete ? '' : ' (incomplete)'}; ${seconds.toFixed(1)} s, ${rate} states/s`,
+    `explore ${r.config} (${r.revision}${r.mutant ? ` mutant ${r.mutant}` : ''}; ${r.mode}) ${bound}: ${outcome}, ${r.transitions} transitions; ${seconds.toFixed(1)} s, ${rate} states/s`,
   );
   for (const v of r.violations) io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}`);
   for (const p of written) io.out(`  counterexample: ${p}`);
@@ -62,7 +66,7 @@ export async function exploreCommand(file: string, o: Record<string, unknown>, i
   const cfg = loadExploreConfig(file);
   const rev = (o.rev as string | undefined) ?? cfg.revision ?? 'v6.4';
   const mutant = (o.mutant as string | undefined) ?? cfg.mutant ?? null;
-  const depth = (o.depth as number | undefined) ?? cfg.depth ?? 6;
+  const depth = (o.depth as number | undefined) ?? cfg.depth ?? null;
   const workers = (o.workers as number | undefined) ?? 1;
   const shard = parseShard(o.shard);
   if (shard && workers > 1)
@@ -74,7 +78,7 @@ export async function exploreCommand(file: string, o: Record<string, unknown>, i
     );
   const table = resolveTable(rev, mutant);
   const options = {
-    depth,
+    depth: depth ?? undefined,
     maxStates: o.maxStates as number | undefined,
     maxBytes: ((o.maxMem as number | undefined) ?? 1024) * 2 ** 20,
     shard,
@@ -155,6 +159,7 @@ export function mergeCommand(files: string[], o: Record<string, unknown>, io: Io
       violations: p.report.violations,
       transitions: p.report.transitions,
       complete: p.report.complete,
+      exhausted: p.report.exhausted,
     } as ExploreResult,
     visited: p.visited,
   }));
@@ -200,15 +205,15 @@ function equivSides(file: string, cfg: ReturnType<typeof loadExploreConfig>, nam
 
 export function equivCommand(a: string, b: string, file: string, o: Record<string, unknown>, io: Io): number {
   const cfg = loadExploreConfig(file);
-  const depth = (o.depth as number | undefined) ?? cfg.depth ?? 6;
+  const depth = (o.depth as number | undefined) ?? cfg.depth ?? undefined;
   const [sa, sb] = equivSides(file, cfg, [a, b]);
   const label = (x: typeof sa) => (x.mutant ? `${x.name} (a mutant of ${x.revision})` : x.name);
   const r = equivalence(cfg.world, sa, sb, fullAlphabet(cfg.alphabet), depth, Boolean(o.moves));
   const sides = [sa, sb].map(({ name, revision, mutant }) => ({ name, revision, mutant }));
-  if (o.json) io.out(JSON.stringify({ a, b, sides, config: file, depth, ...r }, null, 2));
+  if (o.json) io.out(JSON.stringify({ a, b, sides, config: file, depth: depth ?? null, ...r }, null, 2));
   else if (r.equivalent)
     io.out(
-      `equiv ${label(sa)} ${label(sb)} on ${file}: no observable difference within depth ${depth} (${r.distinct} state pairs, ${r.transitions} transitions)`,
+      `equiv ${label(sa)} ${label(sb)} on ${file}: no observable difference ${r.exhausted ? 'in the whole state space (exhausted)' : `within depth ${depth ?? r.depthReached}`} (${r.distinct} state pairs, ${r.transitions} transitions)`,
     );
   else {
     io.out(
