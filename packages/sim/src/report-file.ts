@@ -8,8 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ExploreReport, ShardResult } from './report.js';
 import { FingerprintSet } from './fpset.js';
-import { describeValue, fieldError, InputError, WHOLE_FILE } from './input/errors.js';
-import { MAX_DEPTH, MAX_SHARDS } from './input/flags.js';
+import { describeValue, fieldError, WHOLE_FILE } from './input/errors.js';
+import { COMMAND_LINE, MAX_DEPTH, MAX_SHARDS } from './input/flags.js';
 import { parseData } from './input/parse.js';
 import { readInputBytes, readInputText } from './input/read.js';
 import { compileSchema, validateSchema } from './input/schema.js';
@@ -248,7 +248,10 @@ export function checkCompleteSet(parts: { file: string; report: ReportFile }[]):
   const n = first.report.shard.count;
   const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length)
-    throw new InputError(
-      `kvmfp merge: shards: expected all ${n} shards of run ${first.report.run}, found shard${missing.length > 1 ? 's' : ''} ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''} missing`,
+    throw fieldError(
+      COMMAND_LINE,
+      'reports',
+      `all ${n} shards of run ${first.report.run}`,
+      `shard${missing.length > 1 ? 's' : ''} ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''} missing`,
     );
 }

@@ -9,7 +9,9 @@ import { Explorer } from '../explore.js';
 import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
 import { MUTANT_NAMES, resolveTable } from '../revisions.js';
 import { runScenario } from '../run.js';
-import { InputError, loadScenario, Scenario } from '../scenario.js';
+import { fieldError } from '../input/errors.js';
+import { COMMAND_LINE } from '../input/flags.js';
+import { loadScenario, Scenario } from '../scenario.js';
 import type { Io } from './commands.js';
 
 const SKIP_DIRS = new Set(['schema', 'configs', 'node_modules', 'test-output', 'src', 'stryker']);
@@ -114,7 +116,7 @@ export function checkCorpus(dir: string, io: Io, tap: boolean, quick = false): n
   try {
     files = scenarioFiles(dir);
   } catch {
-    throw new InputError(`${dir}: not a readable fixture directory`);
+    throw fieldError(COMMAND_LINE, '--dir', 'a readable fixture directory', `'${dir}'`);
   }
   const { outcomes, scenarios } = runCorpus(dir, files);
   const failed = outcomes.filter((o) => o.problem);

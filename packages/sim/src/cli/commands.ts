@@ -182,7 +182,7 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     .option('--json', 'machine-readable report on stdout (progress stays on stderr)')
     .option('--no-progress', 'no progress on stderr')
     .description(
-      "explore two revisions (or a revision and a mutant) in lockstep; report the first difference. A and B override the configuration's revision, except that a mutant runs on it; a configuration naming a mutant is refused",
+      "explore two revisions (or a revision and a mutant) in lockstep; report the first difference (a mutant runs on the configuration's revision)",
     )
     .addHelpText('after', STOP_HELP)
     .action(async (a: string, b: string, config: string, o: Parameters<typeof equivCommand>[3]) => {

@@ -14,9 +14,10 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   let s: string;
   try {
-    s = JSON.stringify(v) ?? String(v);
+    // undefined for functions and symbols, which plain data from a file never holds.
+    s = JSON.stringify(v) ?? typeof v;
   } catch {
-    s = String(v);
+    s = 'a value that cannot be shown';
   }
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -74,15 +74,16 @@ function at(node: unknown): string {
   return range ? `offset ${range[0]}` : WHOLE_FILE;
 }
 
-/** How deep a parsed value nests, without recursion. */
+/** How many levels of lists and maps a parsed value nests, without recursion. */
 function nestingOf(value: unknown, limit: number): number {
   let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
+  const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (d > deepest) deepest = d;
+    const [v, level] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (level > deepest) deepest = level;
     if (deepest > limit) return deepest;
-    if (v !== null && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, d + 1]);
+    for (const c of Object.values(v)) stack.push([c, level + 1]);
   }
   return deepest;
 }
