@@ -151,10 +151,11 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
   if (shard && workers > 1)
     throw new InputError('--workers: expected 1 with --shard (a shard runs in one process)');
   resolveTable(rev, mutant);
-  const known =
-    o.known === false ? new Map<string, string>() : loadKnownFindings(o.known ?? defaultKnownDir());
   const outDir = o.out ?? defaultOutDir(file);
   checkWritable('--out', outDir);
+  // Last of the checks: learning the known signatures runs every finding scenario.
+  const known =
+    o.known === false ? new Map<string, string>() : loadKnownFindings(o.known ?? defaultKnownDir());
   const options = {
     depth,
     maxStates: o.maxStates,
