@@ -67,7 +67,9 @@ function buildProgram(io: Io): Command {
       `
 Without \`expect\` the run only shows the trace (observe-only, exit 0). An event that is not enabled
 where it comes (a task not in user space, a CPU not at a preemption point, ...) is an input error,
-one line and exit 2, unless \`expect.disabled\` lists its step number.
+one line and exit 2, unless \`expect.disabled\` lists its step number. A \`to:\` must name a
+preemption point of the README's list (function:where); a misspelled one is an input error that
+names the nearest label.
 Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 internal error.`,
     )
     .action(
