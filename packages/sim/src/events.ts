@@ -6,11 +6,13 @@
 
 import {
   E,
+  in_syscall,
   KernelPath,
   local_irq_disable,
   local_irq_enable,
   NO_SYSCALL,
   point,
+  type pt_regs,
   task_struct,
   TIF_FOREIGN_FPSTATE,
   TIF_NEED_RESCHED,
@@ -81,12 +83,23 @@ export function* exitToUserMode(task: task_struct): KernelPath {
 }
 
 /**
- * do_signal: a notify-signal (task_work, or a kick) is consumed here with no handler to run; a
- * real signal's delivery is the signal hooks' (see hostSignalDelivery).
+ * do_signal (arch/arm64/kernel/signal.c, v6.4): registers saved by a syscall stop saying so before
+ * anything else (forget_syscall), so get_signal's ptrace stop and handle_signal's frame see
+ * in_syscall() false; a notify-signal (task_work, or a kick) is consumed with no handler to run;
+ * a real signal's delivery is the host events' (deliverSignal).
  */
 function* doSignal(task: task_struct): KernelPath {
+  if (in_syscall(task.regs)) forget_syscall(task.regs);
   task.flags &= ~(1 << TIF_NOTIFY_SIGNAL);
   if (task.flags & (1 << TIF_SIGPENDING)) yield* signalDelivery(task);
+}
+
+/**
+ * forget_syscall (arch/arm64/include/asm/ptrace.h, v6.4): the saved registers no longer belong to
+ * a syscall, so no restart happens and the FP code treats the state as a plain user context.
+ */
+export function forget_syscall(regs: pt_regs): void {
+  regs.syscallno = NO_SYSCALL;
 }
 
 /** Signal delivery is installed by the host-events module (signals, sigreturn). */
