@@ -85,6 +85,7 @@ import type { Runtime } from './runtime.js';
 import { setAllowed, type View } from './view.js';
 import {
   cpuOfTask,
+  inPtraceStop,
   newTask,
   nextValue,
   type SignalFrameState,
@@ -101,7 +102,7 @@ export type HostEvent =
   | { do: 'signal'; task: string; sig?: number; to?: string }
   | { do: 'sigreturn'; task: string; edit?: FrameEdit; to?: string }
   | { do: 'ptrace_stop'; task: string }
-  | { do: 'ptrace_cont'; task: string; to?: string }
+  | { do: 'ptrace_cont'; task: string; syscall?: boolean; to?: string }
   | { do: 'ptrace_get'; tracer: string; task: string; regset: Regset; to?: string }
   | {
       do: 'ptrace_set';
@@ -200,26 +201,8 @@ function setPending(task: task_struct): void {
   task.flags |= 1 << TIF_SIGPENDING;
 }
 
-function idleTask(w: World, cpu: number): task_struct {
-  const t = w.kernel.tasks.find((x) => !x.mm && x.pid === cpu);
-  if (!t) throw new Error(`no idle task for CPU ${cpu}`);
-  return t;
-}
-
 function isIdle(w: World, cpu: number): boolean {
   return !w.kernel.percpu[cpu].current.mm;
-}
-
-/** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */
-function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
-  const w = rt.world;
-  const nextPid = w.runq[0];
-  const next = nextPid === undefined ? idleTask(w, cpu) : taskOf(w, nextPid);
-  if (!contextSwitch(rt, cpu, prevU, next) || nextPid === undefined) return;
-  w.runq.shift();
-  const nu = w.users.find((x) => x.pid === nextPid)!;
-  if (nu.mode === 'user' && !rt.paths.has(nu.pid))
-    settle(rt, nu, cpu, runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next)), undefined));
 }
 
 /** An interrupt from user space (an IPI) whose only work is the return-to-user loop. */
@@ -353,9 +336,11 @@ export function* deliverSignal(task: task_struct): KernelPath {
     return;
   }
   const w = rt.world;
-  if (u.stop === 'stopped') {
+  // get_signal: a tracer's stop request makes this a signal-delivery stop. do_signal has already
+  // forgotten the syscall, so in_syscall() is false while the tracer works on the registers.
+  if (u.stop === 'signal') {
     yield* point('ptrace_stop');
-    if (u.stop === 'stopped') throw new Error(`${u.name} left its ptrace stop without being continued`);
+    checkContinued(task);
   }
   const sig = u.pending.shift();
   // recalc_sigpending: the flag stays while more signals are queued.
@@ -398,7 +383,7 @@ function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | unde
   const task = taskOf(w, u.pid);
   u.pending.push(sig);
   setPending(task);
-  if (u.stop === 'stopped') return;
+  if (inPtraceStop(w, u)) return;
   const cpu = cpuOfTask(w, u.pid);
   if (cpu < 0) return;
   if (u.kpath?.startsWith('guest:')) {
@@ -523,38 +508,44 @@ function sigreturnEvent(
 // ptrace.
 
 /**
- * The tracer stops the target (PTRACE_INTERRUPT or SIGSTOP): the target, running in user space, is
- * interrupted and stops in its signal work; schedule() then runs the next runnable task on its CPU
- * (or the idle task). A stopped task is off every CPU, which is when the kernel lets a tracer at
- * its registers.
+ * The tracer stops the target (PTRACE_INTERRUPT or SIGSTOP): a signal-delivery stop. A target
+ * running in user space is interrupted and stops in its signal work (get_signal) at once; one
+ * inside the kernel (at a preemption point, e.g. in a syscall) stops there on its way back to
+ * user space, after do_signal's forget_syscall. ptrace_stop then calls schedule(): the next
+ * runnable task runs on its CPU (or the idle task). A stopped task is off every CPU, which is
+ * when the kernel lets a tracer at its registers.
  */
 function ptraceStop(rt: Runtime, u: UserProgram): void {
   const w = rt.world;
-  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
   if (u.stop !== 'none') throw new EventError(`task '${u.name}' is already stopped`);
-  const cpu = runningCpu(w, u);
   const task = taskOf(w, u.pid);
-  u.stop = 'stopped';
-  setPending(task);
-  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), 'ptrace_stop');
-  settle(rt, u, cpu, stop);
-  if (stop.kind !== 'point') {
-    u.stop = 'none';
+  if (u.mode === 'kernel' && !u.kpath?.startsWith('guest:')) {
+    u.stop = 'signal';
+    setPending(task);
     return;
   }
-  switchAway(rt, cpu, u);
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space or at a kernel point`);
+  const cpu = runningCpu(w, u);
+  u.stop = 'signal';
+  setPending(task);
+  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), undefined);
+  settle(rt, u, cpu, stop);
+  if (stop.kind !== 'point') u.stop = 'none';
 }
 
 /**
- * PTRACE_CONT: the target becomes runnable. An idle CPU (its own first) takes it at once and it
- * runs on from its stop; otherwise it waits in the run queue.
+ * PTRACE_CONT, or PTRACE_SYSCALL with `syscall` (ptrace_resume, kernel/ptrace.c): the request sets
+ * or clears the target's TIF_SYSCALL_TRACE, then wakes it. An idle CPU (its own first) takes it at
+ * once and it runs on from its stop; otherwise it waits in the run queue.
  */
-function ptraceCont(rt: Runtime, u: UserProgram, to: string | undefined): void {
+function ptraceCont(rt: Runtime, u: UserProgram, syscallTrace: boolean, to: string | undefined): void {
   const w = rt.world;
-  if (u.stop !== 'stopped') throw new EventError(`task '${u.name}' is not in a ptrace stop`);
+  if (!inPtraceStop(w, u)) throw new EventError(`task '${u.name}' is not in a ptrace stop`);
   if (u.frozen) throw new EventError(`a tracer is accessing '${u.name}'`);
   u.stop = 'none';
   const task = taskOf(w, u.pid);
+  if (syscallTrace) task.flags |= 1 << TIF_SYSCALL_TRACE;
+  else task.flags &= ~(1 << TIF_SYSCALL_TRACE);
   const cpus = w.kernel.percpu.map((_, i) => i).filter((i) => isIdle(w, i));
   const cpu = cpus.includes(task.cpu) ? task.cpu : (cpus[0] ?? -1);
   if (cpu < 0) {
@@ -563,6 +554,42 @@ function ptraceCont(rt: Runtime, u: UserProgram, to: string | undefined): void {
   }
   if (!contextSwitch(rt, cpu, undefined, task)) return;
   settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, undefined), to));
+}
+
+/** TIF_SYSCALL_TRACE (arch/arm64/include/asm/thread_info.h, v6.4): PTRACE_SYSCALL is in force. */
+export const TIF_SYSCALL_TRACE = 8;
+
+/**
+ * syscall_trace_enter (arch/arm64/kernel/ptrace.c, v6.4), its PTRACE_SYSCALL part: with
+ * TIF_SYSCALL_TRACE set, report_syscall stops the task before the syscall body runs, after the
+ * entry discard and with in_syscall() true. Seccomp, tracepoints and audit hold no FP state.
+ */
+export function* syscallTraceEnter(task: task_struct): KernelPath {
+  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'ptrace_stop:syscall entry');
+}
+
+/** syscall_trace_exit (ptrace.c, v6.4): the exit stop, taken when TIF_SYSCALL_TRACE is set now. */
+export function* syscallTraceExit(task: task_struct): KernelPath {
+  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'ptrace_stop:syscall exit');
+}
+
+/**
+ * report_syscall -> ptrace_report_syscall_{entry,exit} -> ptrace_stop (v6.4): the task stops with
+ * its registers still marked as a syscall's (the x7 marker the kernel swaps in is not FP state). It
+ * stays at the point until a tracer continues it (ptraceCont).
+ */
+function* reportSyscall(task: task_struct, label: string): KernelPath {
+  const u = hostRt?.world.users.find((x) => x.pid === task.pid);
+  if (!u) return;
+  u.stop = 'syscall';
+  yield* point(label);
+  checkContinued(task);
+}
+
+/** Only a tracer's PTRACE_CONT/PTRACE_SYSCALL ends a stop; passing it otherwise is a model error. */
+function checkContinued(task: task_struct): void {
+  const u = hostRt?.world.users.find((x) => x.pid === task.pid);
+  if (u && u.stop !== 'none') throw new Error(`${u.name} left its ptrace stop without being continued`);
 }
 
 const NOTE: Record<Regset, number> = {
@@ -582,7 +609,7 @@ function tracing(w: World, ev: { tracer: string; task: string; regset: Regset })
   const tracer = user(w, ev.tracer);
   const target = user(w, ev.task);
   if (tracer === target) throw new EventError(`a task cannot trace itself`);
-  if (target.stop !== 'stopped') throw new EventError(`task '${target.name}' is not in a ptrace stop`);
+  if (!inPtraceStop(w, target)) throw new EventError(`task '${target.name}' is not in a ptrace stop`);
   if (target.frozen) throw new EventError(`a tracer is already accessing '${target.name}'`);
   if (!regsetSupported(w, ev.regset)) throw new EventError(`the machine has no ${ev.regset} regset`);
   return { tracer, target, task: taskOf(w, target.pid) };
@@ -957,7 +984,7 @@ export function applyHostEvent(rt: Runtime, ev: HostEvent): void {
     case 'ptrace_stop':
       return ptraceStop(rt, user(w, ev.task));
     case 'ptrace_cont':
-      return ptraceCont(rt, user(w, ev.task), ev.to);
+      return ptraceCont(rt, user(w, ev.task), ev.syscall ?? false, ev.to);
     case 'ptrace_get':
       return ptraceGet(rt, ev);
     case 'ptrace_set':

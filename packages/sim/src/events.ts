@@ -13,6 +13,8 @@ import {
   NO_SYSCALL,
   point,
   type pt_regs,
+  setSoftirqRunner,
+  smp_processor_id,
   task_struct,
   TIF_FOREIGN_FPSTATE,
   TIF_NEED_RESCHED,
@@ -25,7 +27,15 @@ import { formatVal, Machine } from '@kvmfp/machine';
 import type { SimEntries } from './entries.js';
 import { KVM_RUN } from '@kvmfp/kvm-fpsimd';
 import { vcpuOfVmm } from './kvm.js';
-import { applyHostEvent, bindHostRuntime, deliverSignal, type HostEvent } from './events-host.js';
+import {
+  applyHostEvent,
+  bindHostRuntime,
+  deliverSignal,
+  type HostEvent,
+  syscallTraceEnter,
+  syscallTraceExit,
+  TIF_SYSCALL_TRACE,
+} from './events-host.js';
 import { banksRead, decide, executeWrite } from './exec.js';
 import { RULES } from './rules.js';
 import type { PathStop, Runtime } from './runtime.js';
@@ -33,6 +43,7 @@ import { allows, getAllowed, View } from './view.js';
 import {
   cpuOfTask,
   GuestProgram,
+  PTRACE_STOP_POINTS,
   nextValue,
   taskOf,
   UserOp,
@@ -46,7 +57,7 @@ export type Event =
   | { do: 'syscall'; task: string; neon?: boolean; to?: string }
   | { do: 'kvm_run'; task: string; to?: string }
   | { do: 'step'; cpu: number; to?: string }
-  | { do: 'softirq_neon'; cpu: number; to?: string }
+  | { do: 'softirq_neon'; cpu: number; deferred?: boolean; to?: string }
   | { do: 'preempt'; cpu: number; next: string }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
   | { do: 'guest_exit'; vcpu: string; to?: string }
@@ -75,6 +86,10 @@ export function* exitToUserMode(task: task_struct): KernelPath {
       yield* point('do_notify_resume:irqs on');
       if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL))) yield* doSignal(task);
       if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
+      // Interrupts are still on until local_daif_mask below: an IRQ here may run softirqs
+      // (kernel-mode NEON) or reschedule, after the FP state was restored; the loop then reads
+      // the flags again and restores once more.
+      yield* point('do_notify_resume:after fpsimd_restore_current_state');
     }
     local_irq_disable();
     flags = task.flags;
@@ -89,7 +104,7 @@ export function* exitToUserMode(task: task_struct): KernelPath {
  * a real signal's delivery is the host events' (deliverSignal).
  */
 function* doSignal(task: task_struct): KernelPath {
-  if (in_syscall(task.regs)) forget_syscall(task.regs);
+  if (in_syscall(task.regs)) forgetSyscall(task.regs);
   task.flags &= ~(1 << TIF_NOTIFY_SIGNAL);
   if (task.flags & (1 << TIF_SIGPENDING)) yield* signalDelivery(task);
 }
@@ -98,7 +113,7 @@ function* doSignal(task: task_struct): KernelPath {
  * forget_syscall (arch/arm64/include/asm/ptrace.h, v6.4): the saved registers no longer belong to
  * a syscall, so no restart happens and the FP code treats the state as a plain user context.
  */
-export function forget_syscall(regs: pt_regs): void {
+export function forgetSyscall(regs: pt_regs): void {
   regs.syscallno = NO_SYSCALL;
 }
 
@@ -114,14 +129,29 @@ export function setSignalDelivery(f: (task: task_struct) => KernelPath): void {
 
 setSignalDelivery(deliverSignal);
 
-/** el0_svc: the FP discard with interrupts masked, then the syscall body, then the exit work. */
+/**
+ * el0_svc -> do_el0_svc -> el0_svc_common (arch/arm64/kernel/syscall.c, v6.4): the FP discard with
+ * interrupts masked, then the registers are marked as a syscall's, interrupts come on, a traced
+ * task stops at syscall entry (syscall_trace_enter), the body runs, a traced task stops again at
+ * syscall exit (syscall_trace_exit), and the return-to-user work follows.
+ */
 function* el0Svc(task: task_struct, body: () => KernelPath<unknown>): KernelPath {
-  task.regs.syscallno = 0;
   K.fp_user_discard();
+  task.regs.syscallno = 0;
   local_irq_enable();
+  if (hasSyscallWork(task.flags)) yield* syscallTraceEnter(task);
   yield* point('el0_svc:invoke_syscall');
   yield* body();
+  // el0_svc_common also goes to syscall_trace_exit when the flags it read at entry had syscall
+  // work; syscall_trace_exit reads the flags afresh before it stops, so deciding on the current
+  // flags alone reaches the same stops and keeps no local across the points above.
+  if (hasSyscallWork(task.flags)) yield* syscallTraceExit(task);
   yield* exitToUserMode(task);
+}
+
+/** has_syscall_work (asm/thread_info.h _TIF_SYSCALL_WORK), the part the sim sets: tracing. */
+function hasSyscallWork(flags: number): boolean {
+  return (flags & (1 << TIF_SYSCALL_TRACE)) !== 0;
 }
 
 /** el0_sve_acc / el0_sme_acc / el0_fpsimd_acc: the access-trap handlers, then the exit work. */
@@ -161,6 +191,7 @@ export class EventError extends Error {}
  */
 export function bootstrap(rt: Runtime): void {
   const w = rt.world;
+  softirqWorld = w;
   w.kernel.percpu.forEach((p, cpu) => {
     const u = w.users.find((x) => x.pid === p.current.pid);
     if (u)
@@ -196,7 +227,14 @@ export function runTo(
   stop: PathStop,
   to: string | undefined,
 ): PathStop {
-  for (let points = 0; stop.kind === 'point' && to !== 'first' && stop.label !== to; points++) {
+  for (
+    let points = 0;
+    stop.kind === 'point' &&
+    to !== 'first' &&
+    stop.label !== to &&
+    !heldInPtraceStop(rt.world, pid, stop.label);
+    points++
+  ) {
     // The kernel's loops end when their flags clear; a path that keeps passing points without
     // finishing is a model error (a flag nobody clears), reported instead of hanging the tool.
     if (points === MAX_POINTS_PER_RUN)
@@ -208,7 +246,21 @@ export function runTo(
   return stop;
 }
 
+/** A path at a ptrace stop goes no further until a tracer continues its task (ptrace_cont). */
+function heldInPtraceStop(w: World, pid: number, label: string): boolean {
+  const u = w.users.find((x) => x.pid === pid);
+  return !!u && u.stop !== 'none' && PTRACE_STOP_POINTS.includes(label);
+}
+
 export function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop): void {
+  if (stop.kind === 'point' && heldInPtraceStop(rt.world, u.pid, stop.label)) {
+    // ptrace_stop: the task is TASK_TRACED and calls schedule(); its CPU runs the next runnable
+    // task, or the idle task.
+    u.mode = 'kernel';
+    u.kpath = stop.label;
+    if (rt.world.kernel.percpu[cpu].current.pid === u.pid) switchAway(rt, cpu, u);
+    return;
+  }
   if (stop.kind === 'done') {
     u.mode = 'user';
     u.kpath = null;
@@ -316,6 +368,13 @@ function softirqWork(w: World, cpu: number): void {
   p.in_softirq = false;
 }
 
+/** The world whose pending softirqs local_bh_enable runs (bound by applyEvent and bootstrap). */
+let softirqWorld: World | null = null;
+
+setSoftirqRunner(() => {
+  if (softirqWorld) softirqWork(softirqWorld, smp_processor_id());
+});
+
 /** An interrupt taken from user space whose exit runs a softirq, then the return-to-user work. */
 function* el0IrqSoftirq(w: World, task: task_struct, cpu: number): KernelPath {
   task.regs.syscallno = NO_SYSCALL;
@@ -323,12 +382,22 @@ function* el0IrqSoftirq(w: World, task: task_struct, cpu: number): KernelPath {
   yield* exitToUserMode(task);
 }
 
-/** A softirq that uses kernel-mode NEON, run on `cpu` where an interrupt can be taken now. */
-function softirqNeon(rt: Runtime, cpu: number, to: string | undefined): void {
+/**
+ * A softirq that uses kernel-mode NEON, run on `cpu` where an interrupt can be taken now. With
+ * `deferred`, the interrupt that raises it arrives inside the next section of this CPU that has
+ * softirqs disabled with interrupts on (get_cpu_fpsimd_context .. put_cpu_fpsimd_context): the
+ * softirq is pending until the local_bh_enable that ends the section runs it.
+ */
+function softirqNeon(rt: Runtime, cpu: number, to: string | undefined, deferred: boolean): void {
   const w = rt.world;
   const p = w.kernel.percpu[cpu];
   const u = w.users.find((x) => x.pid === p.current.pid);
   if (u?.kpath?.startsWith('guest:')) throw new EventError(`CPU ${cpu} is running a guest`);
+  if (deferred) {
+    if (p.softirq_pending) throw new EventError(`CPU ${cpu} already has a softirq pending`);
+    p.softirq_pending = true;
+    return;
+  }
   if (p.irqs_disabled || p.softirq_disable > 0 || p.in_softirq)
     throw new EventError(`CPU ${cpu} cannot take a softirq now`);
   if (u?.mode === 'user') {
@@ -371,6 +440,24 @@ export function contextSwitch(
     p.preempt_count--;
   });
   return rt.dead === null;
+}
+
+export function idleTask(w: World, cpu: number): task_struct {
+  const t = w.kernel.tasks.find((x) => !x.mm && x.pid === cpu);
+  if (!t) throw new Error(`no idle task for CPU ${cpu}`);
+  return t;
+}
+
+/** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */
+export function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
+  const w = rt.world;
+  const nextPid = w.runq[0];
+  const next = nextPid === undefined ? idleTask(w, cpu) : taskOf(w, nextPid);
+  if (!contextSwitch(rt, cpu, prevU, next) || nextPid === undefined) return;
+  w.runq.shift();
+  const nu = w.users.find((x) => x.pid === nextPid)!;
+  if (nu.mode === 'user' && !rt.paths.has(nu.pid))
+    settle(rt, nu, cpu, runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next)), undefined));
 }
 
 /** A context switch on `cpu` to `next`, from a preemption point or from user space (interrupt). */
@@ -509,6 +596,7 @@ export function applyEvent(rt: Runtime, ev: Event): void {
   const w = rt.world;
   w.step++;
   bindHostRuntime(rt);
+  softirqWorld = w;
   switch (ev.do) {
     case 'user':
       return userOp(rt, user(w, ev.task), ev.op, ev.check ?? false, ev.to);
@@ -519,7 +607,7 @@ export function applyEvent(rt: Runtime, ev: Event): void {
     case 'step':
       return step(rt, ev.cpu, ev.to);
     case 'softirq_neon':
-      return softirqNeon(rt, ev.cpu, ev.to);
+      return softirqNeon(rt, ev.cpu, ev.to, ev.deferred ?? false);
     case 'preempt':
       return preempt(rt, ev.cpu, ev.next);
     case 'guest':

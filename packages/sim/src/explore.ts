@@ -14,7 +14,7 @@ import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { Runtime } from './runtime.js';
 import type { UserOpKind, World } from './world.js';
-import { createWorld } from './world.js';
+import { createWorld, inPtraceStop } from './world.js';
 
 export interface Alphabet {
   user: UserOpKind[];
@@ -231,7 +231,7 @@ export class Explorer {
       if (a.ptrace && w.users.length > 1 && u.stop === 'none') out.push({ do: 'ptrace_stop', task: u.name });
     }
     if (a.ptrace)
-      for (const t of w.users.filter((x) => x.stop === 'stopped' && !x.frozen)) {
+      for (const t of w.users.filter((x) => inPtraceStop(w, x) && !x.frozen)) {
         out.push({ do: 'ptrace_cont', task: t.name, to: 'first' });
         for (const tr of inUser) {
           if (tr === t) continue;

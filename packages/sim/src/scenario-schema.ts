@@ -26,7 +26,19 @@ const event = {
     obj({ do: { const: 'syscall' }, task: str(), neon: { type: 'boolean' }, to: str() }, ['do', 'task']),
     obj({ do: { const: 'kvm_run' }, task: str(), to: str() }, ['do', 'task']),
     obj({ do: { const: 'step' }, cpu: int(), to: str() }, ['do', 'cpu']),
-    obj({ do: { const: 'softirq_neon' }, cpu: int(), to: str() }, ['do', 'cpu']),
+    obj(
+      {
+        do: { const: 'softirq_neon' },
+        cpu: int(),
+        deferred: {
+          type: 'boolean',
+          description:
+            'raised inside the next softirq-disabled section of the CPU; runs at its local_bh_enable',
+        },
+        to: str(),
+      },
+      ['do', 'cpu'],
+    ),
     obj({ do: { const: 'preempt' }, cpu: int(), next: str() }, ['do', 'cpu', 'next']),
     obj({ do: { const: 'guest' }, vcpu: str(), op: { enum: userOps }, check: { type: 'boolean' } }, [
       'do',
@@ -53,7 +65,18 @@ const event = {
       ['do', 'task'],
     ),
     obj({ do: { const: 'ptrace_stop' }, task: str() }, ['do', 'task']),
-    obj({ do: { const: 'ptrace_cont' }, task: str(), to: str() }, ['do', 'task']),
+    obj(
+      {
+        do: { const: 'ptrace_cont' },
+        task: str(),
+        syscall: {
+          type: 'boolean',
+          description: 'PTRACE_SYSCALL: stop again at the next syscall entry or exit',
+        },
+        to: str(),
+      },
+      ['do', 'task'],
+    ),
     obj({ do: { const: 'ptrace_get' }, tracer: str(), task: str(), regset: { enum: regsets }, to: str() }, [
       'do',
       'tracer',

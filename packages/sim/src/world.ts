@@ -35,8 +35,16 @@ export interface SignalFrameState {
   view: View;
 }
 
-/** Where a task stands with respect to a ptrace stop. */
-export type StopState = 'none' | 'stopped';
+/**
+ * The ptrace stop a task is in or on its way to: a signal-delivery stop (get_signal, after
+ * do_signal's forget_syscall, so in_syscall() is false) or a syscall stop (report_syscall at
+ * syscall entry or exit, with in_syscall() true). The task is actually stopped once its kernel path
+ * stands at one of PTRACE_STOP_POINTS and it is off every CPU.
+ */
+export type StopState = 'none' | 'signal' | 'syscall';
+
+/** The preemption points where a task sits in a ptrace stop (events-host.ts). */
+export const PTRACE_STOP_POINTS = ['ptrace_stop', 'ptrace_stop:syscall entry', 'ptrace_stop:syscall exit'];
 
 /** A user program: what it has written and may observe, and where it is. */
 export interface UserProgram {
@@ -58,7 +66,7 @@ export interface UserProgram {
   pending: number[];
   /** The signal handlers the task is inside, innermost last. */
   frames: SignalFrameState[];
-  /** A ptrace stop: the task is off-CPU and a tracer may access its registers. */
+  /** A ptrace stop: once in it, the task is off-CPU and a tracer may access its registers. */
   stop: StopState;
   /** A tracer's PTRACE_{GET,SET}REGSET on this task is in flight. */
   frozen: boolean;
@@ -275,6 +283,11 @@ export function userOf(w: World, name: string): UserProgram {
   const u = w.users.find((x) => x.name === name);
   if (!u) throw new Error(`no task named ${name}`);
   return u;
+}
+
+/** The task sits in a ptrace stop (off every CPU), where a tracer may access its registers. */
+export function inPtraceStop(w: World, u: UserProgram): boolean {
+  return u.stop !== 'none' && PTRACE_STOP_POINTS.includes(u.kpath ?? '') && cpuOfTask(w, u.pid) < 0;
 }
 
 /** The CPU a task is running on, or -1. */

@@ -122,10 +122,26 @@ export function local_bh_disable(): void {
   pcpu().softirq_disable++;
 }
 
+/**
+ * __local_bh_enable_ip: leaving the outermost softirq-disabled section runs the softirqs raised
+ * meanwhile (do_softirq), unless the CPU is in interrupt context; with interrupts off they stay
+ * pending (the kernel asserts interrupts are on here).
+ */
 export function local_bh_enable(): void {
   const p = pcpu();
   if (p.softirq_disable === 0) WARN_ON(true);
   else p.softirq_disable--;
+  if (p.softirq_pending && !in_interrupt() && !p.irqs_disabled) {
+    p.softirq_pending = false;
+    softirqRunner?.();
+  }
+}
+
+let softirqRunner: (() => void) | undefined;
+
+/** The softirq handlers the sim runs when pending softirqs are run (kernel-mode NEON among them). */
+export function setSoftirqRunner(run: (() => void) | undefined): void {
+  softirqRunner = run;
 }
 
 export function local_irq_disable(): void {
