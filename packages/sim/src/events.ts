@@ -25,7 +25,7 @@ import {
 import { esr_make, ESR_ELx_EC_FP_ASIMD, ESR_ELx_EC_SME, ESR_ELx_EC_SVE } from '@kvmfp/sysreg';
 import { formatVal, Machine } from '@kvmfp/machine';
 import type { SimEntries } from './entries.js';
-import { KVM_RUN } from '@kvmfp/kvm-fpsimd';
+import { ESR_ELx_EC_DABT_LOW, KVM_RUN } from '@kvmfp/kvm-fpsimd';
 import { vcpuOfVmm } from './kvm.js';
 import {
   applyHostEvent,
@@ -55,14 +55,17 @@ import {
 export type Event =
   | { do: 'user'; task: string; op: UserOpKind; check?: boolean; to?: string }
   | { do: 'syscall'; task: string; neon?: boolean; to?: string }
-  | { do: 'kvm_run'; task: string; to?: string }
+  | { do: 'kvm_run'; task: string; immediateExit?: boolean; to?: string }
   | { do: 'step'; cpu: number; to?: string }
   | { do: 'softirq_neon'; cpu: number; deferred?: boolean; to?: string }
   | { do: 'preempt'; cpu: number; next: string }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
-  | { do: 'guest_exit'; vcpu: string; to?: string }
+  | { do: 'guest_exit'; vcpu: string; reason?: GuestExitReason; to?: string }
   | { do: 'kick'; task: string; to?: string }
   | HostEvent;
+
+/** Why a guest leaves: a host interrupt, or an MMIO access (a data abort the VMM handles). */
+export type GuestExitReason = 'irq' | 'mmio';
 
 const K = E as unknown as SimEntries;
 
@@ -587,9 +590,19 @@ function kick(rt: Runtime, u: UserProgram, to: string | undefined): void {
   }
 }
 
-function guestExit(rt: Runtime, g: GuestProgram, to: string | undefined): void {
+/**
+ * The guest leaves: a host interrupt (handle_exit sends the loop round), or a data abort on an
+ * address outside guest memory, which the hypervisor passes to the host (ESR_EL2 EC DABT_LOW) and
+ * kvm_handle_guest_abort turns into KVM_EXIT_MMIO: KVM_RUN returns to the VMM in user space.
+ */
+function guestExit(rt: Runtime, g: GuestProgram, reason: GuestExitReason, to: string | undefined): void {
   const { cpu, vmm } = guestCpu(rt.world, g);
-  settle(rt, vmm, cpu, runTo(rt, vmm.pid, cpu, rt.resume(vmm.pid, cpu, ARM_EXCEPTION_IRQ), to));
+  let code = ARM_EXCEPTION_IRQ;
+  if (reason === 'mmio') {
+    rt.world.machine.cpus[cpu].sys.esr_el2 = esr_make(ESR_ELx_EC_DABT_LOW, 0);
+    code = ARM_EXCEPTION_TRAP;
+  }
+  settle(rt, vmm, cpu, runTo(rt, vmm.pid, cpu, rt.resume(vmm.pid, cpu, code), to));
 }
 
 export function applyEvent(rt: Runtime, ev: Event): void {
@@ -603,7 +616,7 @@ export function applyEvent(rt: Runtime, ev: Event): void {
     case 'syscall':
       return syscall(rt, user(w, ev.task), ev.neon ? neonSyscallBody : plainSyscallBody, ev.to);
     case 'kvm_run':
-      return kvmRun(rt, user(w, ev.task), ev.to);
+      return kvmRun(rt, user(w, ev.task), ev.immediateExit ?? false, ev.to);
     case 'step':
       return step(rt, ev.cpu, ev.to);
     case 'softirq_neon':
@@ -613,7 +626,7 @@ export function applyEvent(rt: Runtime, ev: Event): void {
     case 'guest':
       return guestOp(rt, guest(w, ev.vcpu), ev.op, ev.check ?? false);
     case 'guest_exit':
-      return guestExit(rt, guest(w, ev.vcpu), ev.to);
+      return guestExit(rt, guest(w, ev.vcpu), ev.reason ?? 'irq', ev.to);
     case 'kick':
       return kick(rt, user(w, ev.task), ev.to);
     default:
@@ -621,10 +634,16 @@ export function applyEvent(rt: Runtime, ev: Event): void {
   }
 }
 
-function kvmRun(rt: Runtime, u: UserProgram, to: string | undefined): void {
+/**
+ * The VMM calls KVM_RUN. It writes run->immediate_exit in the shared kvm_run page before every
+ * call; set, kvm_arch_vcpu_ioctl_run loads and puts the vcpu and returns -EINTR at once.
+ */
+function kvmRun(rt: Runtime, u: UserProgram, immediateExit: boolean, to: string | undefined): void {
   if (!u.vmm) throw new EventError(`task '${u.name}' is not a VMM`);
   const vcpu = vcpuOfVmm(rt, u.name);
   if (!vcpu) throw new EventError(`VMM '${u.name}' has no vcpu`);
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  vcpu.run.immediate_exit = immediateExit;
   syscall(rt, u, () => E.kvm_vcpu_ioctl(vcpu, KVM_RUN, 0), to);
 }
 

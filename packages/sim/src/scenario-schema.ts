@@ -24,7 +24,18 @@ const event = {
       ['do', 'task', 'op'],
     ),
     obj({ do: { const: 'syscall' }, task: str(), neon: { type: 'boolean' }, to: str() }, ['do', 'task']),
-    obj({ do: { const: 'kvm_run' }, task: str(), to: str() }, ['do', 'task']),
+    obj(
+      {
+        do: { const: 'kvm_run' },
+        task: str(),
+        immediateExit: {
+          type: 'boolean',
+          description: 'the VMM sets run->immediate_exit: KVM_RUN returns -EINTR at once',
+        },
+        to: str(),
+      },
+      ['do', 'task'],
+    ),
     obj({ do: { const: 'step' }, cpu: int(), to: str() }, ['do', 'cpu']),
     obj(
       {
@@ -45,7 +56,18 @@ const event = {
       'vcpu',
       'op',
     ]),
-    obj({ do: { const: 'guest_exit' }, vcpu: str(), to: str() }, ['do', 'vcpu']),
+    obj(
+      {
+        do: { const: 'guest_exit' },
+        vcpu: str(),
+        reason: {
+          enum: ['irq', 'mmio'],
+          description: 'irq (default): back into the guest; mmio: KVM_EXIT_MMIO, KVM_RUN returns to the VMM',
+        },
+        to: str(),
+      },
+      ['do', 'vcpu'],
+    ),
     obj({ do: { const: 'kick' }, task: str(), to: str() }, ['do', 'task']),
     // Host events (events-host.ts): signals, ptrace, prctl, fork, exec.
     obj(
