@@ -34,6 +34,8 @@ import {
   SA_SIGINFO,
   type sig_pt_regs,
   SIGFRAME_FIELDS,
+  setForcedSignalSink,
+  SIGKILL,
   SIGSEGV,
   sizeof_fpsimd_context,
   sizeof_sigcontext_reserved,
@@ -80,7 +82,7 @@ import {
   user,
   violate,
 } from './events.js';
-import { RULES } from './rules.js';
+import { RULES, signalGrant } from './rules.js';
 import type { Runtime } from './runtime.js';
 import { setAllowed, type View } from './view.js';
 import {
@@ -323,17 +325,45 @@ function checkFrame(w: World, u: UserProgram, sf: number, saved: View): void {
 // Signals.
 
 /**
+ * A signal the kernel generates for a task (force_sig, force_signal_inject): queued like any other
+ * and delivered on the way back to user space, where it runs the task's handler or, for SIGKILL,
+ * ends the task. The instruction that trapped does not complete (no retry). What the ABI makes of
+ * it is judged here, with the program's state when it ran the instruction (kernel-signal-granted).
+ */
+function forcedSignal(pid: number, sig: number, where: string): void {
+  const w = hostRt?.world;
+  const u = w?.users.find((x) => x.pid === pid);
+  if (!w || !u) return;
+  const op = u.retry?.op ?? null;
+  u.retry = null;
+  const granted = signalGrant({
+    sig,
+    where,
+    op,
+    features: w.machine.config.features,
+    sm: u.view.sm,
+    za: u.view.za,
+  });
+  u.kernelSignals.push({ sig, where, op, granted });
+  u.signals.push(sig);
+  u.pending.push(sig);
+  setPending(taskOf(w, pid));
+}
+
+setForcedSignalSink(forcedSignal);
+
+/**
  * The signal work of the return-to-user loop (do_signal: get_signal, then handle_signal). A task
  * in a ptrace stop stays at the point 'ptrace_stop' (off-CPU) until a tracer continues it; then
  * one queued signal is delivered: setup_rt_frame writes the frame into the task's memory and
  * points the task at its handler.
  */
-export function* deliverSignal(task: task_struct): KernelPath {
+export function* deliverSignal(task: task_struct): KernelPath<boolean> {
   const rt = hostRt;
   const u = rt?.world.users.find((x) => x.pid === task.pid);
   if (!rt || !u) {
     task.flags &= ~(1 << TIF_SIGPENDING);
-    return;
+    return false;
   }
   const w = rt.world;
   // get_signal: a tracer's stop request makes this a signal-delivery stop. do_signal has already
@@ -345,7 +375,14 @@ export function* deliverSignal(task: task_struct): KernelPath {
   const sig = u.pending.shift();
   // recalc_sigpending: the flag stays while more signals are queued.
   if (!u.pending.length) task.flags &= ~(1 << TIF_SIGPENDING);
-  if (sig === undefined) return;
+  if (sig === undefined) return false;
+  // get_signal: SIGKILL has no handler; do_group_exit ends the task here and it never returns to
+  // user space (the sim then takes it off its CPU).
+  if (sig === SIGKILL) {
+    u.mode = 'dead';
+    u.pending = [];
+    return true;
+  }
 
   const regs = sigRegs(task);
   const sp = regs.sp;
@@ -363,13 +400,14 @@ export function* deliverSignal(task: task_struct): KernelPath {
       'no-unexpected-user-signal',
       `${u.name}: the frame for signal ${sig} could not be written (SIGSEGV)`,
     );
-    return;
+    return false;
   }
   const frame: SignalFrameState = { sig, sp, frame: regs.sp, view: saved };
   u.frames.push(frame);
   checkFrame(w, u, regs.sp, saved);
   if (saved.sm) RULES.signalHandlerLeavesStreaming.apply(u.view);
   RULES.signalHandlerEntry.apply(u.view);
+  return false;
 }
 
 /**
@@ -379,7 +417,8 @@ export function* deliverSignal(task: task_struct): KernelPath {
  */
 function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | undefined): void {
   const w = rt.world;
-  if (u.mode === 'unborn' || u.mode === 'dead') throw new EventError(`task '${u.name}' does not exist`);
+  if (u.mode === 'unborn' || u.mode === 'dead' || u.mode === 'forking')
+    throw new EventError(`task '${u.name}' does not exist`);
   const task = taskOf(w, u.pid);
   u.pending.push(sig);
   setPending(task);
@@ -488,17 +527,15 @@ function sigreturnEvent(
           );
         return;
       }
-      u.signals.push(SIGSEGV);
       if (!refused)
         violate(
           w,
           'no-unexpected-user-signal',
           `${u.name}: sigreturn raised SIGSEGV on a frame it should accept`,
         );
-      // Whatever the failed restore left is not specified; the SIGSEGV goes to the handler next.
+      // Whatever the failed restore left is not specified; the SIGSEGV that force_sig queued
+      // (forcedSignal below) goes to the handler next.
       u.view = anyView(u.view);
-      u.pending.push(SIGSEGV);
-      setPending(task);
     },
     to,
   );
@@ -918,17 +955,23 @@ function forkEvent(rt: Runtime, u: UserProgram, childName: string, to: string | 
   if (child.mode !== 'unborn') throw new EventError(`task '${childName}' already exists`);
   if (child === u) throw new EventError('a task cannot fork itself into being');
   const parent = taskOf(w, u.pid);
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  runningCpu(w, u);
+  // The child's name stands for the pid this fork will allocate: claimed now, so no other fork in
+  // flight can create the same task.
+  child.mode = 'forking';
   syscall(
     rt,
     u,
     function* () {
-      if (child.mode !== 'unborn') {
+      if (child.mode !== 'forking') {
         violate(w, 'syscall-succeeds', `${u.name}: fork found '${child.name}' already created`);
         return;
       }
       const p = newTask(child.pid, child.name, true, parent.cpu, [0, 0]);
       const err = yield* E.arch_dup_task_struct(p, parent);
       if (err) {
+        child.mode = 'unborn';
         violate(w, 'syscall-succeeds', `${u.name}: fork failed in arch_dup_task_struct (${err})`);
         return;
       }
@@ -938,6 +981,7 @@ function forkEvent(rt: Runtime, u: UserProgram, childName: string, to: string | 
       p.flags &= ~((1 << TIF_SIGPENDING) | (1 << TIF_NEED_RESCHED) | (1 << TIF_NOTIFY_SIGNAL));
       const ret = E.copy_thread(p, { flags: 0, stack: 0, tls: 0 });
       if (ret) {
+        child.mode = 'unborn';
         violate(w, 'syscall-succeeds', `${u.name}: copy_thread returned ${ret}`);
         return;
       }

@@ -12,6 +12,8 @@ import {
   local_irq_enable,
   NO_SYSCALL,
   point,
+  forcedSignal,
+  SIGILL,
   type pt_regs,
   setSoftirqRunner,
   smp_processor_id,
@@ -58,7 +60,7 @@ export type Event =
   | { do: 'kvm_run'; task: string; immediateExit?: boolean; to?: string }
   | { do: 'step'; cpu: number; to?: string }
   | { do: 'softirq_neon'; cpu: number; deferred?: boolean; to?: string }
-  | { do: 'preempt'; cpu: number; next: string }
+  | { do: 'preempt'; cpu: number; next?: string; idle?: boolean }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
   | { do: 'guest_exit'; vcpu: string; reason?: GuestExitReason; to?: string }
   | { do: 'kick'; task: string; to?: string }
@@ -87,7 +89,8 @@ export function* exitToUserMode(task: task_struct): KernelPath {
     } else {
       local_irq_enable();
       yield* point('do_notify_resume:irqs on');
-      if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL))) yield* doSignal(task);
+      // A fatal signal ends the task in get_signal (do_group_exit): it never reaches user space.
+      if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL)) && (yield* doSignal(task))) return;
       if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
       // Interrupts are still on until local_daif_mask below: an IRQ here may run softirqs
       // (kernel-mode NEON) or reschedule, after the FP state was restored; the loop then reads
@@ -106,10 +109,11 @@ export function* exitToUserMode(task: task_struct): KernelPath {
  * in_syscall() false; a notify-signal (task_work, or a kick) is consumed with no handler to run;
  * a real signal's delivery is the host events' (deliverSignal).
  */
-function* doSignal(task: task_struct): KernelPath {
+function* doSignal(task: task_struct): KernelPath<boolean> {
   if (in_syscall(task.regs)) forgetSyscall(task.regs);
   task.flags &= ~(1 << TIF_NOTIFY_SIGNAL);
-  if (task.flags & (1 << TIF_SIGPENDING)) yield* signalDelivery(task);
+  if (task.flags & (1 << TIF_SIGPENDING)) return yield* signalDelivery(task);
+  return false;
 }
 
 /**
@@ -120,13 +124,14 @@ export function forgetSyscall(regs: pt_regs): void {
   regs.syscallno = NO_SYSCALL;
 }
 
-/** Signal delivery is installed by the host-events module (signals, sigreturn). */
+/** Signal delivery is installed by the host-events module (signals, sigreturn); true: the task exits. */
 // eslint-disable-next-line require-yield -- the default consumes the flag without a point
-let signalDelivery: (task: task_struct) => KernelPath = function* (task) {
+let signalDelivery: (task: task_struct) => KernelPath<boolean> = function* (task) {
   task.flags &= ~(1 << TIF_SIGPENDING);
+  return false;
 };
 
-export function setSignalDelivery(f: (task: task_struct) => KernelPath): void {
+export function setSignalDelivery(f: (task: task_struct) => KernelPath<boolean>): void {
   signalDelivery = f;
 }
 
@@ -167,6 +172,14 @@ function* el0Trap(task: task_struct, ec: number, esr: number): KernelPath {
     const r = K.do_fpsimd_acc(esr, task.regs);
     if (r) yield* r;
   }
+  yield* exitToUserMode(task);
+}
+
+/** el0_undef (entry-common.c) -> do_undefinstr (traps.c): SIGILL, then the exit work. */
+function* el0Undef(task: task_struct): KernelPath {
+  task.regs.syscallno = NO_SYSCALL;
+  local_irq_enable();
+  forcedSignal('do_undefinstr', SIGILL);
   yield* exitToUserMode(task);
 }
 
@@ -264,6 +277,14 @@ export function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop)
     if (rt.world.kernel.percpu[cpu].current.pid === u.pid) switchAway(rt, cpu, u);
     return;
   }
+  if (stop.kind === 'done' && u.mode === 'dead') {
+    // do_exit: the task is gone; its CPU runs the next runnable task or the idle task.
+    u.kpath = null;
+    u.retry = null;
+    rt.world.runq = rt.world.runq.filter((x) => x !== u.pid);
+    if (rt.world.kernel.percpu[cpu].current.pid === u.pid) switchAway(rt, cpu, u);
+    return;
+  }
   if (stop.kind === 'done') {
     u.mode = 'user';
     u.kpath = null;
@@ -274,7 +295,6 @@ export function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop)
     u.mode = 'kernel';
     u.kpath = stop.kind === 'point' ? stop.label : `guest:${stop.vcpuId}`;
   }
-  void cpu;
 }
 
 export function violate(w: World, invariant: string, detail: string): void {
@@ -313,8 +333,11 @@ function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?
     return;
   }
   if (outcome.kind === 'undef') {
-    u.signals.push(4);
-    violate(w, 'no-unexpected-user-signal', `${u.name}: ${op} is UNDEFINED (SIGILL)`);
+    // An UNDEFINED instruction at EL0: el0_undef -> do_undefinstr finds no handler for it and
+    // forces SIGILL, which the return to user space delivers. kernel-signal-granted judges it.
+    u.retry = { op, check };
+    const task = taskOf(w, u.pid);
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Undef(task)), to));
     return;
   }
   const esr = esr_make(outcome.ec, outcome.iss);
@@ -463,13 +486,17 @@ export function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
     settle(rt, nu, cpu, runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next)), undefined));
 }
 
-/** A context switch on `cpu` to `next`, from a preemption point or from user space (interrupt). */
-function preempt(rt: Runtime, cpu: number, nextName: string): void {
+/**
+ * A context switch on `cpu` to `next` (a runnable task) or, with `idle`, to the CPU's idle task
+ * (__schedule's pick_next_task with nothing else to run here), from a preemption point or from user
+ * space (interrupt). Switching to idle leaves the previous task's registers in the CPU while the
+ * task is runnable and may run elsewhere.
+ */
+function preempt(rt: Runtime, cpu: number, nextName: string | undefined, idle: boolean): void {
   const w = rt.world;
   const p = w.kernel.percpu[cpu];
   const prevU = w.users.find((x) => x.pid === p.current.pid);
-  const next = user(w, nextName);
-  if (!w.runq.includes(next.pid)) throw new EventError(`task '${nextName}' is not runnable`);
+  const next = pickNext(w, cpu, nextName, idle);
   if (prevU?.mode === 'user') {
     const stop = rt.start(prevU.pid, cpu, el0Interrupt(taskOf(w, prevU.pid)));
     settle(rt, prevU, cpu, stop);
@@ -478,11 +505,11 @@ function preempt(rt: Runtime, cpu: number, nextName: string): void {
   } else if (p.preempt_count > 0 || p.softirq_disable > 0 || p.irqs_disabled) {
     throw new EventError(`CPU ${cpu} is not preemptible here`);
   }
-  const nextTask = taskOf(w, next.pid);
+  const nextTask = next ? taskOf(w, next.pid) : idleTask(w, cpu);
   if (!contextSwitch(rt, cpu, prevU, nextTask)) return;
-  w.runq = w.runq.filter((x) => x !== next.pid);
+  if (next) w.runq = w.runq.filter((x) => x !== next.pid);
   if (prevU) w.runq.push(prevU.pid);
-  if (next.mode === 'user' && !rt.paths.has(next.pid)) {
+  if (next?.mode === 'user' && !rt.paths.has(next.pid)) {
     settle(
       rt,
       next,
@@ -490,6 +517,18 @@ function preempt(rt: Runtime, cpu: number, nextName: string): void {
       runTo(rt, next.pid, cpu, rt.start(next.pid, cpu, exitToUserMode(nextTask)), undefined),
     );
   }
+}
+
+/** The task a preempt switches to: a runnable user task, or none for the idle task. */
+function pickNext(w: World, cpu: number, nextName: string | undefined, idle: boolean): UserProgram | null {
+  if (idle === (nextName !== undefined)) throw new EventError('preempt names either a next task or idle');
+  if (idle) {
+    if (!w.kernel.percpu[cpu].current.mm) throw new EventError(`CPU ${cpu} is already idle`);
+    return null;
+  }
+  const next = user(w, nextName!);
+  if (!w.runq.includes(next.pid)) throw new EventError(`task '${nextName}' is not runnable`);
+  return next;
 }
 
 /** The vcpu whose preempt notifier the VMM holds (between vcpu_load and vcpu_put). */
@@ -622,7 +661,7 @@ export function applyEvent(rt: Runtime, ev: Event): void {
     case 'softirq_neon':
       return softirqNeon(rt, ev.cpu, ev.to, ev.deferred ?? false);
     case 'preempt':
-      return preempt(rt, ev.cpu, ev.next);
+      return preempt(rt, ev.cpu, ev.next, ev.idle ?? false);
     case 'guest':
       return guestOp(rt, guest(w, ev.vcpu), ev.op, ev.check ?? false);
     case 'guest_exit':

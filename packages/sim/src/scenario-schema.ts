@@ -50,7 +50,18 @@ const event = {
       },
       ['do', 'cpu'],
     ),
-    obj({ do: { const: 'preempt' }, cpu: int(), next: str() }, ['do', 'cpu', 'next']),
+    {
+      ...obj(
+        {
+          do: { const: 'preempt' },
+          cpu: int(),
+          next: str(),
+          idle: { const: true, description: "switch to the CPU's idle task instead of a next task" },
+        },
+        ['do', 'cpu'],
+      ),
+      oneOf: [{ required: ['next'] }, { required: ['idle'] }],
+    },
     obj({ do: { const: 'guest' }, vcpu: str(), op: { enum: userOps }, check: { type: 'boolean' } }, [
       'do',
       'vcpu',

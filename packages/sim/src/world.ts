@@ -23,7 +23,19 @@ import { freshView, View } from './view.js';
 import type { KvmData } from './kvm.js';
 
 /** 'unborn': a task declared for a later fork (it has no state of its own until then). */
-export type TaskMode = 'user' | 'kernel' | 'dead' | 'unborn';
+/** 'forking': a fork in flight has claimed this unborn task (it exists once the fork completes). */
+export type TaskMode = 'user' | 'kernel' | 'dead' | 'unborn' | 'forking';
+
+/** A signal the kernel generated for a task, with the instruction it ran and the ABI rule allowing it. */
+export interface KernelSignal {
+  sig: number;
+  /** The kernel function that forced it. */
+  where: string;
+  /** The user instruction whose trap or exception led to it (null when none). */
+  op: UserOpKind | null;
+  /** The name of the signal grant (rules.ts SIGNAL_GRANTS) that allows it, or null. */
+  granted: string | null;
+}
 
 /** A signal frame the task is running the handler of (events-host.ts): what sigreturn restores. */
 export interface SignalFrameState {
@@ -60,6 +72,8 @@ export interface UserProgram {
   retry: UserOp | null;
   view: View;
   signals: number[];
+  /** Signals the kernel generated for this task (force_sig), each judged when it was sent. */
+  kernelSignals: KernelSignal[];
   /** The task's user memory (signal frames, a tracer's regset buffers). */
   mm: UserMemory;
   /** Signals queued for the task, each with a handler installed; delivered on return to user. */
@@ -232,6 +246,7 @@ export function createWorld(config: WorldConfig, rev: string, mutant: string | n
     retry: null,
     view: freshView(),
     signals: [],
+    kernelSignals: [],
     mm: newUserMemory(),
     pending: [],
     frames: [],

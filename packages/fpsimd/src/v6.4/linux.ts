@@ -274,9 +274,28 @@ export function BUG_ON(cond: boolean): void {
   if (cond) throw new KernelBug(record('BUG', callerName(), 'BUG_ON'));
 }
 
-/** A signal the kernel forces on current (force_sig, force_signal_inject): recorded and queued. */
+/**
+ * A signal the kernel forces on current (force_sig, force_signal_inject): recorded, then queued on
+ * the task by the sim (setForcedSignalSink), which sets TIF_SIGPENDING so that the return to user
+ * space delivers it.
+ */
 export function force_sig(sig: number): void {
-  record('signal', callerName(), `signal ${sig}`);
+  forcedSignal(callerName(), sig);
+}
+
+/** For the sim: a signal the kernel forces on current from a path the port does not contain. */
+export function forcedSignal(where: string, sig: number): void {
+  const f = record('signal', where, `signal ${sig}`);
+  forcedSignalSink?.(f.pid, sig, where);
+}
+
+let forcedSignalSink: ((pid: number, sig: number, where: string) => void) | undefined;
+
+/** The sim's queue for kernel-generated signals (what send_signal does with them). */
+export function setForcedSignalSink(
+  sink: ((pid: number, sig: number, where: string) => void) | undefined,
+): void {
+  forcedSignalSink = sink;
 }
 
 export function force_signal_inject(sig: number, _code: number, _addr: number, _err: number): void {
