@@ -25,7 +25,7 @@ import {
   TIF_SIGPENDING,
 } from '@kvmfp/fpsimd';
 import { esr_make, ESR_ELx_EC_FP_ASIMD, ESR_ELx_EC_SME, ESR_ELx_EC_SVE } from '@kvmfp/sysreg';
-import { formatVal, Machine } from '@kvmfp/machine';
+import { formatVal, Machine, setHostEl2Handler } from '@kvmfp/machine';
 import type { SimEntries } from './entries.js';
 import { ESR_ELx_EC_DABT_LOW, KVM_RUN } from '@kvmfp/kvm-fpsimd';
 import { vcpuOfVmm } from './kvm.js';
@@ -393,6 +393,10 @@ function softirqWork(w: World, cpu: number): void {
   }
   p.in_softirq = false;
 }
+
+// The nVHE host kernel's own SVE instructions and ZCR_EL1 accesses that CPTR_EL2.TZ traps go to
+// the hypervisor's host vector (host.S -> handle_trap), which untraps SVE and returns to them.
+setHostEl2Handler((esr) => E.__kvm_hyp_host_vector_sync(esr));
 
 /** The world whose pending softirqs local_bh_enable runs (bound by applyEvent and bootstrap). */
 let softirqWorld: World | null = null;

@@ -109,7 +109,8 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
 
 function checkExpectations(x: Expectations, w: World, steps: TraceStep[], dead: string | null): string[] {
   const out: string[] = [];
-  if (dead) out.push(`the world died: ${dead}`);
+  if (dead && !(x.dies && dead.includes(x.dies))) out.push(`the world died: ${dead}`);
+  if (x.dies && !dead) out.push(`the world did not die with '${x.dies}'`);
   const got = [...new Set(w.violations.map((v) => v.invariant))].sort();
   const want = [...new Set(x.violations.map((v) => v.invariant))].sort();
   if (JSON.stringify(got) !== JSON.stringify(want))

@@ -235,6 +235,11 @@ export const SCENARIO_SCHEMA = {
         functions: { type: 'array', items: str(), description: 'kernel functions that must have run' },
         notFunctions: { type: 'array', items: str(), description: 'kernel functions that must not have run' },
         findings: { type: 'array', items: str() },
+        dies: {
+          type: 'string',
+          minLength: 1,
+          description: 'the world stops with a BUG whose report contains this text (an Oops)',
+        },
         final: {
           type: 'object',
           description: 'final per-CPU facts, e.g. { "cpu0.svcr": 0, "vmm.fp_state": ... }',

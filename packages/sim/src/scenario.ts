@@ -16,6 +16,8 @@ export interface Expectations {
   notFunctions?: string[];
   findings?: string[];
   final?: Record<string, number | string | boolean>;
+  /** The world stops with a BUG whose report contains this text (an Oops the scenario shows). */
+  dies?: string;
 }
 
 export interface Scenario {

@@ -42,7 +42,16 @@ export class KernelBug extends Error {
 /** Binds a world and the CPU that kernel code runs on from now on. */
 export function bindKernel(kernel: KernelState, machine: Machine, cpu: number): void {
   bound = { kernel, machine, cpu };
-  bindCpu(machine, cpu, (kind, detail) => record('fault', kind, detail));
+  bindCpu(machine, cpu, machineFaultSink);
+}
+
+/**
+ * What the machine reports: an UNDEFINED instruction in the kernel is an Oops (die(), a BUG that
+ * stops the world, naming the function that ran it); the rest are faults the invariants report.
+ */
+function machineFaultSink(kind: string, detail: string): void {
+  if (kind === 'undef') throw new KernelBug(record('BUG', oopsSite(), `Oops: ${detail}`));
+  record('fault', kind, detail);
 }
 
 function b(): Bound {
@@ -242,6 +251,20 @@ function callerName(): string {
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = saved;
   for (const line of stack.split('\n').slice(1)) {
+    const m = /at (?:[\w$]+\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/(?!linux\.ts)[^)]*\)/.exec(line);
+    if (m) return m[1];
+  }
+  return 'unknown';
+}
+
+/** The ported function that ran the faulting instruction: the innermost one past the accessors. */
+function oopsSite(): string {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 24;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = saved;
+  for (const line of stack.split('\n').slice(1)) {
+    if (/\/sysreg\/src\//.test(line)) continue;
     const m = /at (?:[\w$]+\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/(?!linux\.ts)[^)]*\)/.exec(line);
     if (m) return m[1];
   }
