@@ -119,13 +119,14 @@ export function writeWithEffects(m: Machine, cpu: Cpu, reg: keyof CpuSysregs, va
   }
   const before = programVq(cpu, m.config);
   cpu.sys[reg] = value;
-  if (programVq(cpu, m.config) !== before) {
-    // ARM ARM: after a change of effective vector length the Z bits above 128, P and FFR are
-    // UNKNOWN; V keeps its value.
-    cpu.regs.Zhi = programVq(cpu, m.config) === 1 ? ZERO : UNKNOWN;
-    cpu.regs.P = UNKNOWN;
-    cpu.regs.FFR = UNKNOWN;
-  }
+  const after = programVq(cpu, m.config);
+  // ARM ARM: a change of effective vector length keeps the bits that stay accessible; bits that
+  // become accessible again are UNKNOWN. A bank is one value standing for what its writer wrote
+  // at its own length, so it keeps that value: a program reads its registers at the length it
+  // wrote them (a program's own length change has its ABI rule), and a save or load at another
+  // length is caught by the primitives (sve_save_state/sve_load_state). At 128 bits no Z bit above
+  // 128 exists.
+  if (after !== before && after === 1) cpu.regs.Zhi = ZERO;
 }
 
 /** SetPSTATE_SM: a change of PSTATE.SM resets the SVE state (ResetSVEState). */

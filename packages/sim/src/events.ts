@@ -24,8 +24,14 @@ import {
   TIF_NOTIFY_SIGNAL,
   TIF_SIGPENDING,
 } from '@kvmfp/fpsimd';
-import { esr_make, ESR_ELx_EC_FP_ASIMD, ESR_ELx_EC_SME, ESR_ELx_EC_SVE } from '@kvmfp/sysreg';
-import { formatVal, Machine, setHostEl2Handler } from '@kvmfp/machine';
+import {
+  esr_make,
+  ESR_ELx_EC_FP_ASIMD,
+  ESR_ELx_EC_SME,
+  ESR_ELx_EC_SVE,
+  ZCR_ELx_LEN_MASK,
+} from '@kvmfp/sysreg';
+import { decideTrap, formatVal, Machine, setHostEl2Handler, writeWithEffects } from '@kvmfp/machine';
 import type { SimEntries } from './entries.js';
 import { ESR_ELx_EC_DABT_LOW, KVM_RUN } from '@kvmfp/kvm-fpsimd';
 import { vcpuOfVmm } from './kvm.js';
@@ -38,8 +44,8 @@ import {
   syscallTraceExit,
   TIF_SYSCALL_TRACE,
 } from './events-host.js';
-import { banksRead, decide, executeWrite } from './exec.js';
-import { RULES } from './rules.js';
+import { banksRead, decide, executeWrite, trapContext } from './exec.js';
+import { GUEST_RULES, RULES } from './rules.js';
 import type { PathStop, Runtime } from './runtime.js';
 import { allows, getAllowed, View } from './view.js';
 import {
@@ -63,6 +69,7 @@ export type Event =
   | { do: 'preempt'; cpu: number; next?: string; idle?: boolean }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
   | { do: 'guest_exit'; vcpu: string; reason?: GuestExitReason; to?: string }
+  | { do: 'guest_zcr'; vcpu: string; vl: number }
   | { do: 'kick'; task: string; to?: string }
   | HostEvent;
 
@@ -603,6 +610,50 @@ function guestHasInstruction(g: GuestProgram, op: UserOpKind): boolean {
   return op === 'fpsimd' || (g.sve && (op === 'sve' || op === 'ssve'));
 }
 
+/**
+ * The guest kernel writes its own ZCR_EL1 (MSR ZCR_EL1 at the guest's EL1) to run at `vl`. Until
+ * the guest owns the FP registers the write traps to EL2 (CPTR_EL2.TZ, or ZEN with VHE); the
+ * hypervisor loads the guest's SVE state (kvm_hyp_handle_fpsimd, which also puts the vcpu's saved
+ * ZCR_EL1 back) and the guest re-executes the MSR. KVM saves the new value at vcpu put
+ * (kvm_arch_vcpu_put_fp) and restores it at the next guest FP trap.
+ */
+function guestZcr(rt: Runtime, g: GuestProgram, vl: number): void {
+  const w = rt.world;
+  const { cpu, vmm } = guestCpu(w, g);
+  const c = w.machine.cpus[cpu];
+  const vcpu = w.kvm.vcpus[g.vcpuId];
+  if (!g.sve) throw new EventError(`vcpu '${g.name}' has no SVE, so no ZCR_EL1`);
+  if (!w.machine.config.sveVls.includes(vl) || vl > vcpu.arch.sve_max_vl)
+    throw new EventError(`vcpu '${g.name}' cannot select vector length ${vl}`);
+  takeInjectedException(w, g);
+  let outcome = decideTrap('msr_zcr_el1', trapContext(w.machine, c, 1));
+  if (outcome.kind === 'trap' && outcome.el === 2) {
+    c.sys.esr_el2 = esr_make(outcome.ec, outcome.iss);
+    settle(rt, vmm, cpu, rt.resume(vmm.pid, cpu, ARM_EXCEPTION_TRAP));
+    if (vmm.kpath !== `guest:${g.vcpuId}` || takeInjectedException(w, g)) return;
+    outcome = decideTrap('msr_zcr_el1', trapContext(w.machine, c, 1));
+    if (outcome.kind === 'trap' && outcome.el === 2) {
+      violate(
+        w,
+        'hyp-makes-progress',
+        `${g.name}: MSR ZCR_EL1 traps to EL2 again after the hypervisor handled it`,
+      );
+      return;
+    }
+  }
+  if (outcome.kind !== 'execute') {
+    g.unexpected.push(
+      `msr ZCR_EL1: ${outcome.kind === 'trap' ? `EC ${outcome.ec.toString(16)}` : 'UNDEF'} at EL1`,
+    );
+    violate(w, 'guest-no-unconfigured-exception', `${g.name} takes ${g.unexpected[g.unexpected.length - 1]}`);
+    return;
+  }
+  const len = vl / 16 - 1;
+  if ((c.sys.zcr_el1 & ZCR_ELx_LEN_MASK) === len) return;
+  writeWithEffects(w.machine, c, 'zcr_el1', (c.sys.zcr_el1 & ~ZCR_ELx_LEN_MASK) | len);
+  GUEST_RULES.guestVlChange.apply(g.view);
+}
+
 /** After the hypervisor handled a trap and re-entered, the guest re-executes the instruction. */
 function guestRetry(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean): void {
   const { cpu } = guestCpu(rt.world, g);
@@ -668,6 +719,8 @@ export function applyEvent(rt: Runtime, ev: Event): void {
       return preempt(rt, ev.cpu, ev.next, ev.idle ?? false);
     case 'guest':
       return guestOp(rt, guest(w, ev.vcpu), ev.op, ev.check ?? false);
+    case 'guest_zcr':
+      return guestZcr(rt, guest(w, ev.vcpu), ev.vl);
     case 'guest_exit':
       return guestExit(rt, guest(w, ev.vcpu), ev.reason ?? 'irq', ev.to);
     case 'kick':

@@ -247,6 +247,23 @@ export const RULES = {
   },
 } satisfies Record<string, AbiRule>;
 
+/**
+ * What the architecture lets a guest observe change (a guest's ABI is the Arm ARM, not the user
+ * ABI documents): each rule cites the Arm ARM behaviour it follows.
+ */
+export const GUEST_RULES = {
+  guestVlChange: {
+    name: 'guest-vl-change',
+    cites: 'Arm ARM, changing ZCR_EL1.LEN: bits of Z, P and FFR that become accessible are UNKNOWN',
+    grants: 'after the guest changes its own vector length, the Z bits above 128, P and FFR are unspecified',
+    apply: (v: View) => {
+      setAllowed(v, 'Zhi', 'any');
+      setAllowed(v, 'P', 'any');
+      setAllowed(v, 'FFR', 'any');
+    },
+  },
+} satisfies Record<string, AbiRule>;
+
 /** What a signal frame holds at sigreturn (read from the task's own memory) and what it replaces. */
 export interface FrameFacts {
   /** The view of the program when the signal arrived. */

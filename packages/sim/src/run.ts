@@ -166,6 +166,7 @@ export function finalFact(w: World, key: string): number | string | boolean | un
     const g = w.guests[vi];
     if (rest[0] === 'undefs') return g.undefs;
     if (rest[0] === 'exit_reason') return w.kvm.vcpus[vi].run.exit_reason;
+    if (rest[0] === 'zcr_el1') return w.kvm.vcpus[vi].arch.ctxt.sys_regs.ZCR_EL1;
     const val = v.arch[rest[0] ?? ''];
     return typeof val === 'number' || typeof val === 'string' || typeof val === 'boolean' ? val : undefined;
   }

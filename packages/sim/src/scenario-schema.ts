@@ -79,6 +79,17 @@ const event = {
       },
       ['do', 'vcpu'],
     ),
+    obj(
+      {
+        do: { const: 'guest_zcr' },
+        vcpu: str(),
+        vl: {
+          enum: [16, 32, 64, 128, 256],
+          description: 'the guest kernel writes its ZCR_EL1 for this length',
+        },
+      },
+      ['do', 'vcpu', 'vl'],
+    ),
     obj({ do: { const: 'kick' }, task: str(), to: str() }, ['do', 'task']),
     // Host events (events-host.ts): signals, ptrace, prctl, fork, exec.
     obj(
@@ -218,6 +229,12 @@ export const SCENARIO_SCHEMA = {
           sveVl: int(),
           aarch32: { type: 'boolean' },
           guestCpacrEl1: int(),
+          guestZcrEl1: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 15,
+            description: "the guest kernel's ZCR_EL1 (LEN = VL/16 - 1); default KVM's reset value 0",
+          },
         },
         ['name', 'vmm', 'sve'],
       ),
