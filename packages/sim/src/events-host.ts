@@ -69,6 +69,7 @@ import {
   offsetof_sigframe_reserved,
 } from '@kvmfp/fpsimd';
 import { type Val, ZERO } from '@kvmfp/machine';
+import { SVCR_SM_MASK, SVCR_ZA_MASK } from '@kvmfp/sysreg';
 import {
   ARM_EXCEPTION_IRQ,
   checkView,
@@ -97,7 +98,18 @@ import {
 } from './world.js';
 
 export type Regset = 'fpr' | 'sve' | 'ssve' | 'za' | 'zt';
-export type FrameEdit = 'bad_magic' | 'drop_fpsimd' | 'wrong_vl' | 'truncate' | 'set_v' | 'set_za';
+export type FrameEdit =
+  | 'bad_magic'
+  | 'drop_fpsimd'
+  | 'wrong_vl'
+  | 'truncate'
+  | 'set_v'
+  | 'set_za'
+  | 'drop_sve'
+  | 'toggle_sm'
+  | 'drop_za'
+  | 'drop_zt'
+  | 'set_zt';
 export type RegsetData = 'regs' | 'fpsimd' | 'none';
 
 export type HostEvent =
@@ -135,8 +147,13 @@ export const FRAME_EDITS: FrameEdit[] = [
   'truncate',
   'set_v',
   'set_za',
+  'drop_sve',
+  'toggle_sm',
+  'drop_za',
+  'drop_zt',
+  'set_zt',
 ];
-/** Edits that leave a frame the kernel must refuse (sve.rst and sme.rst section 5). */
+/** Edits that always leave a frame the kernel must refuse (sve.rst and sme.rst section 5). */
 const REJECTED_EDITS = new Set<FrameEdit>(['bad_magic', 'drop_fpsimd', 'wrong_vl', 'truncate']);
 
 /** The invariants these events check, each with the reason it must hold. */
@@ -432,49 +449,98 @@ function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | unde
   }
 }
 
-/** What a frame edit changed, for the view sigreturn leads to. */
+/** What a frame edit changed, for the view sigreturn leads to, and whether the ABI refuses it. */
 interface EditResult {
   vregs?: Val;
   zaVal?: Val;
+  ztVal?: Val;
+  /** The ZT record was removed: ZT0 comes back unspecified. */
+  ztDropped?: boolean;
+  /** sve.rst / sme.rst section 5 make the kernel refuse the edited frame (SIGSEGV). */
+  refuse: boolean;
 }
 
-/** The handler changes its own frame before returning (a test of the kernel's checks). */
-function editFrame(u: UserProgram, sf: number, edit: FrameEdit): EditResult {
+/** Turns a record into one sigreturn skips (an esr_context): the frame no longer has it. */
+function dropRecord(mm: UserMemory, addr: number): void {
+  poke(mm, addr, 4, 'num', ESR_MAGIC);
+}
+
+/**
+ * The handler changes its own frame before returning, as the ABI lets it (new V, ZA or ZT0 data,
+ * records removed, the streaming flag switched) or in ways the kernel must refuse.
+ */
+function editFrame(u: UserProgram, task: task_struct, sf: number, edit: FrameEdit): EditResult {
   const r = frameRecords(u.mm, sf);
   const mm = u.mm;
   const need = (addr: number | undefined, what: string): number => {
     if (addr === undefined) throw new EventError(`${u.name}'s frame has no ${what} record to edit`);
     return addr;
   };
+  const refuse = REJECTED_EDITS.has(edit);
   switch (edit) {
     case 'bad_magic':
       poke(mm, need(r.fpsimd, 'fpsimd'), 4, 'num', 0x0bad0bad);
-      return {};
+      return { refuse };
     case 'drop_fpsimd':
-      // Relabelled as an esr_context, which sigreturn skips: the frame has no fpsimd_context.
-      poke(mm, need(r.fpsimd, 'fpsimd'), 4, 'num', ESR_MAGIC);
-      return {};
+      dropRecord(mm, need(r.fpsimd, 'fpsimd'));
+      return { refuse };
     case 'wrong_vl': {
       const at = need(r.sve, 'SVE') + SIGFRAME_FIELDS.sve_vl.off;
       poke(mm, at, 2, 'num', num(mm, at, 2) + 16);
-      return {};
+      return { refuse };
     }
     case 'truncate':
       poke(mm, need(r.fpsimd, 'fpsimd') + 4, 4, 'num', sizeof_fpsimd_context - 16);
-      return {};
+      return { refuse };
     case 'set_v': {
       const v = nextValue(u);
       poke(mm, need(r.fpsimd, 'fpsimd') + SIGFRAME_FIELDS.fpsimd_vregs.off, 512, 'vregs', v);
-      return { vregs: v };
+      return { vregs: v, refuse };
     }
     case 'set_za': {
       const vq = frameShape(mm, r).zaVq;
       if (!vq) throw new EventError(`${u.name}'s frame has no ZA data to edit`);
       const v = nextValue(u);
       poke(mm, r.za! + SIGFRAME_FIELDS.za_regs(vq).off, ZA_SIG_REGS_SIZE(vq), 'za', { vq, za: v });
-      return { zaVal: v };
+      return { zaVal: v, refuse };
+    }
+    case 'drop_sve':
+      // sve.rst section 5: without sve_context the SVE bits become non-live and unspecified.
+      dropRecord(mm, need(r.sve, 'SVE'));
+      return { refuse };
+    case 'toggle_sm':
+      return toggleStreaming(u, task, r);
+    case 'drop_za':
+      // sme.rst section 5: no za_context turns ZA off; a ZT record with PSTATE.ZA 0 is illegal.
+      dropRecord(mm, need(r.za, 'ZA'));
+      return { refuse: r.zt !== undefined };
+    case 'drop_zt':
+      dropRecord(mm, need(r.zt, 'ZT'));
+      return { ztDropped: true, refuse };
+    case 'set_zt': {
+      const v = nextValue(u);
+      poke(mm, need(r.zt, 'ZT') + SIGFRAME_FIELDS.zt_regs(1).off, 64, 'zt', v);
+      return { ztVal: v, refuse };
     }
   }
+}
+
+/**
+ * sve.rst section 5: the handler may enter or leave streaming mode at sigreturn by switching
+ * SVE_SIG_FLAG_SM, but the record's vector length must be the task's length for the new mode (and
+ * streaming mode needs SME), or the frame is illegal.
+ */
+function toggleStreaming(u: UserProgram, task: task_struct, r: FrameRecords): EditResult {
+  const mm = u.mm;
+  const at = r.sve;
+  if (at === undefined || frameShape(mm, r).sveVq === 0)
+    throw new EventError(`${u.name}'s frame has no SVE register data to switch`);
+  const flags = num(mm, at + SIGFRAME_FIELDS.sve_flags.off, 2);
+  const toSm = (flags & SVE_SIG_FLAG_SM) === 0;
+  poke(mm, at + SIGFRAME_FIELDS.sve_flags.off, 2, 'num', flags ^ SVE_SIG_FLAG_SM);
+  const vl = num(mm, at + SIGFRAME_FIELDS.sve_vl.off, 2);
+  const smeOk = !toSm || hostRt!.world.machine.config.features.sme;
+  return { refuse: !smeOk || vl !== task.thread.vl[toSm ? 1 : 0] };
 }
 
 /**
@@ -493,9 +559,9 @@ function sigreturnEvent(
   if (!fr) throw new EventError(`task '${u.name}' is not in a signal handler`);
   if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
   runningCpu(w, u);
-  const written = edit ? editFrame(u, fr.frame, edit) : {};
-  const shape = frameShape(u.mm, frameRecords(u.mm, fr.frame));
   const task = taskOf(w, u.pid);
+  const { refuse, ...written } = edit ? editFrame(u, task, fr.frame, edit) : { refuse: false };
+  const shape = frameShape(u.mm, frameRecords(u.mm, fr.frame));
   syscall(
     rt,
     u,
@@ -507,7 +573,7 @@ function sigreturnEvent(
         .slice(before)
         .some((f) => f.kind === 'signal' && f.pid === u.pid && f.detail === `signal ${SIGSEGV}`);
       u.frames.pop();
-      const refused = edit !== undefined && REJECTED_EDITS.has(edit);
+      const refused = refuse;
       if (!segv) {
         // The general registers come back from the frame too (the port leaves them out): the
         // stack pointer is the one the signal interrupted.
@@ -533,9 +599,12 @@ function sigreturnEvent(
           'no-unexpected-user-signal',
           `${u.name}: sigreturn raised SIGSEGV on a frame it should accept`,
         );
-      // Whatever the failed restore left is not specified; the SIGSEGV that force_sig queued
-      // (forcedSignal below) goes to the handler next.
+      // Whatever the failed restore left is not specified, PSTATE.SM and PSTATE.ZA included (a
+      // refused frame may have been restored in part): the program takes them as the kernel left
+      // them. The SIGSEGV that force_sig queued (forcedSignal above) goes to the handler next.
       u.view = anyView(u.view);
+      u.view.sm = (task.thread.svcr & SVCR_SM_MASK) !== 0;
+      u.view.za = (task.thread.svcr & SVCR_ZA_MASK) !== 0;
     },
     to,
   );

@@ -122,7 +122,7 @@ export const RULES = {
     name: 'sigreturn-restores-frame',
     cites: 'Documentation/arm64/sve.rst section 5 (Signal return) and sme.rst section 5 (Signal return)',
     grants:
-      'sigreturn replaces the registers with the frame: V and FPSR from fpsimd_context, the other SVE bits from sve_context (unspecified when it holds no register data), PSTATE.SM from its SM flag, ZA and ZTn from their records (ZA off when the ZA record holds no data)',
+      'sigreturn replaces the registers with the frame: V and FPSR from fpsimd_context, the other SVE bits from sve_context (unspecified when it is missing or holds no register data), PSTATE.SM from its SM flag, ZA and ZTn from their records (ZA off when the ZA record is missing or holds no data; ZTn unspecified when its record is missing)',
     apply: (v: View, f?: FrameFacts) => {
       if (!f) return;
       v.slots = [...f.saved.slots];
@@ -139,6 +139,8 @@ export const RULES = {
       }
       if (f.vregs !== undefined) setBank(v, 'V', f.vregs);
       if (f.zaVal !== undefined) setBank(v, 'ZA', f.zaVal);
+      if (f.za && f.ztDropped) setAllowed(v, 'ZT0', 'any');
+      if (f.za && f.ztVal !== undefined) setBank(v, 'ZT0', f.ztVal);
     },
   },
   forkChild: {
@@ -278,6 +280,10 @@ export interface FrameFacts {
   vregs?: Val;
   /** A ZA value the handler wrote into za_context, if it wrote one. */
   zaVal?: Val;
+  /** A ZT0 value the handler wrote into the ZT record, if it wrote one. */
+  ztVal?: Val;
+  /** The handler removed the ZT record: ZT0 is unspecified after the return. */
+  ztDropped?: boolean;
 }
 
 /** What a tracer wrote with NT_ARM_SVE / NT_ARM_SSVE. */
