@@ -870,7 +870,7 @@ function planSet(
         if (changed) (streaming ? RULES.smeVlChange : RULES.vlChange).apply(v);
       };
       if (data === 'fpsimd') {
-        if (streaming) throw new EventError('NT_ARM_SSVE takes register data or none');
+        // sve_set_common takes an FPSIMD payload for NT_ARM_SSVE too (it enters streaming mode).
         const V = val();
         const FPSR = val();
         const len = SVE_PT_SIZE(vq, SVE_PT_REGS_FPSIMD);
