@@ -12,11 +12,13 @@ import { FingerprintSet, MemoryBoundError } from './fpset.js';
 import { cloneGraph } from './graph.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
+import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
 import { Runtime } from './runtime.js';
 import type { UserOpKind, World } from './world.js';
 import { createWorld, inPtraceStop } from './world.js';
 
-export interface Alphabet {
+/** The event kinds the explorer offers (ALPHABET_DOC in explore-alphabet.ts describes each key). */
+export interface Alphabet extends RaceAlphabet {
   user: UserOpKind[];
   checks: UserOpKind[];
   guest: UserOpKind[];
@@ -183,8 +185,9 @@ export class Explorer {
       const cpu = running.get(u.pid);
       if (cpu === undefined) continue;
       if (u.mode === 'user') {
-        for (const op of a.user) out.push({ do: 'user', task: u.name, op, to: 'first' });
-        for (const op of a.checks) out.push({ do: 'user', task: u.name, op, check: true, to: 'first' });
+        for (const op of offeredOps(w, u, a.user, a)) out.push({ do: 'user', task: u.name, op, to: 'first' });
+        for (const op of offeredOps(w, u, a.checks, a))
+          out.push({ do: 'user', task: u.name, op, check: true, to: 'first' });
         if (a.syscall) out.push({ do: 'syscall', task: u.name, to: 'first' });
         if (a.neon) out.push({ do: 'syscall', task: u.name, neon: true, to: 'first' });
         if (a.kvmRun && u.vmm) out.push({ do: 'kvm_run', task: u.name, to: 'first' });
@@ -203,6 +206,7 @@ export class Explorer {
           out.push({ do: 'preempt', cpu, next: w.users.find((x) => x.pid === pid)!.name });
     }
     this.hostCandidates(w, running, out);
+    raceCandidates(w, a, a, running, out);
     return out;
   }
 

@@ -119,7 +119,7 @@ function checkReferences(file: string, s: Scenario): void {
       fail(`events.${i}.task`, `one of ${JSON.stringify([...tasks])}`, e.task);
     if ('vcpu' in e && !vcpus.has(e.vcpu))
       fail(`events.${i}.vcpu`, `one of ${JSON.stringify([...vcpus])}`, e.vcpu);
-    if ('next' in e && !tasks.has(e.next))
+    if ('next' in e && e.next !== undefined && !tasks.has(e.next))
       fail(`events.${i}.next`, `one of ${JSON.stringify([...tasks])}`, e.next);
     if ('cpu' in e && e.cpu >= s.machine.cpus)
       fail(`events.${i}.cpu`, `a CPU below ${s.machine.cpus}`, e.cpu);

@@ -13,6 +13,7 @@ import { runScenario } from '../run.js';
 import { InputError, loadScenario } from '../scenario.js';
 import { checkCorpus } from './check.js';
 import { equivCommand, exploreCommand, mergeCommand } from './explore-cmd.js';
+import { ALPHABET_DOC } from '../explore-alphabet.js';
 
 export interface Io {
   out(s: string): void;
@@ -103,6 +104,7 @@ function buildProgram(io: Io): Command {
     .option('--report <file>', 'write the report (and its visited set, FILE.fps) for kvmfp merge')
     .option('--json', 'machine-readable report')
     .description('every event sequence up to a bound, breadth-first, with every invariant checked')
+    .addHelpText('after', `\n${ALPHABET_DOC}`)
     .action(async (config: string, o: Record<string, unknown>) => {
       throw new ExitWith(await exploreCommand(config, o, io));
     });
