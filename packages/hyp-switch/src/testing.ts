@@ -4,7 +4,14 @@
 
 import { E, type EntryTable, installEntries, type KernelPath, withEntries } from '@kvmfp/fpsimd';
 import { KVM_RUN, kvmTesting } from '@kvmfp/kvm-fpsimd';
-import { decideTrap, type InsnClass, thisCpu, thisMachine, type TrapOutcome } from '@kvmfp/machine';
+import {
+  decideTrap,
+  type InsnClass,
+  setHostEl2Handler,
+  thisCpu,
+  thisMachine,
+  type TrapOutcome,
+} from '@kvmfp/machine';
 import { mutants } from './mutants.js';
 import { revisions } from './revisions.js';
 
@@ -23,6 +30,9 @@ export function kvmWorld(
   let table: EntryTable = revisions[rev];
   if (mutant) table = withEntries(revisions[mutants[mutant].base], mutants[mutant].replace);
   installEntries(table);
+  // The nVHE host kernel's own SVE instructions that CPTR_EL2.TZ traps go to this package's host
+  // vector, as the sim installs it.
+  setHostEl2Handler((esr) => E.__kvm_hyp_host_vector_sync(esr));
   return w;
 }
 

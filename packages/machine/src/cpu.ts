@@ -14,7 +14,7 @@ import {
   ZCR_ELx_LEN_MASK,
 } from '@kvmfp/sysreg';
 import type { Cpu, CpuSysregs, Machine } from './state.js';
-import { FPSR_RESET, UNKNOWN, ZERO } from './values.js';
+import { FPSR_RESET, ZERO } from './values.js';
 import { probe } from './probe.js';
 import { kernelInsn } from './kernel-insn.js';
 import type { InsnClass } from './traps.js';
