@@ -16,13 +16,15 @@ import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { cloneGraph, loadInto } from './graph.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
+import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
 import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
 import { firedFunction, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
-import { createWorld, taskOf } from './world.js';
+import { createWorld, inPtraceStop, taskOf } from './world.js';
 
-export interface Alphabet {
+/** The event kinds the explorer offers (ALPHABET_DOC in explore-alphabet.ts describes each key). */
+export interface Alphabet extends RaceAlphabet {
   user: UserOpKind[];
   checks: UserOpKind[];
   guest: UserOpKind[];
@@ -456,8 +458,9 @@ export class Explorer {
       const cpu = running.get(u.pid);
       if (cpu === undefined) continue;
       if (u.mode === 'user') {
-        for (const op of a.user) out.push({ do: 'user', task: u.name, op, to: 'first' });
-        for (const op of a.checks) out.push({ do: 'user', task: u.name, op, check: true, to: 'first' });
+        for (const op of offeredOps(w, u, a.user, a)) out.push({ do: 'user', task: u.name, op, to: 'first' });
+        for (const op of offeredOps(w, u, a.checks, a))
+          out.push({ do: 'user', task: u.name, op, check: true, to: 'first' });
         if (a.syscall) out.push({ do: 'syscall', task: u.name, to: 'first' });
         if (a.neon) out.push({ do: 'syscall', task: u.name, neon: true, to: 'first' });
         if (a.kvmRun && u.vmm) out.push({ do: 'kvm_run', task: u.name, to: 'first' });
@@ -476,6 +479,7 @@ export class Explorer {
           out.push({ do: 'preempt', cpu, next: w.users.find((x) => x.pid === pid)!.name });
     }
     this.hostCandidates(w, running, out);
+    raceCandidates(w, a, a, running, out);
     return out;
   }
 
@@ -504,7 +508,7 @@ export class Explorer {
       if (a.ptrace && w.users.length > 1 && u.stop === 'none') out.push({ do: 'ptrace_stop', task: u.name });
     }
     if (a.ptrace)
-      for (const t of w.users.filter((x) => x.stop === 'stopped' && !x.frozen)) {
+      for (const t of w.users.filter((x) => inPtraceStop(w, x) && !x.frozen)) {
         out.push({ do: 'ptrace_cont', task: t.name, to: 'first' });
         for (const tr of inUser) {
           if (tr === t) continue;
