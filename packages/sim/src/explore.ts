@@ -19,7 +19,7 @@ import { attachVcpus } from './kvm.js';
 import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
 import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
-import { firedFunction, programNames, shapeOf, signatureOf } from './signature.js';
+import { firedFunction, knownKeyOf, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
 import { createWorld, inPtraceStop, taskOf } from './world.js';
 
@@ -72,8 +72,8 @@ export interface ExploreOptions {
   onViolation?: (c: Counterexample) => void;
   /** Continue from violating states too (deeper, different bugs behind a violation). */
   expandViolations?: boolean;
-  /** Signatures of known findings: states that violate only these are expanded. */
-  knownSignatures?: readonly string[];
+  /** Known findings (signature.ts knownKeyOf): states that violate only these are expanded. */
+  knownKeys?: readonly string[];
 }
 
 /** Where a level stands while it is being explored. */
@@ -245,7 +245,7 @@ function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
 
 /** Whether the search continues from a state with this violation. */
 function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
-  return opts.expandViolations === true || (opts.knownSignatures?.includes(violationKind(c)) ?? false);
+  return opts.expandViolations === true || (opts.knownKeys?.includes(knownKeyOf(violationKind(c))) ?? false);
 }
 
 export class Explorer {
@@ -270,20 +270,21 @@ export class Explorer {
   }
 
   /** The fired function per violation shape (shapeOf): a traced replay is too slow to run per transition. */
-  private readonly firedByShape = new Map<string, string>();
+  private readonly firedByShape = new Map<string, ReturnType<typeof firedFunction>>();
 
   /** A counterexample with its signature; the fired function comes from one traced replay per shape. */
   counterexample(invariant: string, detail: string, depth: number, events: Event[]): Counterexample {
     const names = programNames(this.config);
     const shape = shapeOf(invariant, detail, names, events[events.length - 1]);
     let fired = this.firedByShape.get(shape);
-    if (fired === undefined) this.firedByShape.set(shape, (fired = firedFunction(this, events)));
+    if (fired === undefined)
+      this.firedByShape.set(shape, (fired = firedFunction(this, events, invariant, detail)));
     return {
       invariant,
       detail,
       depth,
       events,
-      fired,
+      fired: fired.fired,
       signature: signatureOf(invariant, detail, names, fired),
     };
   }
