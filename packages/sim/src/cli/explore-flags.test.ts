@@ -16,7 +16,10 @@ describe('explore and equiv flags', () => {
   it.each([
     [['explore', config, '--time-limit', 'soon'], /^--time-limit: expected a duration/],
     [['equiv', 'v6.3', 'v6.4', config, '--time-limit', '-5'], /^--time-limit: expected a duration/],
-    [['explore', config, '--out', '/etc/passwd/x'], /^kvmfp: --out: expected a path under a directory, found '\/etc\/passwd\/x'/],
+    [
+      ['explore', config, '--out', '/etc/passwd/x'],
+      /^kvmfp: --out: expected a path under a directory, found '\/etc\/passwd\/x'/,
+    ],
     [['explore', config, '--known', config], /^--known: .*: expected a directory of finding scenarios/],
   ])('%j', async (argv, message) => {
     const r = await errorsOf(argv);
