@@ -4,14 +4,7 @@
 
 import { E, type EntryTable, installEntries, type KernelPath } from '@kvmfp/fpsimd';
 import { KVM_RUN, kvmTesting } from '@kvmfp/kvm-fpsimd';
-import {
-  decideTrap,
-  type InsnClass,
-  setHostEl2Handler,
-  thisCpu,
-  thisMachine,
-  type TrapOutcome,
-} from '@kvmfp/machine';
+import { type InsnClass, kernelInsnOutcome, setHostEl2Handler, type TrapOutcome } from '@kvmfp/machine';
 import { revisions } from './revisions.js';
 
 export type Rev = 'v6.3' | 'v6.4';
@@ -61,17 +54,5 @@ export function untilGuest(
 
 /** What the bound CPU does with an instruction of class `cls` at its current EL (the guest's EL1). */
 export function guestInsn(cls: InsnClass): TrapOutcome {
-  const cpu = thisCpu();
-  const f = thisMachine().config.features;
-  return decideTrap(cls, {
-    el: cpu.el,
-    features: { sve: f.sve, sme: f.sme, sme2: f.sme2, fa64: f.fa64 },
-    hcr_el2: cpu.sys.hcr_el2,
-    cpacr_el1: cpu.sys.cpacr_el1,
-    cptr_el2: cpu.sys.cptr_el2,
-    svcr: cpu.sys.svcr,
-    smcr_el1: cpu.sys.smcr_el1,
-    smcr_el2: cpu.sys.smcr_el2,
-    secure: false,
-  });
+  return kernelInsnOutcome(cls);
 }

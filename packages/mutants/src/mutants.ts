@@ -861,11 +861,11 @@ function threadSwitchIgnoresCpu(next: task_struct): void {
 
   fpsimd_save();
 
-  const wrong_task = this_cpu_ptr('fpsimd_last_state').st !== next.thread.uw.fpsimd_state;
-  // MUTATION: wrong_cpu (next.thread.fpsimd_cpu !== smp_processor_id()) is not checked.
+  const wrongTask = this_cpu_ptr('fpsimd_last_state').st !== next.thread.uw.fpsimd_state;
+  // MUTATION: the kernel's wrong_cpu test (next.thread.fpsimd_cpu !== smp_processor_id()) is gone.
   void smp_processor_id;
 
-  update_tsk_thread_flag(next, TIF_FOREIGN_FPSTATE, wrong_task);
+  update_tsk_thread_flag(next, TIF_FOREIGN_FPSTATE, wrongTask);
 
   __put_cpu_fpsimd_context();
 }

@@ -1,6 +1,6 @@
 // Prints each level of an exploration as it completes (a development aid): depth, distinct
 // states, new states, transitions, frontier, seconds and RSS.
-import { Explorer, fullAlphabet, loadExploreConfig, resolveTable } from '@kvmfp/sim';
+import { Explorer, fullAlphabet, loadExploreConfig, resolveTable } from '../src/index.js';
 
 const [file, depthArg, mutant] = process.argv.slice(2);
 const cfg = loadExploreConfig(file);

@@ -75,7 +75,6 @@ import {
   checkView,
   contextSwitch,
   EventError,
-  EXIT_TO_USER,
   exitToUserMode,
   runningCpu,
   runTo,

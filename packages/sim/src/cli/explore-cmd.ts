@@ -155,14 +155,7 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
       if (note) view.note(note);
     },
   });
-  const stop = stopOnSignals(
-    () => {
-      view.stopping();
-      run.stop();
-    },
-    (l) => view.note(l),
-    o.timeLimit,
-  );
+  const stop = stopRunOnSignals(view, run, o.timeLimit);
   let shards: ShardResult[];
   try {
     shards = await run.done;
@@ -371,14 +364,7 @@ export async function equivCommand(
     { configFile: file, a, b, depth, moves: Boolean(o.moves) },
     { onProgress: (i, p) => view.update(i, p) },
   );
-  const stop = stopOnSignals(
-    () => {
-      view.stopping();
-      run.stop();
-    },
-    (l) => view.note(l),
-    o.timeLimit,
-  );
+  const stop = stopRunOnSignals(view, run, o.timeLimit);
   let r: Awaited<typeof run.done>;
   try {
     r = await run.done;
@@ -407,4 +393,20 @@ export async function equivCommand(
   }
   if (!r.equivalent) return 1;
   return stop.exitStatus ?? 0;
+}
+
+/** Signals and the time limit ask `run` to stop between transitions; `view` shows it. */
+function stopRunOnSignals(
+  view: ReturnType<typeof progressView>,
+  run: { stop: () => void },
+  timeLimit: number | undefined,
+): ReturnType<typeof stopOnSignals> {
+  return stopOnSignals(
+    () => {
+      view.stopping();
+      run.stop();
+    },
+    (l) => view.note(l),
+    timeLimit,
+  );
 }
