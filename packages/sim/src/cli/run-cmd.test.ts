@@ -57,7 +57,11 @@ describe('kvmfp run', () => {
     const r = await run([file]);
     expect(r.status).toBe(2);
     expect(r.err).toHaveLength(1);
-    expect(r.err[0]).toMatch(new RegExp(`^${file}: events\\.0: sigreturn task=a: not enabled here`));
+    expect(r.err[0]).toMatch(
+      new RegExp(
+        `^${file}: events\\.0: expected an event enabled at this step .*, found sigreturn task=a, not enabled`,
+      ),
+    );
   });
 
   it('unless the scenario expects it (expect.disabled)', async () => {
