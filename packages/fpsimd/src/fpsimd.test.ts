@@ -1,5 +1,5 @@
 import type { cpu_fp_state } from './v6.4/types.js';
-import { symbolic, ZERO } from '@kvmfp/machine';
+import { symbolic, thisCpu, ZERO } from '@kvmfp/machine';
 import {
   CPACR_EL1_SMEN_EL0EN,
   CPACR_EL1_ZEN_EL0EN,
@@ -257,7 +257,8 @@ describe('task_fpsimd_load (through fpsimd_restore_current_state)', () => {
           }
           if (za) expect(regs.ZA).toBe(mem(15));
           if (za && p.sme2) expect(regs.ZT0).toBe(mem(16));
-          expect(read_sysreg_s(SYS_SVCR)).toBe(a.thread.svcr);
+          // The CPU's PSTATE.SM/ZA as the test sees them (an MRS of SVCR would be UNDEFINED without SME).
+          expect(thisCpu().sys.svcr).toBe(a.thread.svcr);
           expect(has(a, TIF_SVE)).toBe(tifSveAfter);
           expect(el0Bits()).toBe(
             (tifSveAfter ? CPACR_EL1_ZEN_EL0EN : 0) | (tifSme ? CPACR_EL1_SMEN_EL0EN : 0),

@@ -4,7 +4,14 @@
 
 import { E, type EntryTable, installEntries, type KernelPath } from '@kvmfp/fpsimd';
 import { KVM_RUN, kvmTesting } from '@kvmfp/kvm-fpsimd';
-import { decideTrap, type InsnClass, thisCpu, thisMachine, type TrapOutcome } from '@kvmfp/machine';
+import {
+  decideTrap,
+  type InsnClass,
+  setHostEl2Handler,
+  thisCpu,
+  thisMachine,
+  type TrapOutcome,
+} from '@kvmfp/machine';
 import { revisions } from './revisions.js';
 
 export type Rev = 'v6.3' | 'v6.4';
@@ -20,6 +27,9 @@ export function kvmWorld(
 ): kvmTesting.KvmWorld {
   const w = kvmTesting.createKvmWorld(opts);
   installEntries(table);
+  // The nVHE host kernel's own SVE instructions that CPTR_EL2.TZ traps go to this package's host
+  // vector, as the sim installs it.
+  setHostEl2Handler((esr) => E.__kvm_hyp_host_vector_sync(esr));
   return w;
 }
 

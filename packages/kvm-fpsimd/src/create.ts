@@ -44,7 +44,11 @@ export interface VcpuOptions {
    * leaves them off takes its own EL1 traps first, before any KVM trap.
    */
   guestCpacrEl1?: number;
-  /** The guest's own ZCR_EL1. Default: a guest kernel that selected its maximum VL (0 without SVE). */
+  /**
+   * The guest's own ZCR_EL1. Default: KVM's reset value, 0 (sys_regs.c resets ZCR_EL1 with
+   * reset_val 0), so the guest runs at 128 bits until its kernel writes ZCR_EL1 (a Linux guest
+   * selects its largest length at boot).
+   */
   guestZcrEl1?: number;
 }
 
@@ -65,7 +69,7 @@ export function createVcpu(
   if (machine.features.vhe) hcr += HCR_E2H;
   const ctxt = new_kvm_cpu_context();
   ctxt.sys_regs.CPACR_EL1 = opts.guestCpacrEl1 ?? CPACR_EL1_FPEN | (sve ? CPACR_EL1_ZEN : 0);
-  ctxt.sys_regs.ZCR_EL1 = opts.guestZcrEl1 ?? (sve ? vq - 1 : 0);
+  ctxt.sys_regs.ZCR_EL1 = opts.guestZcrEl1 ?? 0;
   return {
     vcpu_id: vcpuId,
     cpu: -1,

@@ -14,8 +14,10 @@ import {
   ZCR_ELx_LEN_MASK,
 } from '@kvmfp/sysreg';
 import type { Cpu, CpuSysregs, Machine } from './state.js';
-import { FPSR_RESET, UNKNOWN, ZERO } from './values.js';
+import { FPSR_RESET, ZERO } from './values.js';
 import { probe } from './probe.js';
+import { kernelInsn } from './kernel-insn.js';
+import type { InsnClass } from './traps.js';
 
 /** Where the machine reports what a real CPU would turn into memory corruption or a crash. */
 export type FaultSink = (kind: string, detail: string) => void;
@@ -60,16 +62,39 @@ function resolve(cpu: Cpu, name: SysregName, fault: FaultSink): keyof CpuSysregs
 
 const ID_REGS = new Set<SysregName>(['id_aa64pfr0_el1', 'id_aa64pfr1_el1', 'id_aa64smfr0_el1']);
 
+/**
+ * The SVE/SME registers whose MRS/MSR the architecture can trap or make UNDEFINED, with the
+ * access classes of decideTrap (an _EL12 name from EL2 has the _EL1 accessibility).
+ */
+const CHECKED: Partial<Record<SysregName, [InsnClass, InsnClass]>> = {
+  zcr_el1: ['mrs_zcr_el1', 'msr_zcr_el1'],
+  zcr_el12: ['mrs_zcr_el1', 'msr_zcr_el1'],
+  zcr_el2: ['mrs_zcr_el2', 'msr_zcr_el2'],
+  smcr_el1: ['mrs_smcr_el1', 'msr_smcr_el1'],
+  smcr_el12: ['mrs_smcr_el1', 'msr_smcr_el1'],
+  smcr_el2: ['mrs_smcr_el2', 'msr_smcr_el2'],
+  svcr: ['mrs_svcr', 'msr_svcr'],
+};
+
+/** Whether the access goes ahead: the kernel's MRS/MSR is decided like any instruction. */
+function accessible(name: SysregName, write: boolean): boolean {
+  const classes = CHECKED[name];
+  return !classes || kernelInsn(classes[write ? 1 : 0], `${write ? 'MSR' : 'MRS'} ${name.toUpperCase()}`);
+}
+
 function sysregFile(b: Bound): SysregFile {
   return {
     read(name) {
       probe();
       if (ID_REGS.has(name)) return idRegister(b.machine, name);
+      // An access that did not execute reads as zero (its fault is reported).
+      if (!accessible(name, false)) return 0;
       return b.cpu.sys[resolve(b.cpu, name, b.fault)];
     },
     write(name, value) {
       probe();
       if (ID_REGS.has(name)) throw new Error(`machine: ${name} is read-only`);
+      if (!accessible(name, true)) return;
       writeWithEffects(b.machine, b.cpu, resolve(b.cpu, name, b.fault), value);
     },
   };
@@ -92,15 +117,16 @@ export function writeWithEffects(m: Machine, cpu: Cpu, reg: keyof CpuSysregs, va
     setPstateZa(cpu, (value & SVCR_ZA_MASK) !== 0);
     return;
   }
-  const before = currentVq(cpu, m.config);
+  const before = programVq(cpu, m.config);
   cpu.sys[reg] = value;
-  if (currentVq(cpu, m.config) !== before) {
-    // ARM ARM: after a change of effective vector length the Z bits above 128, P and FFR are
-    // UNKNOWN; V keeps its value.
-    cpu.regs.Zhi = currentVq(cpu, m.config) === 1 ? ZERO : UNKNOWN;
-    cpu.regs.P = UNKNOWN;
-    cpu.regs.FFR = UNKNOWN;
-  }
+  const after = programVq(cpu, m.config);
+  // ARM ARM: a change of effective vector length keeps the bits that stay accessible; bits that
+  // become accessible again are UNKNOWN. A bank is one value standing for what its writer wrote
+  // at its own length, so it keeps that value: a program reads its registers at the length it
+  // wrote them (a program's own length change has its ABI rule), and a save or load at another
+  // length is caught by the primitives (sve_save_state/sve_load_state). At 128 bits no Z bit above
+  // 128 exists.
+  if (after !== before && after === 1) cpu.regs.Zhi = ZERO;
 }
 
 /** SetPSTATE_SM: a change of PSTATE.SM resets the SVE state (ResetSVEState). */
@@ -184,6 +210,17 @@ export function effectiveSmeVq(cpu: Cpu, supportedVls: number[]): number {
 /** With E2H and TGE set, host EL0 is governed by the EL2 controls (the "EL2&0" regime). */
 function hostEl0InEl2(cpu: Cpu): boolean {
   return e2h(cpu) && test_bits64(cpu.sys.hcr_el2, 2 ** 27);
+}
+
+/**
+ * The vq of the program whose registers the CPU holds: the length its EL0 (and a guest's EL1) runs
+ * at, whatever EL the CPU is at now. The register contents belong to that program; the
+ * hypervisor raising ZCR_EL2 at EL2 while a guest's shorter ZCR_EL1 still caps EL1 (as nVHE
+ * handle_trap does before kvm_arch_vcpu_put_fp saves the guest at its own length) changes nothing
+ * in them, while a change of the length the program itself runs at does.
+ */
+export function programVq(cpu: Cpu, config: Machine['config']): number {
+  return currentVq({ ...cpu, el: 0 }, config);
 }
 
 /** The vq that SVE instructions use now: streaming if PSTATE.SM, else the SVE one. */

@@ -7,3 +7,4 @@ export * from './v6.4/entry-fpsimd.js';
 export * from './v6.4/hyp-fpsimd.js';
 export * from './probe.js';
 export * from './traps.js';
+export * from './kernel-insn.js';

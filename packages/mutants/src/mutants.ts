@@ -416,6 +416,29 @@ function putFpSkipsGuestSave(vcpu: kvm_vcpu): void {
 }
 
 /**
+ * kvm_arch_vcpu_put_fp (v6.4) that saves the guest's ZCR_EL1 without asking whether the vcpu has
+ * SVE: on a machine without SVE the MRS of ZCR_EL1 is UNDEFINED, and the kernel oopses at the
+ * first return to the VMM after the guest used FP.
+ */
+function putFpReadsZcrAlways(vcpu: kvm_vcpu): void {
+  const flags = local_irq_save();
+
+  putFpRestoreSme(vcpu);
+
+  if (vcpu.arch.fp_state === FP_STATE_GUEST_OWNED) {
+    // MUTATION: the vcpu_has_sve() test around the ZCR_EL1 save is gone.
+    vcpu.arch.ctxt.sys_regs[ZCR_EL1] = read_sysreg_el1(SYS_ZCR);
+    if (vcpu_has_sve(vcpu) && !has_vhe()) sve_cond_update_zcr_vq(vcpu_sve_max_vq(vcpu) - 1, SYS_ZCR_EL1);
+
+    fpsimd_save_and_flush_cpu_state();
+  } else if (has_vhe() && system_supports_sve()) {
+    putFpRestoreSve(vcpu);
+  }
+
+  local_irq_restore(flags);
+}
+
+/**
  * kvm_arch_vcpu_put_fp (v6.4) without the VHE SME block: the hypervisor left CPACR_EL1 (CPTR_EL2)
  * at CPACR_EL1_DEFAULT, which has no SME access, so a VMM with TIF_SME whose registers were not
  * reloaded traps on its next SME instruction (do_sme_acc finds TIF_SME already set). nVHE is
@@ -951,6 +974,14 @@ export const mutants: Record<string, Mutant> = {
     consequence: "no VHE SME CPACR restore: VMM's SMSTART traps with TIF_SME set (VHE only)",
     claims: [13, 14],
     replace: { kvm_arch_vcpu_put_fp: putFpSkipsSmeRestore },
+  },
+  'put-fp-reads-zcr-always': {
+    base: 'v6.4',
+    description: 'kvm_arch_vcpu_put_fp reads ZCR_EL1 for a vcpu without SVE (UNDEFINED without SVE)',
+    consequence:
+      'reads ZCR_EL1 whatever the vcpu: on a machine without SVE the access is UNDEFINED (an Oops)',
+    claims: [],
+    replace: { kvm_arch_vcpu_put_fp: putFpReadsZcrAlways },
   },
   'put-fp-sve-restore-inverted': {
     base: 'v6.4',

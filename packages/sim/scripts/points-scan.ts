@@ -35,7 +35,7 @@ export function scanPoints(root: string): ScannedPoint[] {
         .split('\n')
         .filter((l) => !/^\s*(\/\/|\/?\*)/.test(l));
       for (const line of code)
-        for (const m of line.matchAll(/\bpoint\('([^']+)'\)/g)) {
+        for (const m of line.matchAll(/\bpoint\('([^']+)'[,)]/g)) {
           const label = m[1];
           if (out.some((p) => p.label === label)) continue;
           out.push({ label, function: label.split(':')[0], file: relative(root, file) });

@@ -25,6 +25,11 @@ export interface VcpuConfig {
   aarch32?: boolean;
   /** The guest kernel's own CPACR_EL1 (default: FP/SIMD, and SVE when the vcpu has it, enabled). */
   guestCpacrEl1?: number;
+  /**
+   * The guest kernel's own ZCR_EL1 (LEN = VL/16 - 1). Default: KVM's reset value 0 (128 bits); a
+   * Linux guest kernel that selected its largest length has LEN = sveVl/16 - 1.
+   */
+  guestZcrEl1?: number;
 }
 
 export interface WorldConfig {

@@ -34,6 +34,8 @@ import {
   SA_SIGINFO,
   type sig_pt_regs,
   SIGFRAME_FIELDS,
+  setForcedSignalSink,
+  SIGKILL,
   SIGSEGV,
   sizeof_fpsimd_context,
   sizeof_sigcontext_reserved,
@@ -67,6 +69,7 @@ import {
   offsetof_sigframe_reserved,
 } from '@kvmfp/fpsimd';
 import { type Val, ZERO } from '@kvmfp/machine';
+import { SVCR_SM_MASK, SVCR_ZA_MASK } from '@kvmfp/sysreg';
 import {
   ARM_EXCEPTION_IRQ,
   checkView,
@@ -81,11 +84,12 @@ import {
   user,
   violate,
 } from './events.js';
-import { RULES } from './rules.js';
+import { RULES, signalGrant } from './rules.js';
 import type { Runtime } from './runtime.js';
 import { setAllowed, type View } from './view.js';
 import {
   cpuOfTask,
+  inPtraceStop,
   newTask,
   nextValue,
   type SignalFrameState,
@@ -95,14 +99,25 @@ import {
 } from './world.js';
 
 export type Regset = 'fpr' | 'sve' | 'ssve' | 'za' | 'zt';
-export type FrameEdit = 'bad_magic' | 'drop_fpsimd' | 'wrong_vl' | 'truncate' | 'set_v' | 'set_za';
+export type FrameEdit =
+  | 'bad_magic'
+  | 'drop_fpsimd'
+  | 'wrong_vl'
+  | 'truncate'
+  | 'set_v'
+  | 'set_za'
+  | 'drop_sve'
+  | 'toggle_sm'
+  | 'drop_za'
+  | 'drop_zt'
+  | 'set_zt';
 export type RegsetData = 'regs' | 'fpsimd' | 'none';
 
 export type HostEvent =
   | { do: 'signal'; task: string; sig?: number; to?: string }
   | { do: 'sigreturn'; task: string; edit?: FrameEdit; to?: string }
   | { do: 'ptrace_stop'; task: string }
-  | { do: 'ptrace_cont'; task: string; to?: string }
+  | { do: 'ptrace_cont'; task: string; syscall?: boolean; to?: string }
   | { do: 'ptrace_get'; tracer: string; task: string; regset: Regset; to?: string }
   | {
       do: 'ptrace_set';
@@ -133,8 +148,13 @@ export const FRAME_EDITS: FrameEdit[] = [
   'truncate',
   'set_v',
   'set_za',
+  'drop_sve',
+  'toggle_sm',
+  'drop_za',
+  'drop_zt',
+  'set_zt',
 ];
-/** Edits that leave a frame the kernel must refuse (sve.rst and sme.rst section 5). */
+/** Edits that always leave a frame the kernel must refuse (sve.rst and sme.rst section 5). */
 const REJECTED_EDITS = new Set<FrameEdit>(['bad_magic', 'drop_fpsimd', 'wrong_vl', 'truncate']);
 
 /** The invariants these events check, each with the reason it must hold. */
@@ -201,32 +221,8 @@ function setPending(task: task_struct): void {
   task.flags |= 1 << TIF_SIGPENDING;
 }
 
-function idleTask(w: World, cpu: number): task_struct {
-  const t = w.kernel.tasks.find((x) => !x.mm && x.pid === cpu);
-  if (!t) throw new Error(`no idle task for CPU ${cpu}`);
-  return t;
-}
-
 function isIdle(w: World, cpu: number): boolean {
   return !w.kernel.percpu[cpu].current.mm;
-}
-
-/** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */
-function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
-  const w = rt.world;
-  const nextPid = w.runq[0];
-  const next = nextPid === undefined ? idleTask(w, cpu) : taskOf(w, nextPid);
-  if (!contextSwitch(rt, cpu, prevU, next) || nextPid === undefined) return;
-  w.runq.shift();
-  const nu = w.users.find((x) => x.pid === nextPid)!;
-  // A runnable task in user mode has no kernel path (settle keeps mode and path in step).
-  if (nu.mode === 'user')
-    settle(
-      rt,
-      nu,
-      cpu,
-      runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next), EXIT_TO_USER), undefined),
-    );
 }
 
 /** An interrupt from user space (an IPI) whose only work is the return-to-user loop. */
@@ -347,27 +343,64 @@ function checkFrame(w: World, u: UserProgram, sf: number, saved: View): void {
 // Signals.
 
 /**
+ * A signal the kernel generates for a task (force_sig, force_signal_inject): queued like any other
+ * and delivered on the way back to user space, where it runs the task's handler or, for SIGKILL,
+ * ends the task. The instruction that trapped does not complete (no retry). What the ABI makes of
+ * it is judged here, with the program's state when it ran the instruction (kernel-signal-granted).
+ */
+function forcedSignal(pid: number, sig: number, where: string): void {
+  const w = hostRt?.world;
+  const u = w?.users.find((x) => x.pid === pid);
+  if (!w || !u) return;
+  const op = u.retry?.op ?? null;
+  u.retry = null;
+  const granted = signalGrant({
+    sig,
+    where,
+    op,
+    features: w.machine.config.features,
+    sm: u.view.sm,
+    za: u.view.za,
+  });
+  u.kernelSignals.push({ sig, where, op, granted });
+  u.signals.push(sig);
+  u.pending.push(sig);
+  setPending(taskOf(w, pid));
+}
+
+setForcedSignalSink(forcedSignal);
+
+/**
  * The signal work of the return-to-user loop (do_signal: get_signal, then handle_signal). A task
  * in a ptrace stop stays at the point 'ptrace_stop:schedule' (off-CPU) until a tracer continues it; then
  * one queued signal is delivered: setup_rt_frame writes the frame into the task's memory and
  * points the task at its handler.
  */
-export function* deliverSignal(task: task_struct): KernelPath {
+export function* deliverSignal(task: task_struct): KernelPath<boolean> {
   const rt = hostRt;
   const u = rt?.world.users.find((x) => x.pid === task.pid);
   if (!rt || !u) {
     task.flags &= ~(1 << TIF_SIGPENDING);
-    return;
+    return false;
   }
   const w = rt.world;
-  if (u.stop === 'stopped') {
+  // get_signal: a tracer's stop request makes this a signal-delivery stop. do_signal has already
+  // forgotten the syscall, so in_syscall() is false while the tracer works on the registers.
+  if (u.stop === 'signal') {
     yield* point('ptrace_stop:schedule');
-    if (u.stop === 'stopped') throw new Error(`${u.name} left its ptrace stop without being continued`);
+    checkContinued(task);
   }
   const sig = u.pending.shift();
   // recalc_sigpending: the flag stays while more signals are queued.
   if (!u.pending.length) task.flags &= ~(1 << TIF_SIGPENDING);
-  if (sig === undefined) return;
+  if (sig === undefined) return false;
+  // get_signal: SIGKILL has no handler; do_group_exit ends the task here and it never returns to
+  // user space (the sim then takes it off its CPU).
+  if (sig === SIGKILL) {
+    u.mode = 'dead';
+    u.pending = [];
+    return true;
+  }
 
   const regs = sigRegs(task);
   const sp = regs.sp;
@@ -385,13 +418,14 @@ export function* deliverSignal(task: task_struct): KernelPath {
       'no-unexpected-user-signal',
       `${u.name}: the frame for signal ${sig} could not be written (SIGSEGV)`,
     );
-    return;
+    return false;
   }
   const frame: SignalFrameState = { sig, sp, frame: regs.sp, view: saved };
   u.frames.push(frame);
   checkFrame(w, u, regs.sp, saved);
   if (saved.sm) RULES.signalHandlerLeavesStreaming.apply(u.view);
   RULES.signalHandlerEntry.apply(u.view);
+  return false;
 }
 
 /**
@@ -401,11 +435,12 @@ export function* deliverSignal(task: task_struct): KernelPath {
  */
 function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | undefined): void {
   const w = rt.world;
-  if (u.mode === 'unborn' || u.mode === 'dead') throw new EventError(`task '${u.name}' does not exist`);
+  if (u.mode === 'unborn' || u.mode === 'dead' || u.mode === 'forking')
+    throw new EventError(`task '${u.name}' does not exist`);
   const task = taskOf(w, u.pid);
   u.pending.push(sig);
   setPending(task);
-  if (u.stop === 'stopped') return;
+  if (inPtraceStop(w, u)) return;
   const cpu = cpuOfTask(w, u.pid);
   if (cpu < 0) return;
   if (u.kpath?.startsWith('guest:')) {
@@ -415,49 +450,98 @@ function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | unde
   }
 }
 
-/** What a frame edit changed, for the view sigreturn leads to. */
+/** What a frame edit changed, for the view sigreturn leads to, and whether the ABI refuses it. */
 interface EditResult {
   vregs?: Val;
   zaVal?: Val;
+  ztVal?: Val;
+  /** The ZT record was removed: ZT0 comes back unspecified. */
+  ztDropped?: boolean;
+  /** sve.rst / sme.rst section 5 make the kernel refuse the edited frame (SIGSEGV). */
+  refuse: boolean;
 }
 
-/** The handler changes its own frame before returning (a test of the kernel's checks). */
-function editFrame(u: UserProgram, sf: number, edit: FrameEdit): EditResult {
+/** Turns a record into one sigreturn skips (an esr_context): the frame no longer has it. */
+function dropRecord(mm: UserMemory, addr: number): void {
+  poke(mm, addr, 4, 'num', ESR_MAGIC);
+}
+
+/**
+ * The handler changes its own frame before returning, as the ABI lets it (new V, ZA or ZT0 data,
+ * records removed, the streaming flag switched) or in ways the kernel must refuse.
+ */
+function editFrame(u: UserProgram, task: task_struct, sf: number, edit: FrameEdit): EditResult {
   const r = frameRecords(u.mm, sf);
   const mm = u.mm;
   const need = (addr: number | undefined, what: string): number => {
     if (addr === undefined) throw new EventError(`${u.name}'s frame has no ${what} record to edit`);
     return addr;
   };
+  const refuse = REJECTED_EDITS.has(edit);
   switch (edit) {
     case 'bad_magic':
       poke(mm, need(r.fpsimd, 'fpsimd'), 4, 'num', 0x0bad0bad);
-      return {};
+      return { refuse };
     case 'drop_fpsimd':
-      // Relabelled as an esr_context, which sigreturn skips: the frame has no fpsimd_context.
-      poke(mm, need(r.fpsimd, 'fpsimd'), 4, 'num', ESR_MAGIC);
-      return {};
+      dropRecord(mm, need(r.fpsimd, 'fpsimd'));
+      return { refuse };
     case 'wrong_vl': {
       const at = need(r.sve, 'SVE') + SIGFRAME_FIELDS.sve_vl.off;
       poke(mm, at, 2, 'num', num(mm, at, 2) + 16);
-      return {};
+      return { refuse };
     }
     case 'truncate':
       poke(mm, need(r.fpsimd, 'fpsimd') + 4, 4, 'num', sizeof_fpsimd_context - 16);
-      return {};
+      return { refuse };
     case 'set_v': {
       const v = nextValue(u);
       poke(mm, need(r.fpsimd, 'fpsimd') + SIGFRAME_FIELDS.fpsimd_vregs.off, 512, 'vregs', v);
-      return { vregs: v };
+      return { vregs: v, refuse };
     }
     case 'set_za': {
       const vq = frameShape(mm, r).zaVq;
       if (!vq) throw new EventError(`${u.name}'s frame has no ZA data to edit`);
       const v = nextValue(u);
       poke(mm, r.za! + SIGFRAME_FIELDS.za_regs(vq).off, ZA_SIG_REGS_SIZE(vq), 'za', { vq, za: v });
-      return { zaVal: v };
+      return { zaVal: v, refuse };
+    }
+    case 'drop_sve':
+      // sve.rst section 5: without sve_context the SVE bits become non-live and unspecified.
+      dropRecord(mm, need(r.sve, 'SVE'));
+      return { refuse };
+    case 'toggle_sm':
+      return toggleStreaming(u, task, r);
+    case 'drop_za':
+      // sme.rst section 5: no za_context turns ZA off; a ZT record with PSTATE.ZA 0 is illegal.
+      dropRecord(mm, need(r.za, 'ZA'));
+      return { refuse: r.zt !== undefined };
+    case 'drop_zt':
+      dropRecord(mm, need(r.zt, 'ZT'));
+      return { ztDropped: true, refuse };
+    case 'set_zt': {
+      const v = nextValue(u);
+      poke(mm, need(r.zt, 'ZT') + SIGFRAME_FIELDS.zt_regs(1).off, 64, 'zt', v);
+      return { ztVal: v, refuse };
     }
   }
+}
+
+/**
+ * sve.rst section 5: the handler may enter or leave streaming mode at sigreturn by switching
+ * SVE_SIG_FLAG_SM, but the record's vector length must be the task's length for the new mode (and
+ * streaming mode needs SME), or the frame is illegal.
+ */
+function toggleStreaming(u: UserProgram, task: task_struct, r: FrameRecords): EditResult {
+  const mm = u.mm;
+  const at = r.sve;
+  if (at === undefined || frameShape(mm, r).sveVq === 0)
+    throw new EventError(`${u.name}'s frame has no SVE register data to switch`);
+  const flags = num(mm, at + SIGFRAME_FIELDS.sve_flags.off, 2);
+  const toSm = (flags & SVE_SIG_FLAG_SM) === 0;
+  poke(mm, at + SIGFRAME_FIELDS.sve_flags.off, 2, 'num', flags ^ SVE_SIG_FLAG_SM);
+  const vl = num(mm, at + SIGFRAME_FIELDS.sve_vl.off, 2);
+  const smeOk = !toSm || hostRt!.world.machine.config.features.sme;
+  return { refuse: !smeOk || vl !== task.thread.vl[toSm ? 1 : 0] };
 }
 
 /**
@@ -476,9 +560,9 @@ function sigreturnEvent(
   if (!fr) throw new EventError(`task '${u.name}' is not in a signal handler`);
   if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
   runningCpu(w, u);
-  const written = edit ? editFrame(u, fr.frame, edit) : {};
-  const shape = frameShape(u.mm, frameRecords(u.mm, fr.frame));
   const task = taskOf(w, u.pid);
+  const { refuse, ...written } = edit ? editFrame(u, task, fr.frame, edit) : { refuse: false };
+  const shape = frameShape(u.mm, frameRecords(u.mm, fr.frame));
   syscall(
     rt,
     u,
@@ -490,7 +574,7 @@ function sigreturnEvent(
         .slice(before)
         .some((f) => f.kind === 'signal' && f.pid === u.pid && f.detail === `signal ${SIGSEGV}`);
       u.frames.pop();
-      const refused = edit !== undefined && REJECTED_EDITS.has(edit);
+      const refused = refuse;
       if (!segv) {
         // The general registers come back from the frame too (the port leaves them out): the
         // stack pointer is the one the signal interrupted.
@@ -510,17 +594,18 @@ function sigreturnEvent(
           );
         return;
       }
-      u.signals.push(SIGSEGV);
       if (!refused)
         violate(
           w,
           'no-unexpected-user-signal',
           `${u.name}: sigreturn raised SIGSEGV on a frame it should accept`,
         );
-      // Whatever the failed restore left is not specified; the SIGSEGV goes to the handler next.
+      // Whatever the failed restore left is not specified, PSTATE.SM and PSTATE.ZA included (a
+      // refused frame may have been restored in part): the program takes them as the kernel left
+      // them. The SIGSEGV that force_sig queued (forcedSignal above) goes to the handler next.
       u.view = anyView(u.view);
-      u.pending.push(SIGSEGV);
-      setPending(task);
+      u.view.sm = (task.thread.svcr & SVCR_SM_MASK) !== 0;
+      u.view.za = (task.thread.svcr & SVCR_ZA_MASK) !== 0;
     },
     to,
     `sigreturn:${JSON.stringify(edit ?? null)}`,
@@ -531,38 +616,44 @@ function sigreturnEvent(
 // ptrace.
 
 /**
- * The tracer stops the target (PTRACE_INTERRUPT or SIGSTOP): the target, running in user space, is
- * interrupted and stops in its signal work; schedule() then runs the next runnable task on its CPU
- * (or the idle task). A stopped task is off every CPU, which is when the kernel lets a tracer at
- * its registers.
+ * The tracer stops the target (PTRACE_INTERRUPT or SIGSTOP): a signal-delivery stop. A target
+ * running in user space is interrupted and stops in its signal work (get_signal) at once; one
+ * inside the kernel (at a preemption point, e.g. in a syscall) stops there on its way back to
+ * user space, after do_signal's forget_syscall. ptrace_stop then calls schedule(): the next
+ * runnable task runs on its CPU (or the idle task). A stopped task is off every CPU, which is
+ * when the kernel lets a tracer at its registers.
  */
 function ptraceStop(rt: Runtime, u: UserProgram): void {
   const w = rt.world;
-  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
   if (u.stop !== 'none') throw new EventError(`task '${u.name}' is already stopped`);
-  const cpu = runningCpu(w, u);
   const task = taskOf(w, u.pid);
-  u.stop = 'stopped';
-  setPending(task);
-  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), 'ptrace_stop:schedule');
-  settle(rt, u, cpu, stop);
-  if (stop.kind !== 'point') {
-    u.stop = 'none';
+  if (u.mode === 'kernel' && !u.kpath?.startsWith('guest:')) {
+    u.stop = 'signal';
+    setPending(task);
     return;
   }
-  switchAway(rt, cpu, u);
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space or at a kernel point`);
+  const cpu = runningCpu(w, u);
+  u.stop = 'signal';
+  setPending(task);
+  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), undefined);
+  settle(rt, u, cpu, stop);
+  if (stop.kind !== 'point') u.stop = 'none';
 }
 
 /**
- * PTRACE_CONT: the target becomes runnable. An idle CPU (its own first) takes it at once and it
- * runs on from its stop; otherwise it waits in the run queue.
+ * PTRACE_CONT, or PTRACE_SYSCALL with `syscall` (ptrace_resume, kernel/ptrace.c): the request sets
+ * or clears the target's TIF_SYSCALL_TRACE, then wakes it. An idle CPU (its own first) takes it at
+ * once and it runs on from its stop; otherwise it waits in the run queue.
  */
-function ptraceCont(rt: Runtime, u: UserProgram, to: string | undefined): void {
+function ptraceCont(rt: Runtime, u: UserProgram, syscallTrace: boolean, to: string | undefined): void {
   const w = rt.world;
-  if (u.stop !== 'stopped') throw new EventError(`task '${u.name}' is not in a ptrace stop`);
+  if (!inPtraceStop(w, u)) throw new EventError(`task '${u.name}' is not in a ptrace stop`);
   if (u.frozen) throw new EventError(`a tracer is accessing '${u.name}'`);
   u.stop = 'none';
   const task = taskOf(w, u.pid);
+  if (syscallTrace) task.flags |= 1 << TIF_SYSCALL_TRACE;
+  else task.flags &= ~(1 << TIF_SYSCALL_TRACE);
   const cpus = w.kernel.percpu.map((_, i) => i).filter((i) => isIdle(w, i));
   const cpu = cpus.includes(task.cpu) ? task.cpu : (cpus[0] ?? -1);
   if (cpu < 0) {
@@ -571,6 +662,43 @@ function ptraceCont(rt: Runtime, u: UserProgram, to: string | undefined): void {
   }
   if (!contextSwitch(rt, cpu, undefined, task)) return;
   settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, undefined), to));
+}
+
+/** TIF_SYSCALL_TRACE (arch/arm64/include/asm/thread_info.h, v6.4): PTRACE_SYSCALL is in force. */
+export const TIF_SYSCALL_TRACE = 8;
+
+/**
+ * syscall_trace_enter (arch/arm64/kernel/ptrace.c, v6.4), its PTRACE_SYSCALL part: with
+ * TIF_SYSCALL_TRACE set, report_syscall stops the task before the syscall body runs, after the
+ * entry discard and with in_syscall() true. Seccomp, tracepoints and audit hold no FP state.
+ */
+export function* syscallTraceEnter(task: task_struct): KernelPath {
+  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'entry');
+}
+
+/** syscall_trace_exit (ptrace.c, v6.4): the exit stop, taken when TIF_SYSCALL_TRACE is set now. */
+export function* syscallTraceExit(task: task_struct): KernelPath {
+  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'exit');
+}
+
+/**
+ * report_syscall -> ptrace_report_syscall_{entry,exit} -> ptrace_stop (v6.4): the task stops with
+ * its registers still marked as a syscall's (the x7 marker the kernel swaps in is not FP state). It
+ * stays at the point until a tracer continues it (ptraceCont).
+ */
+function* reportSyscall(task: task_struct, which: 'entry' | 'exit'): KernelPath {
+  const u = hostRt?.world.users.find((x) => x.pid === task.pid);
+  if (!u) return;
+  u.stop = 'syscall';
+  if (which === 'entry') yield* point('ptrace_stop:syscall entry');
+  else yield* point('ptrace_stop:syscall exit');
+  checkContinued(task);
+}
+
+/** Only a tracer's PTRACE_CONT/PTRACE_SYSCALL ends a stop; passing it otherwise is a model error. */
+function checkContinued(task: task_struct): void {
+  const u = hostRt?.world.users.find((x) => x.pid === task.pid);
+  if (u && u.stop !== 'none') throw new Error(`${u.name} left its ptrace stop without being continued`);
 }
 
 const NOTE: Record<Regset, number> = {
@@ -590,7 +718,7 @@ function tracing(w: World, ev: { tracer: string; task: string; regset: Regset })
   const tracer = user(w, ev.tracer);
   const target = user(w, ev.task);
   if (tracer === target) throw new EventError(`a task cannot trace itself`);
-  if (target.stop !== 'stopped') throw new EventError(`task '${target.name}' is not in a ptrace stop`);
+  if (!inPtraceStop(w, target)) throw new EventError(`task '${target.name}' is not in a ptrace stop`);
   if (target.frozen) throw new EventError(`a tracer is already accessing '${target.name}'`);
   if (!regsetSupported(w, ev.regset)) throw new EventError(`the machine has no ${ev.regset} regset`);
   return { tracer, target, task: taskOf(w, target.pid) };
@@ -746,7 +874,7 @@ function planSet(
         if (changed) (streaming ? RULES.smeVlChange : RULES.vlChange).apply(v);
       };
       if (data === 'fpsimd') {
-        if (streaming) throw new EventError('NT_ARM_SSVE takes register data or none');
+        // sve_set_common takes an FPSIMD payload for NT_ARM_SSVE too (it enters streaming mode).
         const V = val();
         const FPSR = val();
         const len = SVE_PT_SIZE(vq, SVE_PT_REGS_FPSIMD);
@@ -908,17 +1036,23 @@ function forkEvent(rt: Runtime, u: UserProgram, childName: string, to: string | 
   if (child.mode !== 'unborn') throw new EventError(`task '${childName}' already exists`);
   if (child === u) throw new EventError('a task cannot fork itself into being');
   const parent = taskOf(w, u.pid);
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  runningCpu(w, u);
+  // The child's name stands for the pid this fork will allocate: claimed now, so no other fork in
+  // flight can create the same task.
+  child.mode = 'forking';
   syscall(
     rt,
     u,
     function* () {
-      if (child.mode !== 'unborn') {
+      if (child.mode !== 'forking') {
         violate(w, 'syscall-succeeds', `${u.name}: fork found '${child.name}' already created`);
         return;
       }
       const p = newTask(child.pid, child.name, true, parent.cpu, [0, 0]);
       const err = yield* E.arch_dup_task_struct(p, parent);
       if (err) {
+        child.mode = 'unborn';
         violate(w, 'syscall-succeeds', `${u.name}: fork failed in arch_dup_task_struct (${err})`);
         return;
       }
@@ -928,6 +1062,7 @@ function forkEvent(rt: Runtime, u: UserProgram, childName: string, to: string | 
       p.flags &= ~((1 << TIF_SIGPENDING) | (1 << TIF_NEED_RESCHED) | (1 << TIF_NOTIFY_SIGNAL));
       const ret = E.copy_thread(p, { flags: 0, stack: 0, tls: 0 });
       if (ret) {
+        child.mode = 'unborn';
         violate(w, 'syscall-succeeds', `${u.name}: copy_thread returned ${ret}`);
         return;
       }
@@ -976,7 +1111,7 @@ export function applyHostEvent(rt: Runtime, ev: HostEvent): void {
     case 'ptrace_stop':
       return ptraceStop(rt, user(w, ev.task));
     case 'ptrace_cont':
-      return ptraceCont(rt, user(w, ev.task), ev.to);
+      return ptraceCont(rt, user(w, ev.task), ev.syscall ?? false, ev.to);
     case 'ptrace_get':
       return ptraceGet(rt, ev);
     case 'ptrace_set':

@@ -6,11 +6,17 @@
 
 import {
   E,
+  in_syscall,
   KernelPath,
   local_irq_disable,
   local_irq_enable,
   NO_SYSCALL,
   point,
+  forcedSignal,
+  SIGILL,
+  type pt_regs,
+  setSoftirqRunner,
+  smp_processor_id,
   task_struct,
   TIF_FOREIGN_FPSTATE,
   TIF_NEED_RESCHED,
@@ -18,19 +24,34 @@ import {
   TIF_NOTIFY_SIGNAL,
   TIF_SIGPENDING,
 } from '@kvmfp/fpsimd';
-import { esr_make, ESR_ELx_EC_FP_ASIMD, ESR_ELx_EC_SME, ESR_ELx_EC_SVE } from '@kvmfp/sysreg';
-import { formatVal, Machine } from '@kvmfp/machine';
+import {
+  esr_make,
+  ESR_ELx_EC_FP_ASIMD,
+  ESR_ELx_EC_SME,
+  ESR_ELx_EC_SVE,
+  ZCR_ELx_LEN_MASK,
+} from '@kvmfp/sysreg';
+import { decideTrap, formatVal, Machine, setHostEl2Handler, writeWithEffects } from '@kvmfp/machine';
 import type { SimEntries } from './entries.js';
-import { KVM_RUN } from '@kvmfp/kvm-fpsimd';
+import { ESR_ELx_EC_DABT_LOW, KVM_RUN } from '@kvmfp/kvm-fpsimd';
 import { vcpuOfVmm } from './kvm.js';
-import { applyHostEvent, bindHostRuntime, deliverSignal, type HostEvent } from './events-host.js';
-import { banksRead, decide, executeWrite } from './exec.js';
-import { RULES } from './rules.js';
+import {
+  applyHostEvent,
+  bindHostRuntime,
+  deliverSignal,
+  type HostEvent,
+  syscallTraceEnter,
+  syscallTraceExit,
+  TIF_SYSCALL_TRACE,
+} from './events-host.js';
+import { banksRead, decide, executeWrite, trapContext } from './exec.js';
+import { GUEST_RULES, RULES } from './rules.js';
 import type { PathStop, Runtime } from './runtime.js';
 import { allows, getAllowed, View } from './view.js';
 import {
   cpuOfTask,
   GuestProgram,
+  PTRACE_STOP_POINTS,
   nextValue,
   taskOf,
   UserOp,
@@ -42,14 +63,18 @@ import {
 export type Event =
   | { do: 'user'; task: string; op: UserOpKind; check?: boolean; to?: string }
   | { do: 'syscall'; task: string; neon?: boolean; to?: string }
-  | { do: 'kvm_run'; task: string; to?: string }
+  | { do: 'kvm_run'; task: string; immediateExit?: boolean; to?: string }
   | { do: 'step'; cpu: number; to?: string }
-  | { do: 'softirq_neon'; cpu: number; to?: string }
-  | { do: 'preempt'; cpu: number; next: string }
+  | { do: 'softirq_neon'; cpu: number; deferred?: boolean; to?: string }
+  | { do: 'preempt'; cpu: number; next?: string; idle?: boolean }
   | { do: 'guest'; vcpu: string; op: UserOpKind; check?: boolean }
-  | { do: 'guest_exit'; vcpu: string; to?: string }
+  | { do: 'guest_exit'; vcpu: string; reason?: GuestExitReason; to?: string }
+  | { do: 'guest_zcr'; vcpu: string; vl: number }
   | { do: 'kick'; task: string; to?: string }
   | HostEvent;
+
+/** Why a guest leaves: a host interrupt, or an MMIO access (a data abort the VMM handles). */
+export type GuestExitReason = 'irq' | 'mmio';
 
 const K = E as unknown as SimEntries;
 
@@ -75,7 +100,7 @@ function* workLoop(task: task_struct, flags: number): KernelPath {
     } else {
       local_irq_enable();
       yield* point('do_notify_resume:irqs on', { flags });
-      yield* notifyWork(task, flags);
+      if (yield* notifyWork(task, flags)) return;
     }
     local_irq_disable();
     flags = task.flags;
@@ -83,52 +108,95 @@ function* workLoop(task: task_struct, flags: number): KernelPath {
   local_irq_enable();
 }
 
-/** One pass of the work with interrupts on, driven by the flags read before they were unmasked. */
-function* notifyWork(task: task_struct, flags: number): KernelPath {
-  if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL))) yield* doSignal(task);
+/**
+ * One pass of the work with interrupts on, driven by the flags read before they were unmasked;
+ * true when a fatal signal ended the task there (get_signal's do_group_exit: it never reaches user
+ * space).
+ */
+function* notifyWork(task: task_struct, flags: number): KernelPath<boolean> {
+  if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL)) && (yield* doSignal(task))) return true;
   if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
+  // Interrupts are still on until local_daif_mask: an IRQ here may run softirqs (kernel-mode
+  // NEON) or reschedule, after the FP state was restored; the loop then reads the flags again and
+  // restores once more.
+  yield* point('do_notify_resume:after fpsimd_restore_current_state');
+  return false;
 }
 
-/**
- * What a path stopped at 'do_notify_resume:irqs on' runs when resumed: the rest of that pass, then
- * the loop. Every caller of exitToUserMode ends when it returns, so this is the whole path (the
- * explorer restarts such paths from data instead of replaying how they got there).
- */
+// What a path stopped at a point of the loop runs when resumed. Every caller of exitToUserMode
+// ends when it returns, so this is the whole rest of the path: the explorer restarts such paths
+// from data instead of replaying how they got there (paths.ts).
+
+/** After 'do_notify_resume:irqs on': the rest of that pass, then the loop. */
 export function* afterIrqsOn(task: task_struct, flags: number): KernelPath {
-  yield* notifyWork(task, flags);
+  if (yield* notifyWork(task, flags)) return;
+  local_irq_disable();
+  yield* workLoop(task, task.flags);
+}
+
+/** After 'do_notify_resume:after fpsimd_restore_current_state': the loop, with the flags read anew. */
+export function* afterRestoreWindow(task: task_struct): KernelPath {
   local_irq_disable();
   yield* workLoop(task, task.flags);
 }
 
 /**
- * do_signal: a notify-signal (task_work, or a kick) is consumed here with no handler to run; a
- * real signal's delivery is the signal hooks' (see hostSignalDelivery).
+ * do_signal (arch/arm64/kernel/signal.c, v6.4): registers saved by a syscall stop saying so before
+ * anything else (forget_syscall), so get_signal's ptrace stop and handle_signal's frame see
+ * in_syscall() false; a notify-signal (task_work, or a kick) is consumed with no handler to run;
+ * a real signal's delivery is the host events' (deliverSignal).
  */
-function* doSignal(task: task_struct): KernelPath {
+function* doSignal(task: task_struct): KernelPath<boolean> {
+  if (in_syscall(task.regs)) forgetSyscall(task.regs);
   task.flags &= ~(1 << TIF_NOTIFY_SIGNAL);
-  if (task.flags & (1 << TIF_SIGPENDING)) yield* signalDelivery(task);
+  if (task.flags & (1 << TIF_SIGPENDING)) return yield* signalDelivery(task);
+  return false;
 }
 
-/** Signal delivery is installed by the host-events module (signals, sigreturn). */
+/**
+ * forget_syscall (arch/arm64/include/asm/ptrace.h, v6.4): the saved registers no longer belong to
+ * a syscall, so no restart happens and the FP code treats the state as a plain user context.
+ */
+export function forgetSyscall(regs: pt_regs): void {
+  regs.syscallno = NO_SYSCALL;
+}
+
+/** Signal delivery is installed by the host-events module (signals, sigreturn); true: the task exits. */
 // eslint-disable-next-line require-yield -- the default consumes the flag without a point
-let signalDelivery: (task: task_struct) => KernelPath = function* (task) {
+let signalDelivery: (task: task_struct) => KernelPath<boolean> = function* (task) {
   task.flags &= ~(1 << TIF_SIGPENDING);
+  return false;
 };
 
-export function setSignalDelivery(f: (task: task_struct) => KernelPath): void {
+export function setSignalDelivery(f: (task: task_struct) => KernelPath<boolean>): void {
   signalDelivery = f;
 }
 
 setSignalDelivery(deliverSignal);
 
-/** el0_svc: the FP discard with interrupts masked, then the syscall body, then the exit work. */
+/**
+ * el0_svc -> do_el0_svc -> el0_svc_common (arch/arm64/kernel/syscall.c, v6.4): the FP discard with
+ * interrupts masked, then the registers are marked as a syscall's, interrupts come on, a traced
+ * task stops at syscall entry (syscall_trace_enter), the body runs, a traced task stops again at
+ * syscall exit (syscall_trace_exit), and the return-to-user work follows.
+ */
 function* el0Svc(task: task_struct, body: () => KernelPath<unknown>): KernelPath {
-  task.regs.syscallno = 0;
   K.fp_user_discard();
+  task.regs.syscallno = 0;
   local_irq_enable();
+  if (hasSyscallWork(task.flags)) yield* syscallTraceEnter(task);
   yield* point('el0_svc:before invoke_syscall');
   yield* body();
+  // el0_svc_common also goes to syscall_trace_exit when the flags it read at entry had syscall
+  // work; syscall_trace_exit reads the flags afresh before it stops, so deciding on the current
+  // flags alone reaches the same stops and keeps no local across the points above.
+  if (hasSyscallWork(task.flags)) yield* syscallTraceExit(task);
   yield* exitToUserMode(task);
+}
+
+/** has_syscall_work (asm/thread_info.h _TIF_SYSCALL_WORK), the part the sim sets: tracing. */
+function hasSyscallWork(flags: number): boolean {
+  return (flags & (1 << TIF_SYSCALL_TRACE)) !== 0;
 }
 
 /** el0_sve_acc / el0_sme_acc / el0_fpsimd_acc: the access-trap handlers, then the exit work. */
@@ -141,6 +209,14 @@ function* el0Trap(task: task_struct, ec: number, esr: number): KernelPath {
     const r = K.do_fpsimd_acc(esr, task.regs);
     if (r) yield* r;
   }
+  yield* exitToUserMode(task);
+}
+
+/** el0_undef (entry-common.c) -> do_undefinstr (traps.c): SIGILL, then the exit work. */
+function* el0Undef(task: task_struct): KernelPath {
+  task.regs.syscallno = NO_SYSCALL;
+  local_irq_enable();
+  forcedSignal('do_undefinstr', SIGILL);
   yield* exitToUserMode(task);
 }
 
@@ -171,6 +247,7 @@ export const EXIT_TO_USER = 'exit_to_user';
  */
 export function bootstrap(rt: Runtime): void {
   const w = rt.world;
+  softirqWorld = w;
   w.kernel.percpu.forEach((p, cpu) => {
     const u = w.users.find((x) => x.pid === p.current.pid);
     if (u)
@@ -211,7 +288,14 @@ export function runTo(
   stop: PathStop,
   to: string | undefined,
 ): PathStop {
-  for (let points = 0; stop.kind === 'point' && to !== 'first' && stop.label !== to; points++) {
+  for (
+    let points = 0;
+    stop.kind === 'point' &&
+    to !== 'first' &&
+    stop.label !== to &&
+    !heldInPtraceStop(rt.world, pid, stop.label);
+    points++
+  ) {
     // The kernel's loops end when their flags clear; a path that keeps passing points without
     // finishing is a model error (a flag nobody clears), reported instead of hanging the tool.
     if (points === MAX_POINTS_PER_RUN)
@@ -223,7 +307,29 @@ export function runTo(
   return stop;
 }
 
+/** A path at a ptrace stop goes no further until a tracer continues its task (ptrace_cont). */
+function heldInPtraceStop(w: World, pid: number, label: string): boolean {
+  const u = w.users.find((x) => x.pid === pid);
+  return !!u && u.stop !== 'none' && PTRACE_STOP_POINTS.includes(label);
+}
+
 export function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop): void {
+  if (stop.kind === 'point' && heldInPtraceStop(rt.world, u.pid, stop.label)) {
+    // ptrace_stop: the task is TASK_TRACED and calls schedule(); its CPU runs the next runnable
+    // task, or the idle task.
+    u.mode = 'kernel';
+    u.kpath = stop.label;
+    if (rt.world.kernel.percpu[cpu].current.pid === u.pid) switchAway(rt, cpu, u);
+    return;
+  }
+  if (stop.kind === 'done' && u.mode === 'dead') {
+    // do_exit: the task is gone; its CPU runs the next runnable task or the idle task.
+    u.kpath = null;
+    u.retry = null;
+    rt.world.runq = rt.world.runq.filter((x) => x !== u.pid);
+    if (rt.world.kernel.percpu[cpu].current.pid === u.pid) switchAway(rt, cpu, u);
+    return;
+  }
   if (stop.kind === 'done') {
     u.mode = 'user';
     u.kpath = null;
@@ -234,7 +340,6 @@ export function settle(rt: Runtime, u: UserProgram, cpu: number, stop: PathStop)
     u.mode = 'kernel';
     u.kpath = stop.kind === 'point' ? stop.label : `guest:${stop.vcpuId}`;
   }
-  void cpu;
 }
 
 export function violate(w: World, invariant: string, detail: string): void {
@@ -273,8 +378,16 @@ function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?
     return;
   }
   if (outcome.kind === 'undef') {
-    u.signals.push(4);
-    violate(w, 'no-unexpected-user-signal', `${u.name}: ${op} is UNDEFINED (SIGILL)`);
+    // An UNDEFINED instruction at EL0: el0_undef -> do_undefinstr finds no handler for it and
+    // forces SIGILL, which the return to user space delivers. kernel-signal-granted judges it.
+    u.retry = { op, check };
+    const task = taskOf(w, u.pid);
+    settle(
+      rt,
+      u,
+      cpu,
+      runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Undef(task), `el0_undef:${op}:${check}`), to),
+    );
     return;
   }
   const esr = esr_make(outcome.ec, outcome.iss);
@@ -337,6 +450,17 @@ function softirqWork(w: World, cpu: number): void {
   p.in_softirq = false;
 }
 
+// The nVHE host kernel's own SVE instructions and ZCR_EL1 accesses that CPTR_EL2.TZ traps go to
+// the hypervisor's host vector (host.S -> handle_trap), which untraps SVE and returns to them.
+setHostEl2Handler((esr) => E.__kvm_hyp_host_vector_sync(esr));
+
+/** The world whose pending softirqs local_bh_enable runs (bound by applyEvent and bootstrap). */
+let softirqWorld: World | null = null;
+
+setSoftirqRunner(() => {
+  if (softirqWorld) softirqWork(softirqWorld, smp_processor_id());
+});
+
 /** An interrupt taken from user space whose exit runs a softirq, then the return-to-user work. */
 function* el0IrqSoftirq(w: World, task: task_struct, cpu: number): KernelPath {
   task.regs.syscallno = NO_SYSCALL;
@@ -344,12 +468,22 @@ function* el0IrqSoftirq(w: World, task: task_struct, cpu: number): KernelPath {
   yield* exitToUserMode(task);
 }
 
-/** A softirq that uses kernel-mode NEON, run on `cpu` where an interrupt can be taken now. */
-function softirqNeon(rt: Runtime, cpu: number, to: string | undefined): void {
+/**
+ * A softirq that uses kernel-mode NEON, run on `cpu` where an interrupt can be taken now. With
+ * `deferred`, the interrupt that raises it arrives inside the next section of this CPU that has
+ * softirqs disabled with interrupts on (get_cpu_fpsimd_context .. put_cpu_fpsimd_context): the
+ * softirq is pending until the local_bh_enable that ends the section runs it.
+ */
+function softirqNeon(rt: Runtime, cpu: number, to: string | undefined, deferred: boolean): void {
   const w = rt.world;
   const p = w.kernel.percpu[cpu];
   const u = w.users.find((x) => x.pid === p.current.pid);
   if (u?.kpath?.startsWith('guest:')) throw new EventError(`CPU ${cpu} is running a guest`);
+  if (deferred) {
+    if (p.softirq_pending) throw new EventError(`CPU ${cpu} already has a softirq pending`);
+    p.softirq_pending = true;
+    return;
+  }
   if (p.irqs_disabled || p.softirq_disable > 0 || p.in_softirq)
     throw new EventError(`CPU ${cpu} cannot take a softirq now`);
   if (u?.mode === 'user') {
@@ -399,13 +533,41 @@ export function contextSwitch(
   return rt.dead === null;
 }
 
-/** A context switch on `cpu` to `next`, from a preemption point or from user space (interrupt). */
-function preempt(rt: Runtime, cpu: number, nextName: string): void {
+export function idleTask(w: World, cpu: number): task_struct {
+  const t = w.kernel.tasks.find((x) => !x.mm && x.pid === cpu);
+  if (!t) throw new Error(`no idle task for CPU ${cpu}`);
+  return t;
+}
+
+/** schedule() from a task that blocks: the head of the run queue runs next, or the idle task. */
+export function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
+  const w = rt.world;
+  const nextPid = w.runq[0];
+  const next = nextPid === undefined ? idleTask(w, cpu) : taskOf(w, nextPid);
+  if (!contextSwitch(rt, cpu, prevU, next) || nextPid === undefined) return;
+  w.runq.shift();
+  const nu = w.users.find((x) => x.pid === nextPid)!;
+  // A runnable task in user mode has no kernel path (settle keeps mode and path in step).
+  if (nu.mode === 'user')
+    settle(
+      rt,
+      nu,
+      cpu,
+      runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next), EXIT_TO_USER), undefined),
+    );
+}
+
+/**
+ * A context switch on `cpu` to `next` (a runnable task) or, with `idle`, to the CPU's idle task
+ * (__schedule's pick_next_task with nothing else to run here), from a preemption point or from user
+ * space (interrupt). Switching to idle leaves the previous task's registers in the CPU while the
+ * task is runnable and may run elsewhere.
+ */
+function preempt(rt: Runtime, cpu: number, nextName: string | undefined, idle: boolean): void {
   const w = rt.world;
   const p = w.kernel.percpu[cpu];
   const prevU = w.users.find((x) => x.pid === p.current.pid);
-  const next = user(w, nextName);
-  if (!w.runq.includes(next.pid)) throw new EventError(`task '${nextName}' is not runnable`);
+  const next = pickNext(w, cpu, nextName, idle);
   if (prevU?.mode === 'user') {
     const stop = rt.start(prevU.pid, cpu, el0Interrupt(taskOf(w, prevU.pid)), 'el0_interrupt');
     settle(rt, prevU, cpu, stop);
@@ -414,12 +576,12 @@ function preempt(rt: Runtime, cpu: number, nextName: string): void {
   } else if (p.preempt_count > 0 || p.softirq_disable > 0 || p.irqs_disabled) {
     throw new EventError(`CPU ${cpu} is not preemptible here`);
   }
-  const nextTask = taskOf(w, next.pid);
+  const nextTask = next ? taskOf(w, next.pid) : idleTask(w, cpu);
   if (!contextSwitch(rt, cpu, prevU, nextTask)) return;
-  w.runq = w.runq.filter((x) => x !== next.pid);
+  if (next) w.runq = w.runq.filter((x) => x !== next.pid);
   if (prevU) w.runq.push(prevU.pid);
   // A runnable task in user mode has no kernel path (settle keeps mode and path in step).
-  if (next.mode === 'user') {
+  if (next?.mode === 'user') {
     settle(
       rt,
       next,
@@ -427,6 +589,18 @@ function preempt(rt: Runtime, cpu: number, nextName: string): void {
       runTo(rt, next.pid, cpu, rt.start(next.pid, cpu, exitToUserMode(nextTask), EXIT_TO_USER), undefined),
     );
   }
+}
+
+/** The task a preempt switches to: a runnable user task, or none for the idle task. */
+function pickNext(w: World, cpu: number, nextName: string | undefined, idle: boolean): UserProgram | null {
+  if (idle === (nextName !== undefined)) throw new EventError('preempt names either a next task or idle');
+  if (idle) {
+    if (!w.kernel.percpu[cpu].current.mm) throw new EventError(`CPU ${cpu} is already idle`);
+    return null;
+  }
+  const next = user(w, nextName!);
+  if (!w.runq.includes(next.pid)) throw new EventError(`task '${nextName}' is not runnable`);
+  return next;
 }
 
 /** The vcpu whose preempt notifier the VMM holds (between vcpu_load and vcpu_put). */
@@ -497,6 +671,50 @@ function guestHasInstruction(g: GuestProgram, op: UserOpKind): boolean {
   return op === 'fpsimd' || (g.sve && (op === 'sve' || op === 'ssve'));
 }
 
+/**
+ * The guest kernel writes its own ZCR_EL1 (MSR ZCR_EL1 at the guest's EL1) to run at `vl`. Until
+ * the guest owns the FP registers the write traps to EL2 (CPTR_EL2.TZ, or ZEN with VHE); the
+ * hypervisor loads the guest's SVE state (kvm_hyp_handle_fpsimd, which also puts the vcpu's saved
+ * ZCR_EL1 back) and the guest re-executes the MSR. KVM saves the new value at vcpu put
+ * (kvm_arch_vcpu_put_fp) and restores it at the next guest FP trap.
+ */
+function guestZcr(rt: Runtime, g: GuestProgram, vl: number): void {
+  const w = rt.world;
+  const { cpu, vmm } = guestCpu(w, g);
+  const c = w.machine.cpus[cpu];
+  const vcpu = w.kvm.vcpus[g.vcpuId];
+  if (!g.sve) throw new EventError(`vcpu '${g.name}' has no SVE, so no ZCR_EL1`);
+  if (!w.machine.config.sveVls.includes(vl) || vl > vcpu.arch.sve_max_vl)
+    throw new EventError(`vcpu '${g.name}' cannot select vector length ${vl}`);
+  takeInjectedException(w, g);
+  let outcome = decideTrap('msr_zcr_el1', trapContext(w.machine, c, 1));
+  if (outcome.kind === 'trap' && outcome.el === 2) {
+    c.sys.esr_el2 = esr_make(outcome.ec, outcome.iss);
+    settle(rt, vmm, cpu, rt.resume(vmm.pid, cpu, ARM_EXCEPTION_TRAP));
+    if (vmm.kpath !== `guest:${g.vcpuId}` || takeInjectedException(w, g)) return;
+    outcome = decideTrap('msr_zcr_el1', trapContext(w.machine, c, 1));
+    if (outcome.kind === 'trap' && outcome.el === 2) {
+      violate(
+        w,
+        'hyp-makes-progress',
+        `${g.name}: MSR ZCR_EL1 traps to EL2 again after the hypervisor handled it`,
+      );
+      return;
+    }
+  }
+  if (outcome.kind !== 'execute') {
+    g.unexpected.push(
+      `msr ZCR_EL1: ${outcome.kind === 'trap' ? `EC ${outcome.ec.toString(16)}` : 'UNDEF'} at EL1`,
+    );
+    violate(w, 'guest-no-unconfigured-exception', `${g.name} takes ${g.unexpected[g.unexpected.length - 1]}`);
+    return;
+  }
+  const len = vl / 16 - 1;
+  if ((c.sys.zcr_el1 & ZCR_ELx_LEN_MASK) === len) return;
+  writeWithEffects(w.machine, c, 'zcr_el1', (c.sys.zcr_el1 & ~ZCR_ELx_LEN_MASK) | len);
+  GUEST_RULES.guestVlChange.apply(g.view);
+}
+
 /** After the hypervisor handled a trap and re-entered, the guest re-executes the instruction. */
 function guestRetry(rt: Runtime, g: GuestProgram, op: UserOpKind, check: boolean): void {
   const { cpu } = guestCpu(rt.world, g);
@@ -527,15 +745,26 @@ function kick(rt: Runtime, u: UserProgram, to: string | undefined): void {
   }
 }
 
-function guestExit(rt: Runtime, g: GuestProgram, to: string | undefined): void {
+/**
+ * The guest leaves: a host interrupt (handle_exit sends the loop round), or a data abort on an
+ * address outside guest memory, which the hypervisor passes to the host (ESR_EL2 EC DABT_LOW) and
+ * kvm_handle_guest_abort turns into KVM_EXIT_MMIO: KVM_RUN returns to the VMM in user space.
+ */
+function guestExit(rt: Runtime, g: GuestProgram, reason: GuestExitReason, to: string | undefined): void {
   const { cpu, vmm } = guestCpu(rt.world, g);
-  settle(rt, vmm, cpu, runTo(rt, vmm.pid, cpu, rt.resume(vmm.pid, cpu, ARM_EXCEPTION_IRQ), to));
+  let code = ARM_EXCEPTION_IRQ;
+  if (reason === 'mmio') {
+    rt.world.machine.cpus[cpu].sys.esr_el2 = esr_make(ESR_ELx_EC_DABT_LOW, 0);
+    code = ARM_EXCEPTION_TRAP;
+  }
+  settle(rt, vmm, cpu, runTo(rt, vmm.pid, cpu, rt.resume(vmm.pid, cpu, code), to));
 }
 
 export function applyEvent(rt: Runtime, ev: Event): void {
   const w = rt.world;
   w.step++;
   bindHostRuntime(rt);
+  softirqWorld = w;
   switch (ev.do) {
     case 'user':
       return userOp(rt, user(w, ev.task), ev.op, ev.check ?? false, ev.to);
@@ -548,17 +777,19 @@ export function applyEvent(rt: Runtime, ev: Event): void {
         ev.neon ? 'neon' : 'plain',
       );
     case 'kvm_run':
-      return kvmRun(rt, user(w, ev.task), ev.to);
+      return kvmRun(rt, user(w, ev.task), ev.immediateExit ?? false, ev.to);
     case 'step':
       return step(rt, ev.cpu, ev.to);
     case 'softirq_neon':
-      return softirqNeon(rt, ev.cpu, ev.to);
+      return softirqNeon(rt, ev.cpu, ev.to, ev.deferred ?? false);
     case 'preempt':
-      return preempt(rt, ev.cpu, ev.next);
+      return preempt(rt, ev.cpu, ev.next, ev.idle ?? false);
     case 'guest':
       return guestOp(rt, guest(w, ev.vcpu), ev.op, ev.check ?? false);
+    case 'guest_zcr':
+      return guestZcr(rt, guest(w, ev.vcpu), ev.vl);
     case 'guest_exit':
-      return guestExit(rt, guest(w, ev.vcpu), ev.to);
+      return guestExit(rt, guest(w, ev.vcpu), ev.reason ?? 'irq', ev.to);
     case 'kick':
       return kick(rt, user(w, ev.task), ev.to);
     default:
@@ -566,10 +797,16 @@ export function applyEvent(rt: Runtime, ev: Event): void {
   }
 }
 
-function kvmRun(rt: Runtime, u: UserProgram, to: string | undefined): void {
+/**
+ * The VMM calls KVM_RUN. It writes run->immediate_exit in the shared kvm_run page before every
+ * call; set, kvm_arch_vcpu_ioctl_run loads and puts the vcpu and returns -EINTR at once.
+ */
+function kvmRun(rt: Runtime, u: UserProgram, immediateExit: boolean, to: string | undefined): void {
   if (!u.vmm) throw new EventError(`task '${u.name}' is not a VMM`);
   const vcpu = vcpuOfVmm(rt, u.name);
   if (!vcpu) throw new EventError(`VMM '${u.name}' has no vcpu`);
+  if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
+  vcpu.run.immediate_exit = immediateExit;
   syscall(rt, u, () => E.kvm_vcpu_ioctl(vcpu, KVM_RUN, 0), to, 'kvm_run');
 }
 

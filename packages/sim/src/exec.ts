@@ -137,3 +137,22 @@ export function banksRead(
       return [];
   }
 }
+
+/**
+ * Whether the machine implements the instruction `op` in the given streaming state: SVE
+ * instructions need SVE outside streaming mode and SME inside it (CheckSVEEnabled: without SVE
+ * only streaming SVE exists), SME instructions need SME, ZT0 needs SME2.
+ */
+export function implemented(features: Machine['config']['features'], op: UserOpKind, sm: boolean): boolean {
+  switch (op) {
+    case 'fpsimd':
+      return features.fpsimd;
+    case 'sve':
+    case 'ssve':
+      return sm ? features.sme : features.sve;
+    case 'zt0':
+      return features.sme2;
+    default:
+      return features.sme;
+  }
+}

@@ -10,6 +10,7 @@ import { compileSchema, validateSchema } from './input/schema.js';
 import { checkWorld } from './input/world-check.js';
 import { MUTANT_NAMES } from './revisions.js';
 import { worldConfig } from './scenario.js';
+import { NO_RACES, RACE_ALPHABET_SCHEMA } from './explore-alphabet.js';
 import { SCENARIO_SCHEMA } from './scenario-schema.js';
 
 export interface ExploreConfigFile {
@@ -60,6 +61,7 @@ export const EXPLORE_SCHEMA = {
         prctl: { type: 'boolean' },
         fork: { type: 'boolean' },
         exec: { type: 'boolean' },
+        ...RACE_ALPHABET_SCHEMA,
       },
     },
   },
@@ -84,6 +86,15 @@ export function fullAlphabet(a: Partial<Alphabet>): Alphabet {
     prctl: a.prctl ?? false,
     fork: a.fork ?? false,
     exec: a.exec ?? false,
+    ptraceSyscall: a.ptraceSyscall ?? NO_RACES.ptraceSyscall,
+    deferredSoftirq: a.deferredSoftirq ?? NO_RACES.deferredSoftirq,
+    signalInKernel: a.signalInKernel ?? NO_RACES.signalInKernel,
+    kvmExit: a.kvmExit ?? NO_RACES.kvmExit,
+    guestZcr: a.guestZcr ?? NO_RACES.guestZcr,
+    undefInsns: a.undefInsns ?? NO_RACES.undefInsns,
+    frameEdits: a.frameEdits ?? NO_RACES.frameEdits,
+    ptracePayloads: a.ptracePayloads ?? NO_RACES.ptracePayloads,
+    idle: a.idle ?? NO_RACES.idle,
   };
 }
 

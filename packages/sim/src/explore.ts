@@ -16,13 +16,15 @@ import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { cloneGraph, loadInto } from './graph.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
+import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
 import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
-import { firedFunction, programNames, shapeOf, signatureOf } from './signature.js';
+import { firedFunction, knownKeyOf, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
-import { createWorld, taskOf } from './world.js';
+import { createWorld, inPtraceStop, taskOf } from './world.js';
 
-export interface Alphabet {
+/** The event kinds the explorer offers (ALPHABET_DOC in explore-alphabet.ts describes each key). */
+export interface Alphabet extends RaceAlphabet {
   user: UserOpKind[];
   checks: UserOpKind[];
   guest: UserOpKind[];
@@ -70,8 +72,8 @@ export interface ExploreOptions {
   onViolation?: (c: Counterexample) => void;
   /** Continue from violating states too (deeper, different bugs behind a violation). */
   expandViolations?: boolean;
-  /** Signatures of known findings: states that violate only these are expanded. */
-  knownSignatures?: readonly string[];
+  /** Known findings (signature.ts knownKeyOf): states that violate only these are expanded. */
+  knownKeys?: readonly string[];
 }
 
 /** Where a level stands while it is being explored. */
@@ -243,7 +245,7 @@ function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
 
 /** Whether the search continues from a state with this violation. */
 function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
-  return opts.expandViolations === true || (opts.knownSignatures?.includes(violationKind(c)) ?? false);
+  return opts.expandViolations === true || (opts.knownKeys?.includes(knownKeyOf(violationKind(c))) ?? false);
 }
 
 export class Explorer {
@@ -268,20 +270,21 @@ export class Explorer {
   }
 
   /** The fired function per violation shape (shapeOf): a traced replay is too slow to run per transition. */
-  private readonly firedByShape = new Map<string, string>();
+  private readonly firedByShape = new Map<string, ReturnType<typeof firedFunction>>();
 
   /** A counterexample with its signature; the fired function comes from one traced replay per shape. */
   counterexample(invariant: string, detail: string, depth: number, events: Event[]): Counterexample {
     const names = programNames(this.config);
     const shape = shapeOf(invariant, detail, names, events[events.length - 1]);
     let fired = this.firedByShape.get(shape);
-    if (fired === undefined) this.firedByShape.set(shape, (fired = firedFunction(this, events)));
+    if (fired === undefined)
+      this.firedByShape.set(shape, (fired = firedFunction(this, events, invariant, detail)));
     return {
       invariant,
       detail,
       depth,
       events,
-      fired,
+      fired: fired.fired,
       signature: signatureOf(invariant, detail, names, fired),
     };
   }
@@ -456,8 +459,9 @@ export class Explorer {
       const cpu = running.get(u.pid);
       if (cpu === undefined) continue;
       if (u.mode === 'user') {
-        for (const op of a.user) out.push({ do: 'user', task: u.name, op, to: 'first' });
-        for (const op of a.checks) out.push({ do: 'user', task: u.name, op, check: true, to: 'first' });
+        for (const op of offeredOps(w, u, a.user, a)) out.push({ do: 'user', task: u.name, op, to: 'first' });
+        for (const op of offeredOps(w, u, a.checks, a))
+          out.push({ do: 'user', task: u.name, op, check: true, to: 'first' });
         if (a.syscall) out.push({ do: 'syscall', task: u.name, to: 'first' });
         if (a.neon) out.push({ do: 'syscall', task: u.name, neon: true, to: 'first' });
         if (a.kvmRun && u.vmm) out.push({ do: 'kvm_run', task: u.name, to: 'first' });
@@ -476,6 +480,7 @@ export class Explorer {
           out.push({ do: 'preempt', cpu, next: w.users.find((x) => x.pid === pid)!.name });
     }
     this.hostCandidates(w, running, out);
+    raceCandidates(w, a, a, running, out);
     return out;
   }
 
@@ -504,7 +509,7 @@ export class Explorer {
       if (a.ptrace && w.users.length > 1 && u.stop === 'none') out.push({ do: 'ptrace_stop', task: u.name });
     }
     if (a.ptrace)
-      for (const t of w.users.filter((x) => x.stop === 'stopped' && !x.frozen)) {
+      for (const t of w.users.filter((x) => inPtraceStop(w, x) && !x.frozen)) {
         out.push({ do: 'ptrace_cont', task: t.name, to: 'first' });
         for (const tr of inUser) {
           if (tr === t) continue;

@@ -107,6 +107,16 @@ export const INVARIANTS: Invariant[] = [
       }
     },
   },
+  {
+    name: 'kernel-signal-granted',
+    why: 'a signal the kernel generates itself (SIGILL from the access traps, SIGKILL from force_signal_inject, ...) must be one the ABI grants for the instruction the program ran (rules.ts SIGNAL_GRANTS, citing sve.rst and sme.rst)',
+    check(w, report) {
+      for (const u of w.users)
+        for (const k of u.kernelSignals)
+          if (k.granted === null)
+            report(`${u.name} gets signal ${k.sig} from ${k.where}${k.op ? ` for ${k.op}` : ''}`);
+    },
+  },
 ];
 
 /** Checks every invariant and records each new violation once. */

@@ -1,18 +1,19 @@
 // Known findings: scenarios kept in a directory (fixtures/findings/ by default) that each expect a
 // violation the port really has. Each is run once, traced, to learn the signatures of its
-// violations (signature.ts); the explorer then reports a counterexample with one of those
-// signatures as a match to that finding, separately from new ones, and keeps exploring past it.
+// violations (signature.ts); the explorer then reports a counterexample whose signature matches
+// one of those, but for the fired function (knownKeyOf), as a match to that finding, separately
+// from new ones, and keeps exploring past it.
 
 import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { scenarioFiles } from './cli/check.js';
 import type { Counterexample } from './explore.js';
 import { violationKind } from './explore.js';
-import { runScenario } from './run.js';
+import { resolveTable } from './revisions.js';
 import { InputError, loadScenario, worldConfig } from './scenario.js';
-import { programNames, signatureOf } from './signature.js';
+import { firedViolations, knownKeyOf, programNames, signatureOf } from './signature.js';
 
-/** Signature -> the finding file (relative to the directory) that shows it. */
+/** Known key (signature.ts knownKeyOf) -> the finding file (relative to the directory) that shows it. */
 export type KnownFindings = Map<string, string>;
 
 /** The signatures of the violations of every scenario in `dir`; one-line InputError on bad input. */
@@ -22,19 +23,14 @@ export function loadKnownFindings(dir: string): KnownFindings {
   const known: KnownFindings = new Map();
   for (const file of scenarioFiles(dir)) {
     const s = loadScenario(file);
-    const names = programNames(worldConfig(s));
-    const r = runScenario(s, { tracing: true });
-    for (const step of r.steps)
-      for (const v of step.violations) {
-        const [invariant, ...rest] = v.split(': ');
-        const sig = signatureOf(
-          invariant,
-          rest.join(': '),
-          names,
-          step.functions[step.functions.length - 1] ?? '-',
-        );
-        if (!known.has(sig)) known.set(sig, relative(dir, file));
-      }
+    const config = worldConfig(s);
+    const rev = s.revision ?? 'v6.4';
+    const mutant = s.mutant ?? null;
+    const ctx = { config, rev, mutant, table: resolveTable(rev, mutant) };
+    for (const v of firedViolations(ctx, s.events)) {
+      const key = knownKeyOf(signatureOf(v.invariant, v.detail, programNames(config), v));
+      if (!known.has(key)) known.set(key, relative(dir, file));
+    }
   }
   return known;
 }
@@ -52,7 +48,7 @@ export function splitKnown(
   const fresh: Counterexample[] = [];
   const matches: KnownMatch[] = [];
   for (const c of all) {
-    const finding = known.get(violationKind(c));
+    const finding = known.get(knownKeyOf(violationKind(c)));
     if (finding) matches.push({ ...c, finding });
     else fresh.push(c);
   }

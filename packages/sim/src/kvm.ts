@@ -20,6 +20,7 @@ export function attachVcpus(rt: Runtime, config: WorldConfig): void {
       sve: v.sve,
       sveMaxVl: v.sveVl,
       guestCpacrEl1: v.guestCpacrEl1,
+      guestZcrEl1: v.guestZcrEl1,
     });
   });
   rt.world.kvm = { vms: [...vms.values()], vcpus };

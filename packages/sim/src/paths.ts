@@ -14,7 +14,7 @@
 // The soundness property test (explore-soundness.test.ts) checks both on random walks.
 
 import type { KernelPath, task_struct } from '@kvmfp/fpsimd';
-import { afterIrqsOn, exitToUserMode } from './events.js';
+import { afterIrqsOn, afterRestoreWindow, exitToUserMode } from './events.js';
 import { Hasher } from './graph.js';
 import type { PathStop } from './runtime.js';
 
@@ -39,6 +39,14 @@ export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
   [
     'do_notify_resume:irqs on',
     { keepTag: false, why: RETURN_TO_USER, restart: (task, l) => afterIrqsOn(task, l.flags as number) },
+  ],
+  [
+    'do_notify_resume:after fpsimd_restore_current_state',
+    {
+      keepTag: false,
+      why: 'the loop reads its flags anew after this point, so nothing of the pass before it is live',
+      restart: (task) => afterRestoreWindow(task),
+    },
   ],
   [
     'el0_interrupt:schedule',

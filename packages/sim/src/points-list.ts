@@ -93,7 +93,7 @@ export const PREEMPTION_POINTS: PreemptionPoint[] = [
     label: 'sve_set_common:after mode-change sve_alloc',
     function: 'sve_set_common',
     file: 'packages/fpsimd/src/v6.4/ptrace.ts',
-    may: 'not reached by the corpus',
+    may: 'context switch or migration; softirq with kernel-mode NEON',
   },
   {
     label: 'sve_set_common:after sve_alloc',
@@ -270,7 +270,25 @@ export const PREEMPTION_POINTS: PreemptionPoint[] = [
     may: 'context switch or migration; softirq with kernel-mode NEON',
   },
   {
+    label: 'ptrace_stop:syscall entry',
+    function: 'ptrace_stop',
+    file: 'packages/sim/src/events-host.ts',
+    may: 'context switch or migration; softirq with kernel-mode NEON',
+  },
+  {
+    label: 'ptrace_stop:syscall exit',
+    function: 'ptrace_stop',
+    file: 'packages/sim/src/events-host.ts',
+    may: 'context switch or migration; softirq with kernel-mode NEON',
+  },
+  {
     label: 'do_notify_resume:irqs on',
+    function: 'do_notify_resume',
+    file: 'packages/sim/src/events.ts',
+    may: 'context switch or migration; softirq with kernel-mode NEON',
+  },
+  {
+    label: 'do_notify_resume:after fpsimd_restore_current_state',
     function: 'do_notify_resume',
     file: 'packages/sim/src/events.ts',
     may: 'context switch or migration; softirq with kernel-mode NEON',
@@ -291,6 +309,6 @@ export const PREEMPTION_POINTS: PreemptionPoint[] = [
     label: 'syscall:after kernel_neon_end',
     function: 'syscall',
     file: 'packages/sim/src/events.ts',
-    may: 'not reached by the corpus',
+    may: 'context switch or migration; softirq with kernel-mode NEON',
   },
 ];

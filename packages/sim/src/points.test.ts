@@ -36,11 +36,11 @@ describe('preemption points', () => {
       vcpus: [{ name: 'g0', vmm: 'vmm', sve: false }],
       events: [
         { do: 'user', task: 'vmm', op: 'fpsimd' },
-        { do: 'kvm_run', task: 'vmm', to: 'kvm_arch_vcpu_ioctl_run: loop top' },
+        { do: 'kvm_run', task: 'vmm', to: 'kvm_arch_vcpu_ioctl_run:loop top' },
       ],
     });
     expect(() => parseScenarioText('s.yaml', text)).toThrow(
-      "s.yaml: events.1.to (kvm_run): expected a preemption point (see the README list), found 'kvm_arch_vcpu_ioctl_run: loop top'; nearest: 'kvm_arch_vcpu_ioctl_run:loop top'",
+      "s.yaml: events.1.to (kvm_run): expected a preemption point (see the README list), found 'kvm_arch_vcpu_ioctl_run:loop top'; nearest: 'kvm_arch_vcpu_ioctl_run:loop top'",
     );
   });
 });

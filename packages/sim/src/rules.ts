@@ -3,6 +3,9 @@
 // that grants it; the invariants allow nothing that is not listed here.
 
 import { FPSR_RESET, type Val, ZERO } from '@kvmfp/machine';
+import type { Features } from '@kvmfp/machine';
+import { implemented } from './exec.js';
+import type { UserOpKind } from './world.js';
 import type { View } from './view.js';
 import { freshView, setAllowed, setBank, widen } from './view.js';
 
@@ -119,7 +122,7 @@ export const RULES = {
     name: 'sigreturn-restores-frame',
     cites: 'Documentation/arm64/sve.rst section 5 (Signal return) and sme.rst section 5 (Signal return)',
     grants:
-      'sigreturn replaces the registers with the frame: V and FPSR from fpsimd_context, the other SVE bits from sve_context (unspecified when it holds no register data), PSTATE.SM from its SM flag, ZA and ZTn from their records (ZA off when the ZA record holds no data)',
+      'sigreturn replaces the registers with the frame: V and FPSR from fpsimd_context, the other SVE bits from sve_context (unspecified when it is missing or holds no register data), PSTATE.SM from its SM flag, ZA and ZTn from their records (ZA off when the ZA record is missing or holds no data; ZTn unspecified when its record is missing)',
     apply: (v: View, f?: FrameFacts) => {
       if (!f) return;
       v.slots = [...f.saved.slots];
@@ -136,6 +139,8 @@ export const RULES = {
       }
       if (f.vregs !== undefined) setBank(v, 'V', f.vregs);
       if (f.zaVal !== undefined) setBank(v, 'ZA', f.zaVal);
+      if (f.za && f.ztDropped) setAllowed(v, 'ZT0', 'any');
+      if (f.za && f.ztVal !== undefined) setBank(v, 'ZT0', f.ztVal);
     },
   },
   forkChild: {
@@ -244,6 +249,23 @@ export const RULES = {
   },
 } satisfies Record<string, AbiRule>;
 
+/**
+ * What the architecture lets a guest observe change (a guest's ABI is the Arm ARM, not the user
+ * ABI documents): each rule cites the Arm ARM behaviour it follows.
+ */
+export const GUEST_RULES = {
+  guestVlChange: {
+    name: 'guest-vl-change',
+    cites: 'Arm ARM, changing ZCR_EL1.LEN: bits of Z, P and FFR that become accessible are UNKNOWN',
+    grants: 'after the guest changes its own vector length, the Z bits above 128, P and FFR are unspecified',
+    apply: (v: View) => {
+      setAllowed(v, 'Zhi', 'any');
+      setAllowed(v, 'P', 'any');
+      setAllowed(v, 'FFR', 'any');
+    },
+  },
+} satisfies Record<string, AbiRule>;
+
 /** What a signal frame holds at sigreturn (read from the task's own memory) and what it replaces. */
 export interface FrameFacts {
   /** The view of the program when the signal arrived. */
@@ -258,6 +280,10 @@ export interface FrameFacts {
   vregs?: Val;
   /** A ZA value the handler wrote into za_context, if it wrote one. */
   zaVal?: Val;
+  /** A ZT0 value the handler wrote into the ZT record, if it wrote one. */
+  ztVal?: Val;
+  /** The handler removed the ZT record: ZT0 is unspecified after the return. */
+  ztDropped?: boolean;
 }
 
 /** What a tracer wrote with NT_ARM_SVE / NT_ARM_SSVE. */
@@ -268,3 +294,65 @@ export interface PtraceSveWrite {
 }
 
 export type RuleName = keyof typeof RULES;
+
+/** What a kernel-generated signal is judged on (see SIGNAL_GRANTS). */
+export interface SignalContext {
+  sig: number;
+  where: string;
+  op: UserOpKind | null;
+  features: Features;
+  /** PSTATE.SM and PSTATE.ZA as the program had them when it ran the instruction. */
+  sm: boolean;
+  za: boolean;
+}
+
+export interface SignalGrant {
+  name: string;
+  cites: string;
+  grants: string;
+  allows(c: SignalContext): boolean;
+}
+
+const SIGILL = 4;
+const SIGSEGV = 11;
+
+/**
+ * The kernel-generated signals the ABI lets a program receive for what it ran; the invariant
+ * kernel-signal-granted flags every other one (a SIGKILL from fpsimd_save, a SIGILL for an
+ * instruction the program may use, ...).
+ */
+export const SIGNAL_GRANTS: SignalGrant[] = [
+  {
+    name: 'sigill-insn-not-implemented',
+    cites:
+      'Documentation/arm64/sve.rst section 1 and sme.rst section 1 (SVE, SME and SME2 instructions are present only where HWCAP_SVE, HWCAP2_SME, HWCAP2_SME2 say so; without SVE only streaming SVE exists)',
+    grants: 'SIGILL for an instruction of an extension the system does not have (UNDEFINED)',
+    allows: (c) => c.sig === SIGILL && c.op !== null && !implemented(c.features, c.op, c.sm),
+  },
+  {
+    name: 'sigill-za-insn-with-za-off',
+    cites:
+      'Documentation/arm64/sme.rst section 1 (ZA and ZTn exist for a program only while PSTATE.ZA is set) with the SME trap of CheckSMEAndZAEnabled',
+    grants: 'SIGILL for a ZA or ZT0 instruction run with PSTATE.ZA clear',
+    allows: (c) => c.sig === SIGILL && (c.op === 'za' || c.op === 'zt0') && !c.za,
+  },
+  {
+    name: 'sigill-fpsimd-in-streaming-mode',
+    cites:
+      'Documentation/arm64/sme.rst section 1 (the full A64 instruction set in streaming mode only with HWCAP2_SME_FA64) with CheckFPAdvSIMDEnabled64 (AdvSIMD in streaming mode without FA64 is an SME trap)',
+    grants: 'SIGILL for an FPSIMD instruction run in streaming mode on a system without FA64',
+    allows: (c) => c.sig === SIGILL && c.op === 'fpsimd' && c.sm && !c.features.fa64,
+  },
+  {
+    name: 'sigsegv-bad-signal-frame',
+    cites: 'Documentation/arm64/sve.rst section 5 and sme.rst section 5 (Signal return)',
+    grants:
+      'SIGSEGV from rt_sigreturn for a frame it cannot restore (whether the frame was bad is judged by sigreturn-rejects-bad-frame and no-unexpected-user-signal)',
+    allows: (c) => c.sig === SIGSEGV && c.op === null && /sigreturn|sigframe|segfault/.test(c.where),
+  },
+];
+
+/** The grant that allows this kernel-generated signal, or null. */
+export function signalGrant(c: SignalContext): string | null {
+  return SIGNAL_GRANTS.find((g) => g.allows(c))?.name ?? null;
+}

@@ -122,7 +122,8 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
 
 function checkExpectations(x: Expectations, w: World, steps: TraceStep[], dead: string | null): string[] {
   const out: string[] = [];
-  if (dead) out.push(`the world died: ${dead}`);
+  if (dead && !(x.dies && dead.includes(x.dies))) out.push(`the world died: ${dead}`);
+  if (x.dies && !dead) out.push(`the world did not die with '${x.dies}'`);
   const got = [...new Set(w.violations.map((v) => v.invariant))].sort();
   const want = [...new Set(x.violations.map((v) => v.invariant))].sort();
   if (JSON.stringify(got) !== JSON.stringify(want))
@@ -149,7 +150,10 @@ function checkExpectations(x: Expectations, w: World, steps: TraceStep[], dead: 
   return out;
 }
 
-/** Final facts a scenario can name: cpuN.svcr, cpuN.el, cpuN.<bank>, <task>.flags.<TIF>, vcpu fields. */
+/**
+ * Final facts a scenario can name: cpuN.svcr, cpuN.el, cpuN.<bank>, <task>.flags.<TIF>, <task>.stop,
+ * vcpu fields and <vcpu>.exit_reason (run->exit_reason).
+ */
 export function finalFact(w: World, key: string): number | string | boolean | undefined {
   const [head, ...rest] = key.split('.');
   const cpuMatch = /^cpu(\d+)$/.exec(head ?? '');
@@ -167,6 +171,7 @@ export function finalFact(w: World, key: string): number | string | boolean | un
   if (u) {
     const t = w.kernel.tasks.find((x) => x.pid === u.pid)!;
     if (rest[0] === 'mode') return u.mode;
+    if (rest[0] === 'stop') return u.stop;
     if (rest[0] === 'flags') return (t.flags >> Number(rest[1])) & 1 ? true : false;
     if (rest[0] === 'fp_type') return t.thread.fp_type;
     if (rest[0] === 'svcr') return t.thread.svcr;
@@ -176,6 +181,8 @@ export function finalFact(w: World, key: string): number | string | boolean | un
     const v = w.kvm.vcpus[vi] as unknown as { arch: Record<string, unknown> };
     const g = w.guests[vi];
     if (rest[0] === 'undefs') return g.undefs;
+    if (rest[0] === 'exit_reason') return w.kvm.vcpus[vi].run.exit_reason;
+    if (rest[0] === 'zcr_el1') return w.kvm.vcpus[vi].arch.ctxt.sys_regs.ZCR_EL1;
     const val = v.arch[rest[0] ?? ''];
     return typeof val === 'number' || typeof val === 'string' || typeof val === 'boolean' ? val : undefined;
   }

@@ -134,19 +134,24 @@ export class Runtime {
   private noteCaller(): void {
     const rec = this.record;
     if (!rec) return;
-    const saved = Error.stackTraceLimit;
-    Error.stackTraceLimit = 40;
-    const stack = new Error().stack ?? '';
-    Error.stackTraceLimit = saved;
-    const frames: string[] = [];
-    for (const line of stack.split('\n')) {
-      // A function called through a table shows as `Object.zt_set [as set]`: the name is the port's.
-      const m =
-        /at (?:Generator\.|Object\.)?([\w$]+)(?: \[as [\w$]+\])? \(.*\/src\/v6\.[^/]+\/([\w.-]+)\.ts/.exec(
-          line,
-        );
-      if (m && m[2] !== 'linux') frames.push(m[1]);
-    }
-    for (const f of frames.reverse()) if (!rec.functions.includes(f)) rec.functions.push(f);
+    for (const f of portFrames(40).reverse()) if (!rec.functions.includes(f)) rec.functions.push(f);
   }
+}
+
+/** The port functions on the current call stack (within `depth` frames), innermost first. */
+export function portFrames(depth: number): string[] {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = depth;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = saved;
+  const frames: string[] = [];
+  for (const line of stack.split('\n')) {
+    // A function called through a table shows as `Object.zt_set [as set]`: the name is the port's.
+    const m =
+      /at (?:Generator\.|Object\.)?([\w$]+)(?: \[as [\w$]+\])? \(.*\/src\/v6\.[^/]+\/([\w.-]+)\.ts/.exec(
+        line,
+      );
+    if (m && m[2] !== 'linux') frames.push(m[1]);
+  }
+  return frames;
 }

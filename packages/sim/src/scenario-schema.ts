@@ -24,16 +24,72 @@ const event = {
       ['do', 'task', 'op'],
     ),
     obj({ do: { const: 'syscall' }, task: str(), neon: { type: 'boolean' }, to: str() }, ['do', 'task']),
-    obj({ do: { const: 'kvm_run' }, task: str(), to: str() }, ['do', 'task']),
+    obj(
+      {
+        do: { const: 'kvm_run' },
+        task: str(),
+        immediateExit: {
+          type: 'boolean',
+          description: 'the VMM sets run->immediate_exit: KVM_RUN returns -EINTR at once',
+        },
+        to: str(),
+      },
+      ['do', 'task'],
+    ),
     obj({ do: { const: 'step' }, cpu: int(), to: str() }, ['do', 'cpu']),
-    obj({ do: { const: 'softirq_neon' }, cpu: int(), to: str() }, ['do', 'cpu']),
-    obj({ do: { const: 'preempt' }, cpu: int(), next: str() }, ['do', 'cpu', 'next']),
+    obj(
+      {
+        do: { const: 'softirq_neon' },
+        cpu: int(),
+        deferred: {
+          type: 'boolean',
+          description:
+            'raised inside the next softirq-disabled section of the CPU; runs at its local_bh_enable',
+        },
+        to: str(),
+      },
+      ['do', 'cpu'],
+    ),
+    {
+      ...obj(
+        {
+          do: { const: 'preempt' },
+          cpu: int(),
+          next: str(),
+          idle: { const: true, description: "switch to the CPU's idle task instead of a next task" },
+        },
+        ['do', 'cpu'],
+      ),
+      oneOf: [{ required: ['next'] }, { required: ['idle'] }],
+    },
     obj({ do: { const: 'guest' }, vcpu: str(), op: { enum: userOps }, check: { type: 'boolean' } }, [
       'do',
       'vcpu',
       'op',
     ]),
-    obj({ do: { const: 'guest_exit' }, vcpu: str(), to: str() }, ['do', 'vcpu']),
+    obj(
+      {
+        do: { const: 'guest_exit' },
+        vcpu: str(),
+        reason: {
+          enum: ['irq', 'mmio'],
+          description: 'irq (default): back into the guest; mmio: KVM_EXIT_MMIO, KVM_RUN returns to the VMM',
+        },
+        to: str(),
+      },
+      ['do', 'vcpu'],
+    ),
+    obj(
+      {
+        do: { const: 'guest_zcr' },
+        vcpu: str(),
+        vl: {
+          enum: [16, 32, 64, 128, 256],
+          description: 'the guest kernel writes its ZCR_EL1 for this length',
+        },
+      },
+      ['do', 'vcpu', 'vl'],
+    ),
     obj({ do: { const: 'kick' }, task: str(), to: str() }, ['do', 'task']),
     // Host events (events-host.ts): signals, ptrace, prctl, fork, exec.
     obj(
@@ -45,7 +101,19 @@ const event = {
         do: { const: 'sigreturn' },
         task: str(),
         edit: {
-          enum: ['bad_magic', 'drop_fpsimd', 'wrong_vl', 'truncate', 'set_v', 'set_za'],
+          enum: [
+            'bad_magic',
+            'drop_fpsimd',
+            'wrong_vl',
+            'truncate',
+            'set_v',
+            'set_za',
+            'drop_sve',
+            'toggle_sm',
+            'drop_za',
+            'drop_zt',
+            'set_zt',
+          ],
           description: 'the handler changes its frame before returning',
         },
         to: str(),
@@ -53,7 +121,18 @@ const event = {
       ['do', 'task'],
     ),
     obj({ do: { const: 'ptrace_stop' }, task: str() }, ['do', 'task']),
-    obj({ do: { const: 'ptrace_cont' }, task: str(), to: str() }, ['do', 'task']),
+    obj(
+      {
+        do: { const: 'ptrace_cont' },
+        task: str(),
+        syscall: {
+          type: 'boolean',
+          description: 'PTRACE_SYSCALL: stop again at the next syscall entry or exit',
+        },
+        to: str(),
+      },
+      ['do', 'task'],
+    ),
     obj({ do: { const: 'ptrace_get' }, tracer: str(), task: str(), regset: { enum: regsets }, to: str() }, [
       'do',
       'tracer',
@@ -162,6 +241,12 @@ export const SCENARIO_SCHEMA = {
           sveVl: int(),
           aarch32: { type: 'boolean' },
           guestCpacrEl1: int(),
+          guestZcrEl1: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 15,
+            description: "the guest kernel's ZCR_EL1 (LEN = VL/16 - 1); default KVM's reset value 0",
+          },
         },
         ['name', 'vmm', 'sve'],
       ),
@@ -185,6 +270,11 @@ export const SCENARIO_SCHEMA = {
           uniqueItems: true,
           description:
             'step numbers (from 1) of events expected not to be enabled; any other event that is not enabled is an input error',
+        },
+        dies: {
+          type: 'string',
+          minLength: 1,
+          description: 'the world stops with a BUG whose report contains this text (an Oops)',
         },
         final: {
           type: 'object',

@@ -22,6 +22,8 @@ export interface Expectations {
   final?: Record<string, number | string | boolean>;
   /** Step numbers (from 1) of events expected not to be enabled. */
   disabled?: number[];
+  /** The world stops with a BUG whose report contains this text (an Oops the scenario shows). */
+  dies?: string;
 }
 
 export interface Scenario {

@@ -6,11 +6,12 @@
 // kept in fixtures/findings/) is recognised on any configuration by its signature.
 
 import type { EntryTable } from '@kvmfp/fpsimd';
+import { setProbe } from '@kvmfp/machine';
 import type { WorldConfig } from './config.js';
 import { applyEvent, bootstrap, Event, EventError } from './events.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
-import { Runtime } from './runtime.js';
+import { portFrames, Runtime } from './runtime.js';
 import { createWorld } from './world.js';
 
 /** What replaying a path needs: the explorer's world configuration and entry table. */
@@ -53,32 +54,76 @@ export function renameDetail(detail: string, names: readonly string[]): string {
   });
 }
 
+/** A runtime that knows which port function ran last, at every probe (not a trace: one name). */
+class FiredRuntime extends Runtime {
+  running = '-';
+
+  override bind(cpu: number): void {
+    super.bind(cpu);
+    setProbe(() => {
+      this.running = portFrames(12)[0] ?? this.running;
+    });
+  }
+}
+
+/** A violation of a replay with the kernel function that fired it. */
+export interface FiredViolation {
+  invariant: string;
+  detail: string;
+  /** Which event (0-based) recorded it. */
+  event: number;
+  fired: string;
+  /** Recorded inside the event (a check of what the kernel returned), not by the invariants after it. */
+  during: boolean;
+}
+
 /**
- * The kernel function that fired: the last ported function the violating event ran, found by
- * replaying the path with tracing on. The last, not the first, because an event stopped at a
- * preemption point and continued by `step` events ends the same way as the same event run whole,
- * while it starts differently. '-' when that event ran no kernel code (a user or guest
- * instruction that saw what earlier steps left).
+ * Replays `events` and names, for each violation, the kernel function that fired: the port
+ * function that ran last when the violation was recorded. A check inside an event (a tracer's
+ * read) names the function that produced the data; an invariant checked after an event names the
+ * last function the event ran. '-' when no kernel code ran before it.
  */
-export function firedFunction(ctx: ReplayContext, events: readonly Event[]): string {
+export function firedViolations(ctx: ReplayContext, events: readonly Event[]): FiredViolation[] {
   const world = createWorld(ctx.config, ctx.rev, ctx.mutant);
-  const rt = new Runtime(world, ctx.table, true);
+  const rt = new FiredRuntime(world, ctx.table, false);
   attachVcpus(rt, ctx.config);
   bootstrap(rt);
-  let functions: string[] = [];
-  for (const ev of events) {
-    rt.record = { event: '', functions: [], moves: [] };
+  const out: FiredViolation[] = [];
+  let event = -1;
+  let during = false;
+  const push = world.violations.push.bind(world.violations);
+  world.violations.push = (...vs) => {
+    for (const v of vs)
+      out.push({ invariant: v.invariant, detail: v.detail, event, fired: rt.running, during });
+    return push(...vs);
+  };
+  for (const [i, ev] of events.entries()) {
+    event = i;
+    during = true;
+    rt.running = '-';
     try {
       applyEvent(rt, ev);
     } catch (e) {
       if (!(e instanceof EventError)) throw e;
     }
+    during = false;
     checkInvariants(world);
-    functions = rt.record.functions;
     if (rt.dead) break;
   }
-  rt.record = null;
-  return functions[functions.length - 1] ?? '-';
+  setProbe(undefined);
+  return out;
+}
+
+/** The fired function of the violation (`invariant`, `detail`) the last of `events` recorded. */
+export function firedFunction(
+  ctx: ReplayContext,
+  events: readonly Event[],
+  invariant: string,
+  detail: string,
+): Pick<FiredViolation, 'fired' | 'during'> {
+  const last = firedViolations(ctx, events).filter((v) => v.event === events.length - 1);
+  const v = last.find((x) => x.invariant === invariant && x.detail === detail) ?? last[last.length - 1];
+  return v ?? { fired: '-', during: false };
 }
 
 /**
@@ -94,11 +139,27 @@ export function shapeOf(
   return `${invariant}: ${renameDetail(detail, names)} after ${renameDetail(JSON.stringify(last ?? null), names)}`;
 }
 
+/**
+ * The signature: `invariant: detail (in f)` for a violation a check inside an event recorded
+ * while f ran, `invariant: detail @ f` for one the invariants found after an event whose last
+ * function was f.
+ */
 export function signatureOf(
   invariant: string,
   detail: string,
   names: readonly string[],
-  fired: string,
+  { fired, during }: Pick<FiredViolation, 'fired' | 'during'>,
 ): string {
-  return `${invariant}: ${renameDetail(detail, names)} @ ${fired}`;
+  const what = `${invariant}: ${renameDetail(detail, names)}`;
+  return during ? `${what} (in ${fired})` : `${what} @ ${fired}`;
+}
+
+/**
+ * What a known finding is matched by: the invariant and the renamed detail, not the function. A
+ * finding scenario and the explorer reach the same symptom through different kernel paths (another
+ * mode, another vector length, a path stopped at a point rather than run whole), so the function
+ * that fired differs where the bug does not; within one run the signature keeps them apart.
+ */
+export function knownKeyOf(signature: string): string {
+  return signature.replace(/(?: @ [\w$-]+| \(in [\w$-]+\))$/, '');
 }

@@ -23,7 +23,19 @@ import { freshView, View } from './view.js';
 import type { KvmData } from './kvm.js';
 
 /** 'unborn': a task declared for a later fork (it has no state of its own until then). */
-export type TaskMode = 'user' | 'kernel' | 'dead' | 'unborn';
+/** 'forking': a fork in flight has claimed this unborn task (it exists once the fork completes). */
+export type TaskMode = 'user' | 'kernel' | 'dead' | 'unborn' | 'forking';
+
+/** A signal the kernel generated for a task, with the instruction it ran and the ABI rule allowing it. */
+export interface KernelSignal {
+  sig: number;
+  /** The kernel function that forced it. */
+  where: string;
+  /** The user instruction whose trap or exception led to it (null when none). */
+  op: UserOpKind | null;
+  /** The name of the signal grant (rules.ts SIGNAL_GRANTS) that allows it, or null. */
+  granted: string | null;
+}
 
 /** A signal frame the task is running the handler of (events-host.ts): what sigreturn restores. */
 export interface SignalFrameState {
@@ -35,8 +47,20 @@ export interface SignalFrameState {
   view: View;
 }
 
-/** Where a task stands with respect to a ptrace stop. */
-export type StopState = 'none' | 'stopped';
+/**
+ * The ptrace stop a task is in or on its way to: a signal-delivery stop (get_signal, after
+ * do_signal's forget_syscall, so in_syscall() is false) or a syscall stop (report_syscall at
+ * syscall entry or exit, with in_syscall() true). The task is actually stopped once its kernel path
+ * stands at one of PTRACE_STOP_POINTS and it is off every CPU.
+ */
+export type StopState = 'none' | 'signal' | 'syscall';
+
+/** The preemption points where a task sits in a ptrace stop (events-host.ts). */
+export const PTRACE_STOP_POINTS = [
+  'ptrace_stop:schedule',
+  'ptrace_stop:syscall entry',
+  'ptrace_stop:syscall exit',
+];
 
 /** A user program: what it has written and may observe, and where it is. */
 export interface UserProgram {
@@ -52,13 +76,15 @@ export interface UserProgram {
   retry: UserOp | null;
   view: View;
   signals: number[];
+  /** Signals the kernel generated for this task (force_sig), each judged when it was sent. */
+  kernelSignals: KernelSignal[];
   /** The task's user memory (signal frames, a tracer's regset buffers). */
   mm: UserMemory;
   /** Signals queued for the task, each with a handler installed; delivered on return to user. */
   pending: number[];
   /** The signal handlers the task is inside, innermost last. */
   frames: SignalFrameState[];
-  /** A ptrace stop: the task is off-CPU and a tracer may access its registers. */
+  /** A ptrace stop: once in it, the task is off-CPU and a tracer may access its registers. */
   stop: StopState;
   /** A tracer's PTRACE_{GET,SET}REGSET on this task is in flight. */
   frozen: boolean;
@@ -224,6 +250,7 @@ export function createWorld(config: WorldConfig, rev: string, mutant: string | n
     retry: null,
     view: freshView(),
     signals: [],
+    kernelSignals: [],
     mm: newUserMemory(),
     pending: [],
     frames: [],
@@ -275,6 +302,11 @@ export function userOf(w: World, name: string): UserProgram {
   const u = w.users.find((x) => x.name === name);
   if (!u) throw new Error(`no task named ${name}`);
   return u;
+}
+
+/** The task sits in a ptrace stop (off every CPU), where a tracer may access its registers. */
+export function inPtraceStop(w: World, u: UserProgram): boolean {
+  return u.stop !== 'none' && PTRACE_STOP_POINTS.includes(u.kpath ?? '') && cpuOfTask(w, u.pid) < 0;
 }
 
 /** The CPU a task is running on, or -1. */

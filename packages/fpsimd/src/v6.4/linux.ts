@@ -42,7 +42,16 @@ export class KernelBug extends Error {
 /** Binds a world and the CPU that kernel code runs on from now on. */
 export function bindKernel(kernel: KernelState, machine: Machine, cpu: number): void {
   bound = { kernel, machine, cpu };
-  bindCpu(machine, cpu, (kind, detail) => record('fault', kind, detail));
+  bindCpu(machine, cpu, machineFaultSink);
+}
+
+/**
+ * What the machine reports: an UNDEFINED instruction in the kernel is an Oops (die(), a BUG that
+ * stops the world, naming the function that ran it); the rest are faults the invariants report.
+ */
+function machineFaultSink(kind: string, detail: string): void {
+  if (kind === 'undef') throw new KernelBug(record('BUG', oopsSite(), `Oops: ${detail}`));
+  record('fault', kind, detail);
 }
 
 /**
@@ -128,10 +137,26 @@ export function local_bh_disable(): void {
   pcpu().softirq_disable++;
 }
 
+/**
+ * __local_bh_enable_ip: leaving the outermost softirq-disabled section runs the softirqs raised
+ * meanwhile (do_softirq), unless the CPU is in interrupt context; with interrupts off they stay
+ * pending (the kernel asserts interrupts are on here).
+ */
 export function local_bh_enable(): void {
   const p = pcpu();
   if (p.softirq_disable === 0) WARN_ON(true);
   else p.softirq_disable--;
+  if (p.softirq_pending && !in_interrupt() && !p.irqs_disabled) {
+    p.softirq_pending = false;
+    softirqRunner?.();
+  }
+}
+
+let softirqRunner: (() => void) | undefined;
+
+/** The softirq handlers the sim runs when pending softirqs are run (kernel-mode NEON among them). */
+export function setSoftirqRunner(run: (() => void) | undefined): void {
+  softirqRunner = run;
 }
 
 export function local_irq_disable(): void {
@@ -238,6 +263,20 @@ function callerName(): string {
   return 'unknown';
 }
 
+/** The ported function that ran the faulting instruction: the innermost one past the accessors. */
+function oopsSite(): string {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 24;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = saved;
+  for (const line of stack.split('\n').slice(1)) {
+    if (/\/sysreg\/src\//.test(line)) continue;
+    const m = /at (?:[\w$]+\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/(?!linux\.ts)[^)]*\)/.exec(line);
+    if (m) return m[1];
+  }
+  return 'unknown';
+}
+
 function record(kind: Finding['kind'], where: string, detail: string): Finding {
   const k = b();
   const f: Finding = { kind, where, detail, cpu: k.cpu, pid: pcpu().current.pid };
@@ -264,9 +303,28 @@ export function BUG_ON(cond: boolean): void {
   if (cond) throw new KernelBug(record('BUG', callerName(), 'BUG_ON'));
 }
 
-/** A signal the kernel forces on current (force_sig, force_signal_inject): recorded and queued. */
+/**
+ * A signal the kernel forces on current (force_sig, force_signal_inject): recorded, then queued on
+ * the task by the sim (setForcedSignalSink), which sets TIF_SIGPENDING so that the return to user
+ * space delivers it.
+ */
 export function force_sig(sig: number): void {
-  record('signal', callerName(), `signal ${sig}`);
+  forcedSignal(callerName(), sig);
+}
+
+/** For the sim: a signal the kernel forces on current from a path the port does not contain. */
+export function forcedSignal(where: string, sig: number): void {
+  const f = record('signal', where, `signal ${sig}`);
+  forcedSignalSink?.(f.pid, sig, where);
+}
+
+let forcedSignalSink: ((pid: number, sig: number, where: string) => void) | undefined;
+
+/** The sim's queue for kernel-generated signals (what send_signal does with them). */
+export function setForcedSignalSink(
+  sink: ((pid: number, sig: number, where: string) => void) | undefined,
+): void {
+  forcedSignalSink = sink;
 }
 
 export function force_signal_inject(sig: number, _code: number, _addr: number, _err: number): void {

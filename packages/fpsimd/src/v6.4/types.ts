@@ -108,6 +108,11 @@ export interface PerCpuKernel {
   irqs_disabled: boolean;
   in_softirq: boolean;
   in_hardirq: boolean;
+  /**
+   * local_softirq_pending(): a softirq was raised while softirqs were disabled on this CPU, so it
+   * waits for the local_bh_enable that ends that section (absent: none pending).
+   */
+  softirq_pending?: boolean;
   // The per-CPU EFI save area of fpsimd.c (only used when EFI runtime services run with FP live).
   efi_fpsimd_state?: user_fpsimd_state;
   efi_fpsimd_state_used?: boolean;

@@ -6,10 +6,12 @@
 // the guest: an SVE access by a vcpu without SVE, FP/SIMD use on a system without FP, and SME use,
 // which has no handler at all and falls to the unknown-class handler. Shared by both revisions.
 //
-// Only these exception classes are modelled; every other class lands on the default handler
+// Only these exception classes are modelled, with the guest's data aborts (an MMIO access the VMM
+// handles, so the run returns to user space); every other class lands on the default handler
 // (kvm_handle_unknown_ec), as an unexpected class does in the kernel.
 
 import { ESR_ELx_EC_FP_ASIMD, ESR_ELx_EC_SVE, ESR_ELx_EC } from '@kvmfp/sysreg';
+import { kvm_handle_guest_abort } from './kvm_mmu.js';
 import { kvm_inject_undefined } from './inject_fault.js';
 import {
   ARM_EXCEPTION_CODE,
@@ -52,14 +54,20 @@ export function handle_sve(vcpu: kvm_vcpu): number {
 
 /** ESR_ELx_EC_MAX. */
 const ESR_ELx_EC_MAX = 0x3f;
+/** ESR_ELx_EC_IABT_LOW, ESR_ELx_EC_DABT_LOW (asm/esr.h): aborts from the guest. */
+export const ESR_ELx_EC_IABT_LOW = 0x20;
+export const ESR_ELx_EC_DABT_LOW = 0x24;
 
-// arch/arm64/kvm/handle_exit.c: arm_exit_handlers (v6.4), the FP/SVE entries over the default
+// arch/arm64/kvm/handle_exit.c: arm_exit_handlers (v6.4), the FP/SVE and abort entries over the default
 export const arm_exit_handlers: exit_handle_fn[] = Array.from({ length: ESR_ELx_EC_MAX + 1 }, (_, ec) => {
   switch (ec) {
     case ESR_ELx_EC_SVE:
       return handle_sve;
     case ESR_ELx_EC_FP_ASIMD:
       return handle_no_fpsimd;
+    case ESR_ELx_EC_IABT_LOW:
+    case ESR_ELx_EC_DABT_LOW:
+      return kvm_handle_guest_abort;
     default:
       return kvm_handle_unknown_ec;
   }

@@ -138,6 +138,7 @@ export const KVM_ARM_VCPU_SVE = 4;
 
 // KVM_EXIT_* reasons (uapi linux/kvm.h) the run loop sets.
 export const KVM_EXIT_UNKNOWN = 0;
+export const KVM_EXIT_MMIO = 6;
 export const KVM_EXIT_FAIL_ENTRY = 9;
 export const KVM_EXIT_INTR = 10;
 export const KVM_EXIT_INTERNAL_ERROR = 17;

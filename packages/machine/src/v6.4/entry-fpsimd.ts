@@ -26,6 +26,10 @@ import {
 import type { FpsimdStorage, SmeBuffer, SveBuffer } from '../state.js';
 import { UNKNOWN, ZERO } from '../values.js';
 import { countMove } from '../moves.js';
+import { kernelInsn } from '../kernel-insn.js';
+
+/** The Z/P loads and stores, RDVL and PTRUE these primitives use: legal in streaming mode. */
+const SVE_INSN = 'ssve' as const;
 
 /** A pointer into an sve_state buffer at the FFR slot of a layout for `vq` (what sve_pffr returns). */
 export interface SvePffr {
@@ -58,6 +62,7 @@ function checkCapacity(buf: { capacityVq: number }, vq: number, what: string): b
 
 /** sve_save_state: Z, P (and FFR, or zeros in its slot) at the CPU's current VL; FPSR/FPCR to *pfpsr. */
 export function sve_save_state(pffr: SvePffr, fpsr: FpsimdStorage, save_ffr: boolean): void {
+  if (!kernelInsn(SVE_INSN, 'sve_save_state')) return;
   const cpu = thisCpu();
   const vq = currentVq(cpu, thisMachine().config);
   const buf = pffr.buf;
@@ -83,6 +88,7 @@ function readLayout(buf: SveBuffer, vq: number, field: 'zlo' | 'zhi' | 'p' | 'ff
 
 /** sve_load_state: Z, P (and FFR when asked) from memory at the current VL; FPSR/FPCR from *pfpsr. */
 export function sve_load_state(pffr: SvePffr, fpsr: FpsimdStorage, restore_ffr: boolean): void {
+  if (!kernelInsn(SVE_INSN, 'sve_load_state')) return;
   const cpu = thisCpu();
   const vq = currentVq(cpu, thisMachine().config);
   const buf = pffr.buf;
@@ -98,6 +104,7 @@ export function sve_load_state(pffr: SvePffr, fpsr: FpsimdStorage, restore_ffr: 
 
 /** sve_get_vl: RDVL, the VL in use now (the streaming one when PSTATE.SM is set). */
 export function sve_get_vl(): number {
+  if (!kernelInsn(SVE_INSN, 'sve_get_vl (RDVL)')) return 0;
   const cpu = thisCpu();
   return currentVq(cpu, thisMachine().config) * 16;
 }
@@ -111,6 +118,7 @@ export function sve_set_vq(vq_minus_1: number): void {
 
 /** sve_flush_live: zero the Z bits above 128 (unless VL is 128), all P, and FFR when asked. */
 export function sve_flush_live(flush_ffr: boolean, vq_minus_1: number): void {
+  if (!kernelInsn(SVE_INSN, 'sve_flush_live')) return;
   const { regs } = thisCpu();
   if (vq_minus_1 !== 0) regs.Zhi = ZERO;
   regs.P = ZERO;
@@ -120,6 +128,7 @@ export function sve_flush_live(flush_ffr: boolean, vq_minus_1: number): void {
 
 /** sme_get_vl: RDSVL, the streaming VL whether or not PSTATE.SM is set. */
 export function sme_get_vl(): number {
+  if (!kernelInsn('rdsvl', 'sme_get_vl (RDSVL)')) return 0;
   const cpu = thisCpu();
   return effectiveSmeVq(cpu, thisMachine().config.smeVls) * 16;
 }

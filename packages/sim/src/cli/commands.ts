@@ -32,6 +32,7 @@ import { loadScenario } from '../scenario.js';
 import { checkCorpus } from './check.js';
 import { equivCommand, exploreCommand, mergeCommand } from './explore-cmd.js';
 import { parseDuration } from './stop.js';
+import { ALPHABET_DOC } from '../explore-alphabet.js';
 
 export interface Io {
   out(s: string): void;
@@ -148,7 +149,7 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     .description(
       'every reachable state, breadth-first (to exhaustion, or to a bound on choices), with every invariant checked',
     )
-    .addHelpText('after', STOP_HELP)
+    .addHelpText('after', `\n${ALPHABET_DOC}\n${STOP_HELP}`)
     .action(async (config: string, o: Parameters<typeof exploreCommand>[1]) => {
       checkExploreOutputs(o as Record<string, unknown>);
       throw new ExitWith(await exploreCommand(config, o, io));

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { Counterexample, ExploreResult, keepShortest, violationKind } from '../explore.js';
 import { KnownFindings, KnownMatch, loadKnownFindings, splitKnown } from '../known.js';
 import { startEquiv, startExplore } from '../parallel.js';
+import { knownKeyOf } from '../signature.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
 import { loadExploreConfig } from '../explore-config.js';
 import { describeEvent } from '../run.js';
@@ -138,7 +139,7 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
     atomicPaths: Boolean(o.atomicPaths),
     freeSteps: Boolean(o.freeSteps),
     expandViolations: Boolean(o.expandViolations),
-    knownSignatures: [...known.keys()],
+    knownKeys: [...known.keys()],
   };
   const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o) };
   const t0 = Date.now();
@@ -205,10 +206,11 @@ class CounterexampleSink {
   /** Records `c`; returns a line to show when something new was found. */
   add(c: Counterexample): string | null {
     const kind = violationKind(c);
-    const finding = this.known.get(kind);
+    const key = knownKeyOf(kind);
+    const finding = this.known.get(key);
     if (finding) {
-      if (this.knownSeen.has(kind)) return null;
-      this.knownSeen.add(kind);
+      if (this.knownSeen.has(key)) return null;
+      this.knownSeen.add(key);
       return `known finding ${finding}: ${c.invariant} at depth ${c.depth}`;
     }
     if (!keepShortest(this.best, c)) return null;
@@ -286,7 +288,8 @@ export function mergeCommand(files: string[], o: { report?: string; json?: boole
   checkCompleteSet(parts);
   // Matches to known findings were split off in each shard; merge them with the rest, split again.
   const known: KnownFindings = new Map();
-  for (const p of parts) for (const k of p.report.known ?? []) known.set(violationKind(k), k.finding);
+  for (const p of parts)
+    for (const k of p.report.known ?? []) known.set(knownKeyOf(violationKind(k)), k.finding);
   const shards = parts.map((p) => ({
     result: {
       violations: [...p.report.violations, ...(p.report.known ?? []).map(withoutFinding)],

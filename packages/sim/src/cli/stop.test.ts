@@ -3,7 +3,7 @@
 // and exit with the status of the cause. The run is far too big to finish (ref.yaml to depth 9),
 // so only a stop ends it; the test waits for a completed level before it signals.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExploreReport } from '../report.js';
@@ -69,6 +69,32 @@ describe('a signal or the time limit stops kvmfp explore with a partial report',
     const r = await explore(['--time-limit', '1s'], () => {});
     expect(r.status).toBe(EXIT_TIME_LIMIT);
     expectPartial(r, /time limit 1 s/, 0);
+  });
+});
+
+describe('kvmfp equiv stops the same way', () => {
+  it('--time-limit: exit 124, no difference so far, not complete', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'equiv',
+        'v6.3',
+        'v6.4',
+        'fixtures/configs/ref.yaml',
+        '--depth',
+        '9',
+        '--time-limit',
+        '2s',
+        '--json',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(EXIT_TIME_LIMIT);
+    const report = JSON.parse(r.stdout) as { stoppedBy: string; equivalent: boolean; complete: boolean };
+    expect(report.stoppedBy).toBe('time limit 2 s');
+    expect(report.equivalent).toBe(true);
+    expect(report.complete).toBe(false);
   });
 });
 
