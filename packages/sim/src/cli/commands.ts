@@ -2,9 +2,8 @@
 // drive it in-process. Exit status: 0 ok, 1 expectations not met / violations found, 2 bad input.
 
 import { Command, CommanderError } from 'commander';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTraceHtml } from '../html.js';
