@@ -17,7 +17,8 @@ import { CliInWorker } from '../test/cli-in-worker.js';
 import { cli, CONFIG, type CliRun, INPUT_ERROR, SCENARIO, tmpDir } from '../test/cli-harness.js';
 
 const SCALE = Number(process.env.KVMFP_FUZZ_SCALE ?? 1);
-const CASE_TIMEOUT_MS = 20_000;
+// Each explore or equiv starts a worker thread (seconds on a loaded machine); a hang is far longer.
+const CASE_TIMEOUT_MS = 60_000;
 const dir = tmpDir('kvmfp-fuzz-');
 let fileCount = 0;
 /** Per kind of input: how many cases ended in a normal run (exit 0 or 1) and how many as bad input. */
@@ -185,7 +186,7 @@ describe('bad input never gets through', () => {
         fc.constantFrom('1', '2'),
         async ({ content, ext }, command, depth) => {
           const { path } = place(content, ext);
-          // --no-known: learning the known findings replays every finding scenario, a cost no case needs.
+          // --no-known: learning the known findings runs every finding scenario, the same work for every case.
           const bound = ['--depth', depth, '--max-states', '300', '--no-known'];
           const argv =
             command === 'equiv'
@@ -213,7 +214,8 @@ describe('bad input never gets through', () => {
           await check('configuration', argv, [path]);
         },
       ),
-      runs(500),
+      // Fewer than the others: each valid one starts an explorer worker thread (seconds when loaded).
+      runs(300),
     );
   }, 600_000);
 
@@ -228,10 +230,22 @@ describe('bad input never gets through', () => {
       b = join(dir, 'shard-b.json');
       for (const [i, f] of [a, b].entries())
         expect(
-          (await cli('explore', cfg, '--shard', `${i}/2`, '--report', f, '--out', join(dir, 'cx'))).code,
+          (
+            await cli(
+              'explore',
+              cfg,
+              '--shard',
+              `${i}/2`,
+              '--report',
+              f,
+              '--out',
+              join(dir, 'cx'),
+              '--no-known',
+            )
+          ).code,
         ).toBe(0);
       report = JSON.parse(readFileSync(a, 'utf8')) as Json;
-    });
+    }, 120_000);
 
     /** A broken visited set: truncated, grown, random, a changed count or a changed depth. */
     const brokenFps = fc.oneof(
@@ -294,7 +308,7 @@ describe('bad input never gets through', () => {
       ...['--depth', '-1', '0', '1', '2', '65', '1e9', '0x2', '2.0', 'x'],
       ...['--shard', '0/2', '1/2', '2/2', '0/1e20', '0/0', '--workers', '1', '1e9', '99999'],
       ...['--max-mem', '1', '1e12', '--max-states', '10', '--atomic-paths', '--free-steps', '--moves'],
-      ...['--html', '--report', '--out', '--reader', '--tap', '--quick', '--help'],
+      ...['--html', '--report', '--out', '--reader', '--tap', '--quick', '--help', '--no-known', '--known'],
       ...[scenario, config, dir, plainFile, join(dir, 'missing.yaml'), join(plainFile, 'under'), '/dev/zero'],
     ];
     // `check` runs the whole corpus and `read`/`revision` start other programs: only with a bad directory.

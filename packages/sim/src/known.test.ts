@@ -67,6 +67,6 @@ describe('kvmfp explore --known', () => {
       { out: () => {}, err: (s) => err.push(s) },
     );
     expect(status).toBe(2);
-    expect(err).toEqual(['--known: /nonexistent: expected a directory of finding scenarios']);
+    expect(err).toEqual(["kvmfp: --known: expected a directory of finding scenarios, found '/nonexistent'"]);
   });
 });

@@ -19,7 +19,7 @@ export type KnownFindings = Map<string, string>;
 /** The signatures of the violations of every scenario in `dir`; one-line InputError on bad input. */
 export function loadKnownFindings(dir: string): KnownFindings {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new InputError(`--known: ${dir}: expected a directory of finding scenarios`);
+    throw new InputError(`kvmfp: --known: expected a directory of finding scenarios, found '${dir}'`);
   const known: KnownFindings = new Map();
   for (const file of scenarioFiles(dir)) {
     const s = loadScenario(file);

@@ -81,7 +81,7 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
         const bad = r.unexpectedlyDisabled[0];
         if (bad)
           throw new InputError(
-            `${file}: events.${bad.n - 1}: expected an event enabled here (or step ${bad.n} in expect.disabled), found ${bad.event}: not enabled here (${bad.reason})`,
+            `${file}: events.${bad.n - 1}: expected an event enabled at this step (or step ${bad.n} listed in expect.disabled), found ${bad.event}, not enabled: ${bad.reason}`,
           );
         io.out(o.json ? runJson(r) : formatRun(r));
         if (o.html) writeOutputFile(o.html, traceHtml(r, o.html, o.reader, functionPages));

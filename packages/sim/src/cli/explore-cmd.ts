@@ -26,7 +26,7 @@ function parseShard(s: unknown): [number, number] | undefined {
   const text = typeof s === 'string' ? s : JSON.stringify(s);
   const m = /^(\d+)\/(\d+)$/.exec(text);
   if (!m || Number(m[1]) >= Number(m[2]))
-    throw new InputError(`--shard: expected i/n with i < n, found '${text}'`);
+    throw new InputError(`kvmfp: --shard: expected i/n with i < n, found '${text}'`);
   return [Number(m[1]), Number(m[2])];
 }
 
@@ -250,7 +250,10 @@ function checkWritable(flag: string, dir: string): void {
   let p = resolve(dir);
   while (!existsSync(p)) p = dirname(p);
   const ok = statSync(p).isDirectory() && canWrite(p);
-  if (!ok) throw new InputError(`${flag}: ${dir}: expected a directory this user can write (or create)`);
+  if (!ok)
+    throw new InputError(
+      `kvmfp: ${flag}: expected a directory this user can write (or create), found '${dir}'`,
+    );
 }
 
 function canWrite(dir: string): boolean {

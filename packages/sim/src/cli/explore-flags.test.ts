@@ -14,13 +14,16 @@ async function errorsOf(argv: string[]) {
 
 describe('explore and equiv flags', () => {
   it.each([
-    [['explore', config, '--time-limit', 'soon'], /^--time-limit: expected a duration/],
-    [['equiv', 'v6.3', 'v6.4', config, '--time-limit', '-5'], /^--time-limit: expected a duration/],
+    [['explore', config, '--time-limit', 'soon'], /^kvmfp: --time-limit: expected a duration/],
+    [['equiv', 'v6.3', 'v6.4', config, '--time-limit', '-5'], /^kvmfp: --time-limit: expected a duration/],
     [
       ['explore', config, '--out', '/etc/passwd/x'],
       /^kvmfp: --out: expected a path under a directory, found '\/etc\/passwd\/x'/,
     ],
-    [['explore', config, '--known', config], /^--known: .*: expected a directory of finding scenarios/],
+    [
+      ['explore', config, '--known', config],
+      /^kvmfp: --known: expected a directory of finding scenarios, found /,
+    ],
   ])('%j', async (argv, message) => {
     const r = await errorsOf(argv);
     expect(r.status).toBe(2);

@@ -59,7 +59,7 @@ describe('kvmfp run', () => {
     expect(r.err).toHaveLength(1);
     expect(r.err[0]).toMatch(
       new RegExp(
-        `^${file}: events\\.0: expected an event enabled here .*, found sigreturn task=a: not enabled here`,
+        `^${file}: events\\.0: expected an event enabled at this step .*, found sigreturn task=a, not enabled`,
       ),
     );
   });

@@ -84,6 +84,6 @@ export function parseDuration(flag: string, v: string): number {
   const m = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(v.trim());
   const n = m ? Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600 }[m[2] as '' | 's' | 'm' | 'h'] : NaN;
   if (!(n > 0) || n > 2 ** 31 / 1000)
-    throw new InputError(`${flag}: expected a duration such as 90, 90s, 15m or 2h, found '${v}'`);
+    throw new InputError(`kvmfp: ${flag}: expected a duration such as 90, 90s, 15m or 2h, found '${v}'`);
   return n;
 }
