@@ -5,8 +5,9 @@ import prettier from 'eslint-config-prettier/flat';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-// DESIGN.md: sysreg <- machine <- fpsimd <- kvm-fpsimd <- hyp-switch <- sim <- fixtures; tools reads any.
-const layers = ['sysreg', 'machine', 'fpsimd', 'kvm-fpsimd', 'hyp-switch', 'sim', 'fixtures'];
+// DESIGN.md: sysreg <- machine <- fpsimd <- kvm-fpsimd <- hyp-switch <- mutants <- sim <- fixtures;
+// tools reads any.
+const layers = ['sysreg', 'machine', 'fpsimd', 'kvm-fpsimd', 'hyp-switch', 'mutants', 'sim', 'fixtures'];
 export const depConstraints = [
   ...layers.map((tag, i) => ({
     sourceTag: `scope:${tag}`,

@@ -45,8 +45,8 @@ import { guestInsn, kvmRun, kvmWorld, type Rev, untilGuest } from './testing.js'
 const { hostLive, val, VMM, GUEST, KNEON, hasFlag, setFlag } = kvmTesting;
 const { findingsOf } = fpsimdTesting;
 
-const LOOP_TOP = 'kvm_arch_vcpu_ioctl_run: loop top';
-const IRQ_WINDOW = 'kvm_arch_vcpu_ioctl_run: IRQ window after exit';
+const LOOP_TOP = 'kvm_arch_vcpu_ioctl_run:loop top';
+const IRQ_WINDOW = 'kvm_arch_vcpu_ioctl_run:irq window after exit';
 
 /** The guest's saved FP/SIMD registers as the vcpu holds them (SVE vcpus keep them in sve_state). */
 function guestSaved(w: kvmTesting.KvmWorld): number | undefined {
@@ -116,8 +116,8 @@ describe.each(['v6.3', 'v6.4'] as Rev[])('KVM_RUN %s', (rev) => {
         value: -EINTR,
         points: [
           IRQ_WINDOW,
-          'kvm_arch_vcpu_ioctl_run: irqs on, preemption off',
-          'kvm_arch_vcpu_ioctl_run: after preempt_enable',
+          'kvm_arch_vcpu_ioctl_run:irqs on, preemption off',
+          'kvm_arch_vcpu_ioctl_run:after preempt_enable',
           LOOP_TOP,
         ],
       });

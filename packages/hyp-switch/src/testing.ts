@@ -2,7 +2,7 @@
 // mutant's) entry table installed, a driver for the KVM_RUN path (a generator that stops at
 // preemption points and guest entries), and the machine's verdict on a guest instruction.
 
-import { E, type EntryTable, installEntries, type KernelPath, withEntries } from '@kvmfp/fpsimd';
+import { E, type EntryTable, installEntries, type KernelPath } from '@kvmfp/fpsimd';
 import { KVM_RUN, kvmTesting } from '@kvmfp/kvm-fpsimd';
 import {
   decideTrap,
@@ -12,7 +12,6 @@ import {
   thisMachine,
   type TrapOutcome,
 } from '@kvmfp/machine';
-import { mutants } from './mutants.js';
 import { revisions } from './revisions.js';
 
 export type Rev = 'v6.3' | 'v6.4';
@@ -20,15 +19,13 @@ export type Rev = 'v6.3' | 'v6.4';
 export type Stop =
   { kind: 'point'; label: string } | { kind: 'guest'; vcpuId: number } | { kind: 'done'; value: number };
 
-/** A KVM world with `rev` (or `mutant`, on its base) installed as the entry table. */
+/** A KVM world with `rev`'s entry table installed (or `table`, e.g. a mutant's). */
 export function kvmWorld(
   rev: Rev,
   opts: kvmTesting.KvmWorldOptions = {},
-  mutant?: string,
+  table: EntryTable = revisions[rev],
 ): kvmTesting.KvmWorld {
   const w = kvmTesting.createKvmWorld(opts);
-  let table: EntryTable = revisions[rev];
-  if (mutant) table = withEntries(revisions[mutants[mutant].base], mutants[mutant].replace);
   installEntries(table);
   // The nVHE host kernel's own SVE instructions that CPTR_EL2.TZ traps go to this package's host
   // vector, as the sim installs it.

@@ -42,11 +42,11 @@ function nsPerOp(iterations: number, body: () => void): number {
 // Micro figures on the initial world of the configuration.
 const explorer = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), 'v6.4', null);
 const root0 = explorer.initial();
-const cloneNs = nsPerOp(20000, () => void cloneGraph(root0.base));
-const fpNs = nsPerOp(20000, () => void worldFingerprint(root0.base));
-const firstEvent = explorer.candidates(root0.base)[0];
+const cloneNs = nsPerOp(20000, () => void cloneGraph(root0.world));
+const fpNs = nsPerOp(20000, () => void worldFingerprint(root0.world));
+const firstEvent = explorer.candidates(root0.world)[0];
 const eventNs = nsPerOp(5000, () => {
-  const rt = new Runtime(cloneGraph(root0.base), table, false);
+  const rt = new Runtime(cloneGraph(root0.world), table, false);
   applyEvent(rt, firstEvent);
 });
 

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// The `kvmfp` command: runs the CLI from its TypeScript source through tsx, so nothing has to be
-// built first (npm links this file at install time; a link to dist/ would not exist yet).
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// The `kvmfp` command: runs the CLI from its TypeScript source in this very process, so nothing
+// has to be built first and no second process stands between a signal and the CLI: Ctrl-C,
+// SIGTERM from `timeout` or a batch scheduler reach the CLI directly, which stops a search
+// cleanly (packages/sim/src/cli/stop.ts). Two module hooks make that work: tsx compiles the
+// TypeScript, and a resolve hook adds the workspace's source export condition (what
+// `node --conditions=@kvmfp/source` would do; a shebang cannot pass that flag portably).
+import { register } from 'node:module';
 
-const require = createRequire(import.meta.url);
-const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const tsx = require.resolve('tsx/cli');
-const r = spawnSync(process.execPath, [tsx, '--conditions=@kvmfp/source', main, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(r.status ?? 2);
+const addSourceCondition = `
+export async function resolve(specifier, context, next) {
+  const conditions = context.conditions.includes('@kvmfp/source')
+    ? context.conditions
+    : ['@kvmfp/source', ...context.conditions];
+  return next(specifier, { ...context, conditions });
+}`;
+register(`data:text/javascript,${encodeURIComponent(addSourceCondition)}`);
+const { register: registerTsx } = await import('tsx/esm/api');
+registerTsx();
+await import(new URL('../src/cli/main.ts', import.meta.url).href);

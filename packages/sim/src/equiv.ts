@@ -5,12 +5,10 @@
 
 import type { EntryTable } from '@kvmfp/fpsimd';
 import type { WorldConfig } from './config.js';
-import { applyEvent, Event, EventError } from './events.js';
-import { Alphabet, Explorer, stateKey } from './explore.js';
-import { FingerprintSet } from './fpset.js';
+import type { Event } from './events.js';
+import { Alphabet, Explorer, historyOf, Node, ProgressStats, Step } from './explore.js';
+import { Added, FingerprintSet } from './fpset.js';
 import { Hasher } from './graph.js';
-import { checkInvariants } from './invariants.js';
-import type { Runtime } from './runtime.js';
 
 export interface EquivResult {
   equivalent: boolean;
@@ -18,115 +16,148 @@ export interface EquivResult {
   transitions: number;
   depthReached: number;
   complete: boolean;
+  /** Every reachable pair of states was explored. */
+  exhausted: boolean;
+  /** Why the search stopped before its bound ('interrupted', a pair bound), or null. */
+  stoppedBy: string | null;
   difference: { events: Event[]; a: string; b: string } | null;
 }
 
-interface Side {
-  base: Runtime['world'];
-  baseFp: [number, number];
-  since: Event[];
+/** Stopping, progress and a bound on pairs, as for the explorer (ExploreOptions). */
+export interface EquivHooks {
+  shouldStop?: () => boolean;
+  onProgress?: (p: ProgressStats) => void;
+  maxPairs?: number;
 }
 
 interface PairNode {
-  a: Side;
-  b: Side;
-  path: Event[];
+  a: Node;
+  b: Node;
+  depth: number;
 }
-
-function observe(rt: Runtime, ev: Event, withMoves: boolean): string {
-  const w = rt.world;
-  const before = { v: w.violations.length, f: w.kernel.findings.length, m: { ...w.moves } };
-  let enabled = true;
-  try {
-    applyEvent(rt, ev);
-  } catch (e) {
-    if (!(e instanceof EventError)) throw e;
-    enabled = false;
-  }
-  checkInvariants(w);
+/** What one side observably did with an event applied to its state. */
+function observeStep(ex: Explorer, n: Node, ev: Event, withMoves: boolean): { text: string; step: Step } {
+  const before = snapshotCounts(n);
+  const step = ex.step(n, ev);
+  const w = step.rt.world;
   const parts = [
-    enabled ? 'enabled' : 'disabled',
-    ...w.violations.slice(before.v).map((v) => `violation ${v.invariant}: ${v.detail}`),
+    step.enabled ? 'enabled' : 'disabled',
+    ...step.violations.map((v) => `violation ${v.invariant}: ${v.detail}`),
     ...w.kernel.findings.slice(before.f).map((f) => `${f.kind} ${f.where}`),
     ...w.users.map((u) => `${u.name}: ${u.mode} signals=${u.signals.join(',')}`),
     ...w.guests.map((g) => `${g.name}: undefs=${g.undefs} unexpected=${g.unexpected.length}`),
-    rt.dead ? `dead: ${rt.dead}` : '',
+    step.rt.dead ? `dead: ${step.rt.dead}` : '',
   ];
-  if (withMoves)
+  if (withMoves && step.enabled)
     parts.push(
-      `moves ${JSON.stringify(Object.fromEntries(Object.entries(w.moves).map(([k, n]) => [k, n - before.m[k as keyof typeof before.m]])))}`,
+      `moves ${JSON.stringify(Object.fromEntries(Object.entries(w.moves).map(([k, x]) => [k, x - before.m[k as keyof typeof before.m]])))}`,
     );
-  return parts.filter(Boolean).join('\n');
+  return { text: parts.filter(Boolean).join('\n'), step };
 }
 
-function advance(rt: Runtime, prev: Side, ev: Event): { side: Side; key: [number, number] } {
-  const quiescent = rt.paths.size === 0;
-  const since = quiescent ? [] : [...prev.since, ev];
-  const key = stateKey(rt.world, quiescent, prev.baseFp, since);
-  return {
-    side: quiescent
-      ? { base: rt.world, baseFp: key, since }
-      : { base: prev.base, baseFp: prev.baseFp, since },
-    key,
-  };
+function snapshotCounts(n: Node) {
+  return { f: n.world.kernel.findings.length, m: { ...n.world.moves } };
 }
 
+/**
+ * Explores the pairs of states the two tables reach under the same events, on the explorer's
+ * identity of states (the pair's key joins both keys), breadth-first with free steps. Without a
+ * depth bound it runs until no new pair is left, so "no difference" can cover the whole space.
+ */
 export function equivalence(
   config: WorldConfig,
-  a: { name: string; table: EntryTable },
-  b: { name: string; table: EntryTable },
+  a: { name: string; table: EntryTable; mutant?: string | null },
+  b: { name: string; table: EntryTable; mutant?: string | null },
   alphabet: Alphabet,
-  depth: number,
+  depth: number | undefined,
   withMoves = false,
+  hooks: EquivHooks = {},
 ): EquivResult {
-  const ea = new Explorer(config, a.table, alphabet, a.name, null);
-  const eb = new Explorer(config, b.table, alphabet, b.name, null);
+  const maxPairs = hooks.maxPairs ?? Infinity;
+  const ea = new Explorer(config, a.table, alphabet, a.name, a.mutant ?? null);
+  const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null);
+  const bound = depth ?? Infinity;
   const visited = new FingerprintSet();
-  const root: PairNode = { a: ea.initial(), b: eb.initial(), path: [] };
+  const root: PairNode = { a: ea.initial(), b: eb.initial(), depth: 0 };
+  visited.add(...pairKey(root.a, root.b), 0);
   let frontier = [root];
   let transitions = 0;
+  let cut = false;
+  let stopped = false;
+  let stoppedBy: string | null = null;
   let d = 0;
-  for (; d < depth && frontier.length; d++) {
+  for (; d <= bound && frontier.length; d++) {
     const next: PairNode[] = [];
     for (let qi = 0; qi < frontier.length; qi++) {
       const node = frontier[qi];
-      const cands = ea.candidates(ea.rebuild({ ...node.a, path: [] }).world);
-      for (const ev of cands) {
-        const ra = ea.rebuild({ ...node.a, path: [] });
-        const rb = eb.rebuild({ ...node.b, path: [] });
-        const oa = observe(ra, ev, withMoves);
-        const ob = observe(rb, ev, withMoves);
+      hooks.onProgress?.({
+        depth: d,
+        distinct: visited.size,
+        transitions,
+        expanded: qi,
+        frontier: frontier.length,
+        violations: 0,
+      });
+      if (hooks.shouldStop?.()) {
+        stoppedBy = 'interrupted';
+        stopped = true;
+        break;
+      }
+      const [hi, lo] = pairKey(node.a, node.b);
+      if (visited.depthOf(hi, lo) < node.depth) continue;
+      for (const ev of ea.candidatesOf(node.a, false)) {
+        if (ev.do !== 'step' && d === bound) {
+          cut = true;
+          continue;
+        }
+        const oa = observeStep(ea, node.a, ev, withMoves);
+        const ob = observeStep(eb, node.b, ev, withMoves);
         transitions++;
-        const path = [...node.path, ev];
-        if (oa !== ob) {
-          const difference = { events: path, a: oa, b: ob };
+        if (oa.text !== ob.text) {
+          const events = [...historyOf(node.a), ev];
           return {
             equivalent: false,
             distinct: visited.size,
             transitions,
-            depthReached: d + 1,
+            depthReached: d,
             complete: false,
-            difference,
+            exhausted: false,
+            stoppedBy: null,
+            difference: { events, a: oa.text, b: ob.text },
           };
         }
-        if (oa.startsWith('disabled') || ra.dead) continue;
-        const next1 = advance(ra, node.a, ev);
-        const next2 = advance(rb, node.b, ev);
-        const h = new Hasher();
-        for (const x of [...next1.key, ...next2.key]) h.word(x);
-        const [hi, lo] = h.pair();
-        if (!visited.add(hi, lo)) continue;
-        next.push({ a: next1.side, b: next2.side, path });
+        const ca = oa.step.child;
+        const cb = ob.step.child;
+        if (!ca || !cb) continue;
+        const child: PairNode = { a: ca, b: cb, depth: ca.depth };
+        const added = visited.visit(...pairKey(ca, cb), child.depth);
+        if (added === Added.Seen) continue;
+        (child.depth === d ? frontier : next).push(child);
+        if (visited.size >= maxPairs) {
+          stopped = true;
+          stoppedBy = `pair bound ${maxPairs}`;
+        }
+        if (stopped) break;
       }
+      if (stopped) break;
     }
     frontier = next;
+    if (stopped) break;
   }
   return {
     equivalent: true,
     distinct: visited.size,
     transitions,
-    depthReached: d,
-    complete: frontier.length === 0 || d >= depth,
+    depthReached: stopped ? d : Math.max(0, d - 1),
+    complete: !stopped,
+    exhausted: !stopped && frontier.length === 0 && !cut,
+    stoppedBy,
     difference: null,
   };
+}
+
+function pairKey(a: Node, b: Node): [number, number] {
+  const h = new Hasher();
+  for (const x of [...a.key, ...b.key]) h.word(x);
+  return h.pair();
 }

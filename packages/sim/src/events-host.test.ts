@@ -180,7 +180,7 @@ describe('ptrace', () => {
     applyEvent(rt, { do: 'ptrace_stop', task: 'a' });
     const w = rt.world;
     expect(prog(w, 'a').stop).toBe('signal');
-    expect(prog(w, 'a').kpath).toBe('ptrace_stop');
+    expect(prog(w, 'a').kpath).toBe('ptrace_stop:schedule');
     expect(w.kernel.percpu[0].current.comm).toBe('swapper/0');
     applyEvent(rt, { do: 'ptrace_get', tracer: 'dbg', task: 'a', regset: 'fpr' });
     checkInvariants(w);

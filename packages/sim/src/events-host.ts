@@ -75,6 +75,7 @@ import {
   checkView,
   contextSwitch,
   EventError,
+  EXIT_TO_USER,
   exitToUserMode,
   runningCpu,
   runTo,
@@ -371,7 +372,7 @@ setForcedSignalSink(forcedSignal);
 
 /**
  * The signal work of the return-to-user loop (do_signal: get_signal, then handle_signal). A task
- * in a ptrace stop stays at the point 'ptrace_stop' (off-CPU) until a tracer continues it; then
+ * in a ptrace stop stays at the point 'ptrace_stop:schedule' (off-CPU) until a tracer continues it; then
  * one queued signal is delivered: setup_rt_frame writes the frame into the task's memory and
  * points the task at its handler.
  */
@@ -386,7 +387,7 @@ export function* deliverSignal(task: task_struct): KernelPath<boolean> {
   // get_signal: a tracer's stop request makes this a signal-delivery stop. do_signal has already
   // forgotten the syscall, so in_syscall() is false while the tracer works on the registers.
   if (u.stop === 'signal') {
-    yield* point('ptrace_stop');
+    yield* point('ptrace_stop:schedule');
     checkContinued(task);
   }
   const sig = u.pending.shift();
@@ -445,7 +446,7 @@ function signalEvent(rt: Runtime, u: UserProgram, sig: number, to: string | unde
   if (u.kpath?.startsWith('guest:')) {
     settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.resume(u.pid, cpu, ARM_EXCEPTION_IRQ), to));
   } else if (u.mode === 'user') {
-    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), to));
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), to));
   }
 }
 
@@ -607,6 +608,7 @@ function sigreturnEvent(
       u.view.za = (task.thread.svcr & SVCR_ZA_MASK) !== 0;
     },
     to,
+    `sigreturn:${JSON.stringify(edit ?? null)}`,
   );
 }
 
@@ -634,7 +636,7 @@ function ptraceStop(rt: Runtime, u: UserProgram): void {
   const cpu = runningCpu(w, u);
   u.stop = 'signal';
   setPending(task);
-  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task)), undefined);
+  const stop = runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Ipi(task), 'el0_ipi'), undefined);
   settle(rt, u, cpu, stop);
   if (stop.kind !== 'point') u.stop = 'none';
 }
@@ -671,12 +673,12 @@ export const TIF_SYSCALL_TRACE = 8;
  * entry discard and with in_syscall() true. Seccomp, tracepoints and audit hold no FP state.
  */
 export function* syscallTraceEnter(task: task_struct): KernelPath {
-  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'ptrace_stop:syscall entry');
+  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'entry');
 }
 
 /** syscall_trace_exit (ptrace.c, v6.4): the exit stop, taken when TIF_SYSCALL_TRACE is set now. */
 export function* syscallTraceExit(task: task_struct): KernelPath {
-  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'ptrace_stop:syscall exit');
+  if (task.flags & (1 << TIF_SYSCALL_TRACE)) yield* reportSyscall(task, 'exit');
 }
 
 /**
@@ -684,11 +686,12 @@ export function* syscallTraceExit(task: task_struct): KernelPath {
  * its registers still marked as a syscall's (the x7 marker the kernel swaps in is not FP state). It
  * stays at the point until a tracer continues it (ptraceCont).
  */
-function* reportSyscall(task: task_struct, label: string): KernelPath {
+function* reportSyscall(task: task_struct, dir: 'entry' | 'exit'): KernelPath {
   const u = hostRt?.world.users.find((x) => x.pid === task.pid);
   if (!u) return;
   u.stop = 'syscall';
-  yield* point(label);
+  if (dir === 'entry') yield* point('ptrace_stop:syscall entry');
+  else yield* point('ptrace_stop:syscall exit');
   checkContinued(task);
 }
 
@@ -821,6 +824,7 @@ function ptraceGet(rt: Runtime, ev: { tracer: string; task: string; regset: Regs
       else checkRead(w, tracer, target, ev.regset);
     },
     ev.to,
+    eventTag(ev),
   );
 }
 
@@ -982,11 +986,18 @@ function ptraceSet(
       plan.apply(target.view);
     },
     ev.to,
+    eventTag(ev),
   );
 }
 
 // ---------------------------------------------------------------------------------------------
 // prctl, fork, exec.
+
+/** An event's fields without its stopping label: what a syscall body closes over from it. */
+function eventTag(ev: { to?: string }): string {
+  const { to: _to, ...rest } = ev;
+  return JSON.stringify(rest);
+}
 
 /** PR_SVE_SET_VL / PR_SME_SET_VL through the syscall path. */
 function prctlEvent(rt: Runtime, u: UserProgram, ev: Extract<HostEvent, { do: 'prctl' }>): void {
@@ -1010,6 +1021,7 @@ function prctlEvent(rt: Runtime, u: UserProgram, ev: Extract<HostEvent, { do: 'p
       if (task.thread.vl[type] !== before) (sme ? RULES.smeVlChange : RULES.vlChange).apply(u.view);
     },
     ev.to,
+    eventTag(ev),
   );
 }
 
@@ -1065,6 +1077,7 @@ function forkEvent(rt: Runtime, u: UserProgram, childName: string, to: string | 
       w.runq.push(child.pid);
     },
     to,
+    `fork:${childName}`,
   );
 }
 
@@ -1084,6 +1097,7 @@ function execEvent(rt: Runtime, u: UserProgram, to: string | undefined): void {
       RULES.execNewProgram.apply(u.view);
     },
     to,
+    'exec',
   );
 }
 

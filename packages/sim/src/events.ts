@@ -88,26 +88,49 @@ const WORK_MASK =
 /** The return-to-user work loop (exit_to_user_mode -> do_notify_resume), FP-relevant parts. */
 export function* exitToUserMode(task: task_struct): KernelPath {
   local_irq_disable();
-  let flags = task.flags;
+  yield* workLoop(task, task.flags);
+}
+
+/** do_notify_resume's loop, entered with interrupts masked and the flags just read. */
+function* workLoop(task: task_struct, flags: number): KernelPath {
   while (flags & WORK_MASK) {
     if (flags & (1 << TIF_NEED_RESCHED)) {
       // schedule(): context switches are events of their own in the sim.
       task.flags &= ~(1 << TIF_NEED_RESCHED);
     } else {
       local_irq_enable();
-      yield* point('do_notify_resume:irqs on');
+      yield* point('do_notify_resume:irqs on', { flags });
       // A fatal signal ends the task in get_signal (do_group_exit): it never reaches user space.
-      if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL)) && (yield* doSignal(task))) return;
-      if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
-      // Interrupts are still on until local_daif_mask below: an IRQ here may run softirqs
-      // (kernel-mode NEON) or reschedule, after the FP state was restored; the loop then reads
-      // the flags again and restores once more.
-      yield* point('do_notify_resume:after fpsimd_restore_current_state');
+      if (yield* notifyWork(task, flags)) return;
     }
     local_irq_disable();
     flags = task.flags;
   }
   local_irq_enable();
+}
+
+/**
+ * One pass of the work with interrupts on, driven by the flags read before they were unmasked;
+ * true when a fatal signal ended the task. Interrupts stay on after the FP restore until
+ * local_daif_mask: an IRQ in that window may run softirqs (kernel-mode NEON) or reschedule, and
+ * the loop then reads the flags again and restores once more.
+ */
+function* notifyWork(task: task_struct, flags: number): KernelPath<boolean> {
+  if (flags & ((1 << TIF_SIGPENDING) | (1 << TIF_NOTIFY_SIGNAL)) && (yield* doSignal(task))) return true;
+  if (flags & (1 << TIF_FOREIGN_FPSTATE)) K.fpsimd_restore_current_state();
+  yield* point('do_notify_resume:after fpsimd_restore_current_state');
+  return false;
+}
+
+/**
+ * What a path stopped at 'do_notify_resume:irqs on' runs when resumed: the rest of that pass, then
+ * the loop. Every caller of exitToUserMode ends when it returns, so this is the whole path (the
+ * explorer restarts such paths from data instead of replaying how they got there).
+ */
+export function* afterIrqsOn(task: task_struct, flags: number): KernelPath {
+  if (yield* notifyWork(task, flags)) return;
+  local_irq_disable();
+  yield* workLoop(task, task.flags);
 }
 
 /**
@@ -155,7 +178,7 @@ function* el0Svc(task: task_struct, body: () => KernelPath<unknown>): KernelPath
   task.regs.syscallno = 0;
   local_irq_enable();
   if (hasSyscallWork(task.flags)) yield* syscallTraceEnter(task);
-  yield* point('el0_svc:invoke_syscall');
+  yield* point('el0_svc:before invoke_syscall');
   yield* body();
   // el0_svc_common also goes to syscall_trace_exit when the flags it read at entry had syscall
   // work; syscall_trace_exit reads the flags afresh before it stops, so deciding on the current
@@ -208,6 +231,9 @@ function* plainSyscallBody(): KernelPath {}
 
 export class EventError extends Error {}
 
+/** The tag of a path that is only the return-to-user work. */
+export const EXIT_TO_USER = 'exit_to_user';
+
 /**
  * Puts every task that starts on a CPU into user space the way a new task gets there: through
  * the return-to-user work, which loads its (fresh) FP state.
@@ -218,7 +244,12 @@ export function bootstrap(rt: Runtime): void {
   w.kernel.percpu.forEach((p, cpu) => {
     const u = w.users.find((x) => x.pid === p.current.pid);
     if (u)
-      settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, exitToUserMode(p.current)), undefined));
+      settle(
+        rt,
+        u,
+        cpu,
+        runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, exitToUserMode(p.current), EXIT_TO_USER), undefined),
+      );
   });
 }
 
@@ -344,7 +375,7 @@ function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?
     // forces SIGILL, which the return to user space delivers. kernel-signal-granted judges it.
     u.retry = { op, check };
     const task = taskOf(w, u.pid);
-    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Undef(task)), to));
+    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Undef(task), 'el0_undef'), to));
     return;
   }
   const esr = esr_make(outcome.ec, outcome.iss);
@@ -361,14 +392,20 @@ function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?
   }
   u.retry = { op, check };
   const task = taskOf(w, u.pid);
-  settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Trap(task, outcome.ec, esr)), to));
+  const tag = `el0_trap:${outcome.ec}:${esr}`;
+  settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Trap(task, outcome.ec, esr), tag), to));
 }
 
+/**
+ * A syscall by `u` whose body is `body`. `tag` names the syscall and every value the body closes
+ * over that is not world data (the event's own fields), as part of the path's identity.
+ */
 export function syscall(
   rt: Runtime,
   u: UserProgram,
   body: () => KernelPath<unknown>,
   to: string | undefined,
+  tag: string,
 ): void {
   const w = rt.world;
   if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
@@ -376,7 +413,7 @@ export function syscall(
   RULES.syscallSveDiscard.apply(u.view);
   if (u.view.sm) RULES.syscallLeavesStreaming.apply(u.view);
   const task = taskOf(w, u.pid);
-  settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Svc(task, body)), to));
+  settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Svc(task, body), `el0_svc:${tag}`), to));
 }
 
 function step(rt: Runtime, cpu: number, to: string | undefined): void {
@@ -438,7 +475,12 @@ function softirqNeon(rt: Runtime, cpu: number, to: string | undefined, deferred:
   if (p.irqs_disabled || p.softirq_disable > 0 || p.in_softirq)
     throw new EventError(`CPU ${cpu} cannot take a softirq now`);
   if (u?.mode === 'user') {
-    settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0IrqSoftirq(w, p.current, cpu)), to));
+    settle(
+      rt,
+      u,
+      cpu,
+      runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0IrqSoftirq(w, p.current, cpu), 'el0_irq_softirq'), to),
+    );
     return;
   }
   rt.atomic(cpu, () => softirqWork(w, cpu));
@@ -493,8 +535,14 @@ export function switchAway(rt: Runtime, cpu: number, prevU: UserProgram): void {
   if (!contextSwitch(rt, cpu, prevU, next) || nextPid === undefined) return;
   w.runq.shift();
   const nu = w.users.find((x) => x.pid === nextPid)!;
-  if (nu.mode === 'user' && !rt.paths.has(nu.pid))
-    settle(rt, nu, cpu, runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next)), undefined));
+  // A runnable task in user mode has no kernel path (settle keeps mode and path in step).
+  if (nu.mode === 'user')
+    settle(
+      rt,
+      nu,
+      cpu,
+      runTo(rt, nu.pid, cpu, rt.start(nu.pid, cpu, exitToUserMode(next), EXIT_TO_USER), undefined),
+    );
 }
 
 /**
@@ -509,7 +557,7 @@ function preempt(rt: Runtime, cpu: number, nextName: string | undefined, idle: b
   const prevU = w.users.find((x) => x.pid === p.current.pid);
   const next = pickNext(w, cpu, nextName, idle);
   if (prevU?.mode === 'user') {
-    const stop = rt.start(prevU.pid, cpu, el0Interrupt(taskOf(w, prevU.pid)));
+    const stop = rt.start(prevU.pid, cpu, el0Interrupt(taskOf(w, prevU.pid)), 'el0_interrupt');
     settle(rt, prevU, cpu, stop);
   } else if (prevU && (prevU.mode !== 'kernel' || prevU.kpath?.startsWith('guest:'))) {
     throw new EventError(`CPU ${cpu} is not at a preemption point`);
@@ -520,12 +568,13 @@ function preempt(rt: Runtime, cpu: number, nextName: string | undefined, idle: b
   if (!contextSwitch(rt, cpu, prevU, nextTask)) return;
   if (next) w.runq = w.runq.filter((x) => x !== next.pid);
   if (prevU) w.runq.push(prevU.pid);
-  if (next?.mode === 'user' && !rt.paths.has(next.pid)) {
+  // A runnable task in user mode has no kernel path (settle keeps mode and path in step).
+  if (next?.mode === 'user') {
     settle(
       rt,
       next,
       cpu,
-      runTo(rt, next.pid, cpu, rt.start(next.pid, cpu, exitToUserMode(nextTask)), undefined),
+      runTo(rt, next.pid, cpu, rt.start(next.pid, cpu, exitToUserMode(nextTask), EXIT_TO_USER), undefined),
     );
   }
 }
@@ -708,7 +757,13 @@ export function applyEvent(rt: Runtime, ev: Event): void {
     case 'user':
       return userOp(rt, user(w, ev.task), ev.op, ev.check ?? false, ev.to);
     case 'syscall':
-      return syscall(rt, user(w, ev.task), ev.neon ? neonSyscallBody : plainSyscallBody, ev.to);
+      return syscall(
+        rt,
+        user(w, ev.task),
+        ev.neon ? neonSyscallBody : plainSyscallBody,
+        ev.to,
+        ev.neon ? 'neon' : 'plain',
+      );
     case 'kvm_run':
       return kvmRun(rt, user(w, ev.task), ev.immediateExit ?? false, ev.to);
     case 'step':
@@ -740,7 +795,13 @@ function kvmRun(rt: Runtime, u: UserProgram, immediateExit: boolean, to: string 
   if (!vcpu) throw new EventError(`VMM '${u.name}' has no vcpu`);
   if (u.mode !== 'user') throw new EventError(`task '${u.name}' is not in user space`);
   vcpu.run.immediate_exit = immediateExit;
-  syscall(rt, u, () => E.kvm_vcpu_ioctl(vcpu, KVM_RUN, 0), to);
+  syscall(
+    rt,
+    u,
+    () => E.kvm_vcpu_ioctl(vcpu, KVM_RUN, 0),
+    to,
+    `kvm_run${immediateExit ? ' immediate_exit' : ''}`,
+  );
 }
 
 export type { Machine, UserOp };

@@ -1,13 +1,16 @@
 // Explorer configuration files: a world (machine, tasks, vcpus, as in scenarios), the alphabet
 // of events the explorer may choose, and the bound. Validated like scenarios: one-line errors.
 
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import { parseDocument } from 'yaml';
 import type { WorldConfig } from './config.js';
 import type { Alphabet } from './explore.js';
 import { NO_RACES, RACE_ALPHABET_SCHEMA } from './explore-alphabet.js';
-import { InputError, worldConfig } from './scenario.js';
+import { fieldError } from './input/errors.js';
+import { parseData } from './input/parse.js';
+import { readInputText } from './input/read.js';
+import { compileSchema, validateSchema } from './input/schema.js';
+import { checkWorld } from './input/world-check.js';
+import { MUTANT_NAMES } from './revisions.js';
+import { worldConfig } from './scenario.js';
 import { SCENARIO_SCHEMA } from './scenario-schema.js';
 
 export interface ExploreConfigFile {
@@ -64,7 +67,7 @@ export const EXPLORE_SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ strict: false }).compile<ExploreConfigFile>(EXPLORE_SCHEMA);
+const validate = compileSchema<ExploreConfigFile>(EXPLORE_SCHEMA);
 
 export function fullAlphabet(a: Partial<Alphabet>): Alphabet {
   return {
@@ -95,28 +98,25 @@ export function fullAlphabet(a: Partial<Alphabet>): Alphabet {
   };
 }
 
-export function loadExploreConfig(file: string): ExploreConfigFile & { world: WorldConfig } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length)
-    throw new InputError(`${file}: not valid YAML/JSON: ${doc.errors[0].message.split('\n')[0]}`);
-  let data: unknown;
-  try {
-    data = doc.toJS();
-  } catch (e) {
-    throw new InputError(`${file}: not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (!validate(data)) {
-    const e = validate.errors![0];
-    const field = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : '(top level)';
-    throw new InputError(`${file}: ${field}: expected ${e.message ?? 'a valid value'}`);
-  }
-  const cfg = data;
+/** A configuration from its text: strict YAML/JSON, the schema, then the checks shared with scenarios. */
+export function parseExploreConfigText(
+  file: string,
+  text: string,
+): ExploreConfigFile & { world: WorldConfig } {
+  const data = parseData(file, text);
+  const cfg = validateSchema(file, validate, data);
+  checkWorld(file, cfg, MUTANT_NAMES);
+  checkSomeTaskExists(file, cfg);
   const world = worldConfig({ ...cfg, events: [], expect: { violations: [] }, claim: cfg.title });
   return { ...cfg, world };
+}
+
+export function loadExploreConfig(file: string): ExploreConfigFile & { world: WorldConfig } {
+  return parseExploreConfigText(file, readInputText(file, 'config'));
+}
+
+/** With every task unborn (and so no one to fork them) nothing can ever happen: not an exploration. */
+function checkSomeTaskExists(file: string, cfg: ExploreConfigFile): void {
+  if (cfg.tasks.every((t) => t.unborn))
+    throw fieldError(file, 'tasks', 'at least one task that is not unborn', 'only unborn tasks');
 }

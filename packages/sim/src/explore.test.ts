@@ -62,7 +62,7 @@ describe('explorer', () => {
   });
 
   it('gives the same report in process, with 2 workers, and as merged shards', async () => {
-    const file = join(configs, 'ref.yaml');
+    const file = join(configs, 'sched-sve.yaml');
     const depth = 3;
     const single = explore(file, depth).result;
     const one = mergeShards(meta(file, depth), [{ result: single, visited: single.visited! }]);
@@ -88,7 +88,24 @@ describe('explorer', () => {
 
   it('is deterministic: two runs give the same levels', () => {
     const file = join(configs, 'host-only.yaml');
-    expect(explore(file, 3).result.levels).toEqual(explore(file, 3).result.levels);
+    expect(explore(file, 1).result.levels).toEqual(explore(file, 1).result.levels);
+  });
+
+  it('exhausts a small world: the frontier empties and the report says so', () => {
+    const cfg = loadExploreConfig(join(configs, 'sched-sve.yaml'));
+    const world = { ...cfg.world, tasks: [{ name: 'a', cpu: 0 }, { name: 'b' }] };
+    world.machine = { ...world.machine, ncpus: 1 };
+    const ex = new Explorer(world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
+    const r = ex.explore({});
+    expect(r.exhausted).toBe(true);
+    expect(r.levels[r.levels.length - 1].frontier).toBe(0);
+    expect(r.diameter).toBeGreaterThan(2);
+    // A bound below the diameter cuts the search: then it is not exhausted.
+    const bounded = ex.explore({ depth: r.diameter - 1 });
+    expect(bounded.exhausted).toBe(false);
+    expect(bounded.distinct).toBeLessThan(r.distinct);
+    // Merging states is what makes exhaustion possible: far fewer states than transitions.
+    expect(r.transitions).toBeGreaterThan(r.distinct);
   });
 });
 

@@ -1,21 +1,27 @@
-// Breadth-first exploration of every event sequence up to a depth, with states deduplicated by a
-// canonical 64-bit fingerprint, so the first violation found is a shortest one. Kernel paths
-// stopped at preemption points are generators, which cannot be copied, so a state is stored as
-// the last world where no path was in flight (a quiescent snapshot) plus the events since; it is
-// rebuilt by cloning the snapshot and replaying those few events, which is deterministic.
+// Breadth-first exploration of the states reachable from a configuration, deduplicated by a
+// canonical 64-bit fingerprint of the state, so the first violation found is a shortest one. A
+// state is the world's data plus, for every kernel path suspended at a preemption point or in a
+// guest, where it stands (paths.ts); the history that led there is never part of it, so two orders
+// of independent events that reach the same state are explored once and a finite world is
+// exhausted. Suspended paths are generators, which cannot be copied: a stored state keeps, per
+// path, a short chain of (state, event) pairs that rebuilds it, replayed only when an event
+// resumes that path. Chains end at the last anchor, so rebuilding costs the length of one kernel
+// path, never the depth.
 
 import type { EntryTable } from '@kvmfp/fpsimd';
 import { worldFingerprint } from './canon.js';
 import type { WorldConfig } from './config.js';
 import { applyEvent, bootstrap, Event, EventError } from './events.js';
-import { FingerprintSet, MemoryBoundError } from './fpset.js';
-import { cloneGraph } from './graph.js';
+import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
+import { cloneGraph, loadInto } from './graph.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
-import { Runtime } from './runtime.js';
-import type { UserOpKind, World } from './world.js';
-import { createWorld, inPtraceStop } from './world.js';
+import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
+import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
+import { firedFunction, programNames, shapeOf, signatureOf } from './signature.js';
+import type { UserOpKind, Violation, World } from './world.js';
+import { createWorld, inPtraceStop, taskOf } from './world.js';
 
 /** The event kinds the explorer offers (ALPHABET_DOC in explore-alphabet.ts describes each key). */
 export interface Alphabet extends RaceAlphabet {
@@ -41,12 +47,13 @@ export interface Alphabet extends RaceAlphabet {
 }
 
 export interface ExploreOptions {
-  depth: number;
+  /** Bound on the number of choices (events other than continuing a stopped path); none: exhaust. */
+  depth?: number;
   maxStates?: number;
   maxBytes?: number;
   /** Stop after this many distinct violations. */
   maxViolations?: number;
-  /** Only sequences whose first event index falls in this shard: [i, n]. */
+  /** Only the states reachable through the root's candidates whose index falls in this shard: [i, n]. */
   shard?: [number, number];
   onLevel?: (s: LevelStats) => void;
   /**
@@ -54,14 +61,30 @@ export interface ExploreOptions {
    * point: a coarse, much smaller exploration that sees no interleaving inside a path.
    */
   atomicPaths?: boolean;
-  /**
-   * Let continuing a stopped path cost no depth (0-1 breadth-first). Reaches deep behaviour at a
-   * small bound, but interleavings of free steps on two CPUs multiply within one level.
-   */
+  /** Kept for old scripts: continuing a stopped path always costs no depth now. */
   freeSteps?: boolean;
   shouldStop?: () => boolean;
   /** Return the visited set with the result. */
   keepVisited?: boolean;
+  /** Called before each state is expanded (progress display; cheap, so call it often). */
+  onProgress?: (p: ProgressStats) => void;
+  /** Called with each counterexample that becomes the shortest of its signature. */
+  onViolation?: (c: Counterexample) => void;
+  /** Continue from violating states too (deeper, different bugs behind a violation). */
+  expandViolations?: boolean;
+  /** Signatures of known findings: states that violate only these are expanded. */
+  knownSignatures?: readonly string[];
+}
+
+/** Where a level stands while it is being explored. */
+export interface ProgressStats {
+  depth: number;
+  distinct: number;
+  transitions: number;
+  /** States of this level expanded so far, out of `frontier`. */
+  expanded: number;
+  frontier: number;
+  violations: number;
 }
 
 export interface LevelStats {
@@ -77,13 +100,22 @@ export interface Counterexample {
   detail: string;
   depth: number;
   events: Event[];
+  /** The kernel function that fired (signature.ts); absent in reports written before signatures. */
+  fired?: string;
+  /** Which bug this is, whatever path reached it (signature.ts). */
+  signature?: string;
 }
 
 export interface ExploreResult {
   distinct: number;
   transitions: number;
   depthReached: number;
+  /** The search ended inside its bound (or exhausted the state space) without being stopped. */
   complete: boolean;
+  /** The frontier emptied: every reachable state was explored (TLC's "no more states"). */
+  exhausted: boolean;
+  /** The largest number of choices any explored state needs (the diameter, when exhausted). */
+  diameter: number;
   stoppedBy: string | null;
   levels: LevelStats[];
   violations: Counterexample[];
@@ -92,36 +124,77 @@ export interface ExploreResult {
   visited?: ReturnType<FingerprintSet['pack']>;
 }
 
-interface Node {
-  base: World;
-  /** The fingerprint of `base` (quiescent, so its data is its whole identity). */
-  baseFp: [number, number];
-  since: Event[];
-  path: Event[];
+/** One step of a path's history: the state it was taken from and the event. */
+interface Segment {
+  prev: Segment | null;
+  snap: World;
+  ev: Event;
+  /** On a chain's first segment: the path was restarted from data at this anchor before `ev`. */
+  from?: { stop: PathStop; tag: string };
+}
+
+/** A suspended kernel path of a stored state: its signature and how to rebuild it. */
+export interface PathRef {
+  pid: number;
+  sig: [number, number];
+  /**
+   * The events (each from its state) that take a fresh world's path of `pid` to this stop; none
+   * when the anchor it stopped at restarts the path from data (paths.ts).
+   */
+  chain: Segment | null;
+  /** Where the path stopped (checked when it is rebuilt) and what started it. */
+  stop: PathStop;
+  label: string;
+  tag: string;
+}
+
+/** The events from the initial state, newest first (shared between states). */
+interface History {
+  ev: Event;
+  prev: History | null;
+}
+
+export interface Node {
+  /** The world's data (never mutated once stored). */
+  world: World;
+  key: [number, number];
+  paths: PathRef[];
+  depth: number;
+  hist: History | null;
+}
+
+/** What applying one event to a stored state gave. */
+export interface Step {
+  rt: Runtime;
+  enabled: boolean;
+  /** Violations the event (or the invariants after it, or a BUG) produced. */
+  violations: Violation[];
+  /** The successor state, when the event was enabled and the world is not dead. */
+  child?: Node;
 }
 
 /**
- * The identity of a state. A quiescent world is its data. A world with kernel paths in flight also
- * has the paths' local variables, which are not data; they are a function of the quiescent world
- * the paths started after and of every event since, so those join the key. This merges fewer
- * states than the data alone would, and never merges two states that can behave differently.
+ * The identity of a state: the canonical fingerprint of the world's data joined with, for every
+ * suspended kernel path, its pid and signature (paths.ts). The history never joins it.
  */
 export function stateKey(
   world: World,
-  quiescent: boolean,
-  baseFp: [number, number],
-  since: Event[],
+  paths: readonly { pid: number; sig: [number, number] }[],
 ): [number, number] {
-  return worldFingerprint(
-    world,
-    quiescent
-      ? undefined
-      : (h) => {
-          h.word(baseFp[0]);
-          h.word(baseFp[1]);
-          for (const e of since) h.string(JSON.stringify(e));
-        },
-  );
+  if (paths.length === 0) return worldFingerprint(world);
+  return worldFingerprint(world, (h) => {
+    for (const p of paths) {
+      h.word(p.pid);
+      h.word(p.sig[0]);
+      h.word(p.sig[1]);
+    }
+  });
+}
+
+export function historyOf(n: Node): Event[] {
+  const out: Event[] = [];
+  for (let h = n.hist; h; h = h.prev) out.push(h.ev);
+  return out.reverse();
 }
 
 /** The event without its stopping label: its path runs to the end (or to guest entry). */
@@ -131,20 +204,27 @@ function wholePath(e: Event): Event {
   return rest;
 }
 
-/** Violations are kept one per (invariant, kind of last event): the shortest, ties broken by text. */
+/**
+ * Violations are kept one per signature (signature.ts): the shortest, ties broken by text. Reports
+ * from before signatures fall back to (invariant, kind of last event).
+ */
 export function violationKind(c: Counterexample): string {
-  return `${c.invariant}/${c.events[c.events.length - 1]?.do ?? ''}`;
+  return c.signature ?? `${c.invariant}/${c.events[c.events.length - 1]?.do ?? ''}`;
 }
 
-export function keepShortest(best: Map<string, Counterexample>, c: Counterexample): void {
+/** Keeps `c` if it is the first or the shortest of its kind; true when it was kept. */
+export function keepShortest(best: Map<string, Counterexample>, c: Counterexample): boolean {
   const kind = violationKind(c);
   const old = best.get(kind);
   if (
     !old ||
     c.depth < old.depth ||
     (c.depth === old.depth && JSON.stringify(c.events) < JSON.stringify(old.events))
-  )
+  ) {
     best.set(kind, c);
+    return true;
+  }
+  return false;
 }
 
 export function sortedViolations(best: Map<string, Counterexample>): Counterexample[] {
@@ -153,7 +233,25 @@ export function sortedViolations(best: Map<string, Counterexample>): Counterexam
   );
 }
 
+/**
+ * The violations an event added that the state before it already showed are not new: past a
+ * known or expanded violation, the same broken register is reported again at later steps, and
+ * that is the old bug, not a new one.
+ */
+function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
+  const had = new Set(prior.map((v) => `${v.invariant}\n${v.detail}`));
+  return added.filter((v) => !had.has(`${v.invariant}\n${v.detail}`));
+}
+
+/** Whether the search continues from a state with this violation. */
+function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
+  return opts.expandViolations === true || (opts.knownSignatures?.includes(violationKind(c)) ?? false);
+}
+
 export class Explorer {
+  /** Chains of paths stopped at an anchor, one per (pid, signature): the first that got there. */
+  private readonly anchorChains = new Map<string, Segment>();
+
   constructor(
     readonly config: WorldConfig,
     readonly table: EntryTable,
@@ -167,14 +265,189 @@ export class Explorer {
     const rt = new Runtime(world, this.table, false);
     attachVcpus(rt, this.config);
     bootstrap(rt);
-    return { base: world, baseFp: worldFingerprint(world), since: [], path: [] };
+    if (rt.inFlight().length) throw new Error('explore: a kernel path is in flight in the initial world');
+    return { world, key: stateKey(world, []), paths: [], depth: 0, hist: null };
   }
 
-  /** Rebuilds the runtime of a node: a clone of its snapshot with the events since replayed. */
-  rebuild(n: Node): Runtime {
-    const rt = new Runtime(cloneGraph(n.base), this.table, false);
-    for (const e of n.since) applyEvent(rt, e);
+  /** The fired function per violation shape (shapeOf): a traced replay is too slow to run per transition. */
+  private readonly firedByShape = new Map<string, string>();
+
+  /** A counterexample with its signature; the fired function comes from one traced replay per shape. */
+  counterexample(invariant: string, detail: string, depth: number, events: Event[]): Counterexample {
+    const names = programNames(this.config);
+    const shape = shapeOf(invariant, detail, names, events[events.length - 1]);
+    let fired = this.firedByShape.get(shape);
+    if (fired === undefined) this.firedByShape.set(shape, (fired = firedFunction(this, events)));
+    return {
+      invariant,
+      detail,
+      depth,
+      events,
+      fired,
+      signature: signatureOf(invariant, detail, names, fired),
+    };
+  }
+
+  /** The violations the state of a node shows (checked here: stored states are not re-checked). */
+  private priorViolations(n: Node): Violation[] {
+    const rt = this.rebuild(n);
+    checkInvariants(rt.world);
+    return rt.world.violations;
+  }
+
+  /**
+   * A runtime on a copy of the node's world, its paths known but not materialised, except those
+   * in `need` (rebuilt from their chains).
+   */
+  rebuild(n: Node, need: ReadonlySet<number> = new Set()): Runtime {
+    const rt = new Runtime(cloneGraph(n.world), this.table, false);
+    for (const p of n.paths) rt.lazy.add(p.pid);
+    for (const p of n.paths) if (need.has(p.pid)) this.materialise(rt, n, p);
+    rt.touched.clear();
     return rt;
+  }
+
+  /**
+   * Rebuilds one path: replays its chain (each event from the state it was taken in, loaded into
+   * the runtime's world in place, so the generator's references stay valid), keeps the path, and
+   * loads the node's world back. Other paths the replay leaves are dropped.
+   */
+  private materialise(rt: Runtime, n: Node, p: PathRef): void {
+    if (!p.chain) {
+      rt.lazy.delete(p.pid);
+      this.restart(rt, p.pid, p.stop, p.tag);
+      return;
+    }
+    const segs: Segment[] = [];
+    for (let s: Segment | null = p.chain; s; s = s.prev) segs.push(s);
+    segs.reverse();
+    const kept = new Map(rt.paths);
+    const keptTags = new Map(rt.tags);
+    const keptStops = new Map(rt.stops);
+    const lazy = [...rt.lazy].filter((x) => x !== p.pid);
+    rt.paths.clear();
+    rt.lazy.clear();
+    for (const s of segs) {
+      for (const pid of [...rt.paths.keys()]) if (pid !== p.pid) rt.paths.delete(pid);
+      loadInto(rt.world, s.snap);
+      if (s.from) this.restart(rt, p.pid, s.from.stop, s.from.tag);
+      applyEvent(rt, s.ev);
+    }
+    const path = rt.paths.get(p.pid);
+    const stop = rt.stops.get(p.pid);
+    const label =
+      stop?.kind === 'point' ? stop.label : stop?.kind === 'guest' ? `guest:${stop.vcpuId}` : 'none';
+    if (!path || label !== p.label || rt.dead)
+      throw new Error(`explore: rebuilding pid ${p.pid} stopped at ${label}, not ${p.label}`);
+    const tag = rt.tags.get(p.pid)!;
+    rt.paths.clear();
+    rt.tags.clear();
+    rt.stops.clear();
+    for (const [pid, g] of kept) rt.paths.set(pid, g);
+    for (const [pid, t] of keptTags) rt.tags.set(pid, t);
+    for (const [pid, t] of keptStops) rt.stops.set(pid, t);
+    rt.paths.set(p.pid, path);
+    rt.tags.set(p.pid, tag);
+    rt.stops.set(p.pid, stop!);
+    for (const pid of lazy) rt.lazy.add(pid);
+    loadInto(rt.world, n.world);
+    rt.dead = null;
+  }
+
+  /** Puts a path stopped at a restartable anchor back as a fresh generator of its continuation. */
+  private restart(rt: Runtime, pid: number, stop: PathStop, tag: string): void {
+    const restart = anchorOf(stop)?.restart;
+    if (!restart || stop.kind !== 'point')
+      throw new Error(`explore: pid ${pid} cannot restart at ${JSON.stringify(stop)}`);
+    rt.paths.set(pid, restart(taskOf(rt.world, pid), stop.locals ?? {}));
+    rt.tags.set(pid, tag);
+    rt.stops.set(pid, stop);
+  }
+
+  /** The paths an event resumes, as far as the world tells beforehand (a miss costs a retry). */
+  private predictNeeds(n: Node, w: World, ev: Event): Set<number> {
+    const need = new Set<number>();
+    if (n.paths.length === 0) return need;
+    const pidOfTask = (name: string) => w.users.find((u) => u.name === name)?.pid;
+    let pid: number | undefined;
+    if (ev.do === 'step') pid = w.kernel.percpu[ev.cpu]?.current.pid;
+    else if (ev.do === 'guest' || ev.do === 'guest_exit')
+      pid = w.users.find((u) => u.kpath === `guest:${w.guests.find((g) => g.name === ev.vcpu)?.vcpuId}`)?.pid;
+    else if ('task' in ev) pid = pidOfTask(ev.task);
+    if (pid !== undefined && n.paths.some((p) => p.pid === pid)) need.add(pid);
+    return need;
+  }
+
+  /** Applies `ev` to the state `n`: whether it was enabled, what it violated, and the successor. */
+  step(n: Node, ev: Event): Step {
+    let need = this.predictNeeds(n, n.world, ev);
+    for (;;) {
+      const rt = this.rebuild(n, need);
+      const before = rt.world.violations.length;
+      try {
+        applyEvent(rt, ev);
+      } catch (e) {
+        if (e instanceof PathNotMaterialised) {
+          need = new Set([...need, e.pid]);
+          continue;
+        }
+        if (e instanceof EventError) return { rt, enabled: false, violations: [] };
+        throw e;
+      }
+      checkInvariants(rt.world);
+      if (rt.dead && rt.world.violations.length === before)
+        rt.world.violations.push({ invariant: 'no-warn-or-bug', detail: rt.dead, step: rt.world.step });
+      const violations = rt.world.violations.slice(before);
+      if (rt.dead) return { rt, enabled: true, violations };
+      const paths = this.successorPaths(n, rt, ev);
+      const child: Node = {
+        world: rt.world,
+        key: stateKey(rt.world, paths),
+        paths,
+        depth: ev.do === 'step' ? n.depth : n.depth + 1,
+        hist: { ev, prev: n.hist },
+      };
+      return { rt, enabled: true, violations, child };
+    }
+  }
+
+  /** The paths after `ev`: untouched ones as they were, touched ones with a new signature and chain. */
+  private successorPaths(n: Node, rt: Runtime, ev: Event): PathRef[] {
+    const out: PathRef[] = [];
+    let evText: string | undefined;
+    for (const pid of rt.inFlight()) {
+      const old = n.paths.find((p) => p.pid === pid);
+      if (!rt.touched.has(pid) && old) {
+        out.push(old);
+        continue;
+      }
+      const stop = rt.stops.get(pid)!;
+      const label =
+        stop.kind === 'point' ? stop.label : stop.kind === 'guest' ? `guest:${stop.vcpuId}` : 'none';
+      const tag = rt.tags.get(pid)!;
+      const anchor = anchorOf(stop);
+      if (anchor?.restart) {
+        out.push({ pid, sig: anchorSignature(stop, anchor, tag), chain: null, stop, label, tag });
+        continue;
+      }
+      const seg: Segment = {
+        prev: old?.chain ?? null,
+        snap: n.world,
+        ev,
+        from: old && !old.chain ? { stop: old.stop, tag: old.tag } : undefined,
+      };
+      if (anchor) {
+        const sig = anchorSignature(stop, anchor, tag);
+        const k = `${pid}:${sig[0]}:${sig[1]}`;
+        let chain = this.anchorChains.get(k);
+        if (!chain) this.anchorChains.set(k, (chain = seg));
+        out.push({ pid, sig, chain, stop, label, tag });
+      } else {
+        evText ??= JSON.stringify(ev);
+        out.push({ pid, sig: segmentSignature(n.key, evText), chain: seg, stop, label, tag });
+      }
+    }
+    return out;
   }
 
   candidates(w: World): Event[] {
@@ -262,100 +535,103 @@ export class Explorer {
       });
   }
 
+  /**
+   * Breadth-first search over states, where continuing a stopped path costs no depth (0-1 BFS):
+   * a state's depth is the least number of choices that reach it, so the first violation found
+   * is a shortest one. Without a depth bound the search runs until no new state is left.
+   */
   explore(opts: ExploreOptions): ExploreResult {
+    const bound = opts.depth ?? Infinity;
     const visited = new FingerprintSet(1 << 16, opts.maxBytes);
     const root = this.initial();
-    visited.add(...root.baseFp);
+    visited.add(root.key[0], root.key[1], 0);
     let frontier: Node[] = [root];
     const levels: LevelStats[] = [];
     const best = new Map<string, Counterexample>();
     let transitions = 0;
     let stoppedBy: string | null = null;
-    let depth = 0;
-    for (; depth < opts.depth && frontier.length; depth++) {
+    let diameter = 0;
+    // Whether the bound kept some event from being explored (then the space is not exhausted).
+    let cut = false;
+    for (let depth = 0; depth <= bound && frontier.length && !stoppedBy; depth++) {
       const next: Node[] = [];
       let newStates = 0;
-      // 0-1 breadth-first: continuing a stopped kernel path (a `step`) costs no depth, so its
-      // successors join this level's queue; every other event opens the next level. The depth
-      // bound therefore counts the choices of programs, interrupts and the scheduler, and a
-      // preemption point is still a place where every other event may be chosen.
-      for (let qi = 0; qi < frontier.length; qi++) {
+      for (let qi = 0; qi < frontier.length && !stoppedBy; qi++) {
         const node = frontier[qi];
+        if (visited.depthOf(node.key[0], node.key[1]) < node.depth) continue;
+        opts.onProgress?.({
+          depth,
+          distinct: visited.size,
+          transitions,
+          expanded: qi,
+          frontier: frontier.length,
+          violations: best.size,
+        });
         if (opts.shouldStop?.()) {
           stoppedBy = 'interrupted';
           break;
         }
-        const probe = this.rebuild(node);
-        const cands = opts.atomicPaths
-          ? this.candidates(probe.world).map(wholePath)
-          : this.candidates(probe.world);
+        const cands = this.candidatesOf(node, opts.atomicPaths ?? false);
         for (let ci = 0; ci < cands.length; ci++) {
-          if (depth === 0 && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
+          if (node === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
           const ev = cands[ci];
-          const rt = ci === 0 && node.since.length === 0 ? probe : this.rebuild(node);
-          const before = rt.world.violations.length;
-          try {
-            applyEvent(rt, ev);
-          } catch (e) {
-            if (e instanceof EventError) continue;
-            throw e;
-          }
-          transitions++;
-          checkInvariants(rt.world);
-          if (rt.dead && rt.world.violations.length === before)
-            rt.world.violations.push({ invariant: 'no-warn-or-bug', detail: rt.dead, step: rt.world.step });
-          const path = [...node.path, ev];
-          if (rt.world.violations.length > before) {
-            for (const v of rt.world.violations.slice(before))
-              keepShortest(best, {
-                invariant: v.invariant,
-                detail: v.detail,
-                depth: depth + 1,
-                events: path,
-              });
+          if (ev.do !== 'step' && depth === bound) {
+            cut = true;
             continue;
           }
-          const quiescent = rt.paths.size === 0;
-          const since = quiescent ? [] : [...node.since, ev];
-          const [hi, lo] = stateKey(rt.world, quiescent, node.baseFp, since);
-          let fresh: boolean;
+          const r = this.step(node, ev);
+          if (!r.enabled) continue;
+          transitions++;
+          if (r.violations.length) {
+            const events = [...historyOf(node), ev];
+            const at = ev.do === 'step' ? node.depth : node.depth + 1;
+            const found = freshViolations(r.violations, this.priorViolations(node)).map((v) =>
+              this.counterexample(v.invariant, v.detail, at, events),
+            );
+            for (const c of found) if (keepShortest(best, c)) opts.onViolation?.(c);
+            if (!r.child || !found.every((c) => expandsPast(opts, c))) continue;
+          }
+          const child = r.child!;
+          let added: Added;
           try {
-            fresh = visited.add(hi, lo, depth + 1);
+            added = visited.visit(child.key[0], child.key[1], child.depth);
           } catch (e) {
             if (!(e instanceof MemoryBoundError)) throw e;
             stoppedBy = e.message;
             break;
           }
-          if (!fresh) continue;
-          newStates++;
-          const succ: Node = quiescent
-            ? { base: rt.world, baseFp: [hi, lo], since, path }
-            : { base: node.base, baseFp: node.baseFp, since, path };
-          (opts.freeSteps && ev.do === 'step' ? frontier : next).push(succ);
+          if (added === Added.Seen) continue;
+          if (added === Added.New) newStates++;
+          diameter = Math.max(diameter, child.depth);
+          (child.depth === depth ? frontier : next).push(child);
           if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
         }
-        if (stoppedBy) break;
-        if (opts.maxViolations && best.size >= opts.maxViolations) {
-          stoppedBy = `${best.size} violations`;
-          break;
-        }
+        if (opts.maxViolations && best.size >= opts.maxViolations) stoppedBy = `${best.size} violations`;
       }
-      const lv = { depth: depth + 1, distinct: visited.size, newStates, transitions, frontier: next.length };
+      const lv = { depth, distinct: visited.size, newStates, transitions, frontier: next.length };
       levels.push(lv);
       opts.onLevel?.(lv);
       frontier = next;
-      if (stoppedBy) break;
     }
+    const exhausted = !stoppedBy && frontier.length === 0 && !cut;
     return {
       distinct: visited.size,
       transitions,
-      depthReached: levels.length,
-      complete: !stoppedBy && (frontier.length === 0 || depth >= opts.depth),
+      depthReached: levels.length ? levels[levels.length - 1].depth : 0,
+      complete: !stoppedBy,
+      exhausted,
+      diameter,
       stoppedBy,
       levels,
       violations: sortedViolations(best),
       visitedBytes: visited.bytes,
       visited: opts.keepVisited ? visited.pack() : undefined,
     };
+  }
+
+  /** The candidates at a node (its world, as stored: candidates only read it). */
+  candidatesOf(n: Node, atomicPaths: boolean): Event[] {
+    const cands = this.candidates(n.world);
+    return atomicPaths ? cands.map(wholePath) : cands;
   }
 }

@@ -10,6 +10,7 @@ export function formatRun(r: RunResult): string {
   for (const s of r.steps) {
     lines.push(`${String(s.n).padStart(3)}. ${s.event}`);
     if (s.functions.length) lines.push(`       ran: ${s.functions.join(' > ')}`);
+    if (s.notEnabled !== undefined) lines.push(`       not enabled: ${s.notEnabled}`);
     if (s.moves.length) lines.push(`       moves: ${s.moves.join(', ')}`);
     for (const c of s.cpus) lines.push(`       ${c}`);
     for (const v of s.violations) lines.push(`       VIOLATION ${v}`);
@@ -20,7 +21,8 @@ export function formatRun(r: RunResult): string {
   );
   lines.push(`findings: ${r.findings.length ? r.findings.join('; ') : 'none'}`);
   lines.push(`violations: ${r.violations.length ? r.violations.map((v) => v.invariant).join(', ') : 'none'}`);
-  lines.push(r.passed ? 'expectations: met' : `expectations: NOT met\n  ${r.failures.join('\n  ')}`);
+  if (r.observeOnly) lines.push('expectations: none (observe only)');
+  else lines.push(r.passed ? 'expectations: met' : `expectations: NOT met\n  ${r.failures.join('\n  ')}`);
   return lines.join('\n');
 }
 

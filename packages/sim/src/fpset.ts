@@ -1,12 +1,18 @@
 // The visited set: 64-bit fingerprints in an open-addressing table of two Uint32Arrays (8 bytes a
-// slot, grown at 80% full, so between 10 and 20 bytes per state). The top 5 bits of the high word
-// carry the depth at which the state was first reached (for merging shard reports), so 59 bits of
-// the fingerprint take part in the comparison: at ten million states the chance of any collision
-// is about 1e-4. (0,0) marks an empty slot, so a real (0,0) is stored as (0,1).
+// slot, grown at 80% full, so between 10 and 20 bytes per state). The top 8 bits of the high word
+// carry the depth at which the state was first reached (for merging shard reports and for the 0-1
+// breadth-first search, which may find a shorter way to a state later); depths of 255 and more
+// are kept exactly in a side map, which only very deep runs use. 56 bits of the fingerprint take
+// part in the comparison: at ten million states the chance of any collision is about 7e-4.
+// (0,0) marks an empty slot, so a real (0,0) is stored as (0,1).
 
-const DEPTH_SHIFT = 27;
+const DEPTH_SHIFT = 24;
 const HASH_MASK = (1 << DEPTH_SHIFT) - 1;
-const MAX_DEPTH = 31;
+const DEPTH_INLINE_MAX = 255;
+
+/** What adding a fingerprint found (Shallower: present, but first reached deeper than now). */
+export const Added = { Seen: 0, New: 1, Shallower: 2 } as const;
+export type Added = (typeof Added)[keyof typeof Added];
 
 export class FingerprintSet {
   private hi: Uint32Array;
@@ -28,30 +34,61 @@ export class FingerprintSet {
     return this.hi.byteLength + this.lo.byteLength;
   }
 
+  private deep = new Map<string, number>();
+
   /**
    * Adds a fingerprint first reached at `depth`; false if it was already present (then the smaller
    * depth is kept). Throws MemoryBoundError past the bound.
    */
   add(hi: number, lo: number, depth = 0): boolean {
+    return this.visit(hi, lo, depth) === Added.New;
+  }
+
+  /** Adds a fingerprint at `depth`, saying whether it is new, seen, or now reached shallower. */
+  visit(hi: number, lo: number, depth = 0): Added {
     hi &= HASH_MASK;
     if (hi === 0 && lo === 0) lo = 1;
-    const d = Math.min(depth, MAX_DEPTH);
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
       const h = this.hi[i];
       const l = this.lo[i];
       if (h === 0 && l === 0) break;
       if ((h & HASH_MASK) === hi && l === lo) {
-        if (d < h >>> DEPTH_SHIFT) this.hi[i] = (hi | (d << DEPTH_SHIFT)) >>> 0;
-        return false;
+        if (depth >= this.depthAt(i)) return Added.Seen;
+        this.setDepth(i, hi, lo, depth);
+        return Added.Shallower;
       }
       i = (i + 1) & this.mask;
     }
-    this.hi[i] = (hi | (d << DEPTH_SHIFT)) >>> 0;
+    this.setDepth(i, hi, lo, depth);
     this.lo[i] = lo;
     this.size++;
     if (this.size * 5 > this.hi.length * 4) this.grow();
-    return true;
+    return Added.New;
+  }
+
+  /** The depth a present fingerprint was first reached at, or -1. */
+  depthOf(hi: number, lo: number): number {
+    hi &= HASH_MASK;
+    if (hi === 0 && lo === 0) lo = 1;
+    for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask; ; i = (i + 1) & this.mask) {
+      const h = this.hi[i];
+      const l = this.lo[i];
+      if (h === 0 && l === 0) return -1;
+      if ((h & HASH_MASK) === hi && l === lo) return this.depthAt(i);
+    }
+  }
+
+  private depthAt(i: number): number {
+    const d = this.hi[i] >>> DEPTH_SHIFT;
+    return d < DEPTH_INLINE_MAX ? d : (this.deep.get(`${this.hi[i] & HASH_MASK}:${this.lo[i]}`) ?? d);
+  }
+
+  private setDepth(i: number, hi: number, lo: number, depth: number): void {
+    const inline = Math.min(depth, DEPTH_INLINE_MAX);
+    this.hi[i] = (hi | (inline << DEPTH_SHIFT)) >>> 0;
+    if (depth >= DEPTH_INLINE_MAX) this.deep.set(`${hi}:${lo}`, depth);
+    else this.deep.delete(`${hi}:${lo}`);
   }
 
   private grow(): void {
@@ -64,13 +101,21 @@ export class FingerprintSet {
     this.mask = cap - 1;
     this.size = 0;
     for (let j = 0; j < oldHi.length; j++)
-      if (oldHi[j] || oldLo[j]) this.add(oldHi[j] & HASH_MASK, oldLo[j], oldHi[j] >>> DEPTH_SHIFT);
+      if (oldHi[j] || oldLo[j]) {
+        const hi = oldHi[j] & HASH_MASK;
+        const inline = oldHi[j] >>> DEPTH_SHIFT;
+        this.add(
+          hi,
+          oldLo[j],
+          inline < DEPTH_INLINE_MAX ? inline : (this.deep.get(`${hi}:${oldLo[j]}`) ?? inline),
+        );
+      }
   }
 
   *entries(): Generator<[number, number, number]> {
     for (let j = 0; j < this.hi.length; j++) {
       const h = this.hi[j];
-      if (h || this.lo[j]) yield [h & HASH_MASK, this.lo[j], h >>> DEPTH_SHIFT];
+      if (h || this.lo[j]) yield [h & HASH_MASK, this.lo[j], this.depthAt(j)];
     }
   }
 
@@ -78,12 +123,13 @@ export class FingerprintSet {
   pack(): { hi: Uint32Array; lo: Uint32Array; depth: Uint8Array } {
     const hi = new Uint32Array(this.size);
     const lo = new Uint32Array(this.size);
+    // Shard reports keep one byte of depth: a state 255 or more choices deep is reported at 255.
     const depth = new Uint8Array(this.size);
     let k = 0;
     for (const [h, l, d] of this.entries()) {
       hi[k] = h;
       lo[k] = l;
-      depth[k++] = d;
+      depth[k++] = Math.min(d, DEPTH_INLINE_MAX);
     }
     return { hi, lo, depth };
   }

@@ -41,6 +41,63 @@ export function cloneGraph<T>(root: T): T {
   return walk(root) as T;
 }
 
+/**
+ * Makes `target` hold the data of `source` while keeping the identity of every target object that
+ * sits where the source has an object of the same kind (array or not), so that references held
+ * from outside (a suspended kernel path's locals) keep pointing into the target. The sharing of
+ * the result is the source's. `source` is only read.
+ */
+export function loadInto<T extends object>(target: T, source: T): void {
+  const made = new Map<object, object>();
+  const used = new Set<object>();
+  const place = (old: unknown, src: unknown, key?: string): unknown => {
+    if (typeof src !== 'object' || src === null) return src;
+    if (key !== undefined && SHARED_KEYS.has(key)) return src;
+    const done = made.get(src);
+    if (done !== undefined) return done;
+    const reuse =
+      typeof old === 'object' && old !== null && Array.isArray(old) === Array.isArray(src) && !used.has(old);
+    if (Array.isArray(src)) {
+      const out = (reuse ? old : []) as unknown[];
+      made.set(src, out);
+      used.add(out);
+      for (let i = 0; i < src.length; i++) out[i] = place(out[i], src[i]);
+      out.length = src.length;
+      return out;
+    }
+    const out = (reuse ? old : {}) as Record<string, unknown>;
+    made.set(src, out);
+    used.add(out);
+    fillObject(out, src as Record<string, unknown>, place);
+    return out;
+  };
+  made.set(source, target);
+  used.add(target);
+  fillObject(target as Record<string, unknown>, source as Record<string, unknown>, place);
+}
+
+/** Copies an object's fields in the source's key order (the fingerprint walks keys in order). */
+function fillObject(
+  out: Record<string, unknown>,
+  src: Record<string, unknown>,
+  place: (old: unknown, src: unknown, key?: string) => unknown,
+): void {
+  const srcKeys = Object.keys(src);
+  const outKeys = Object.keys(out);
+  let sameKeys = srcKeys.length === outKeys.length;
+  for (let i = 0; sameKeys && i < srcKeys.length; i++) sameKeys = srcKeys[i] === outKeys[i];
+  if (sameKeys) {
+    for (const k of srcKeys) out[k] = place(out[k], src[k], k);
+    return;
+  }
+  const old: Record<string, unknown> = {};
+  for (const k of outKeys) {
+    old[k] = out[k];
+    delete out[k];
+  }
+  for (const k of srcKeys) out[k] = place(old[k], src[k], k);
+}
+
 // A 64-bit hash over a stream of 32-bit words, as two independent 32-bit lanes with different
 // multipliers and rotations (murmur3-style mixing): a few multiplies a word, no allocation.
 export class Hasher {

@@ -25,7 +25,7 @@ const vmmPreemptedInKvmRun: Scenario = {
     { do: 'user', task: 'vmm', op: 'za' },
     { do: 'kvm_run', task: 'vmm' },
     { do: 'guest', vcpu: 'g', op: 'fpsimd' },
-    { do: 'guest_exit', vcpu: 'g', to: 'kvm_arch_vcpu_ioctl_run: after preempt_enable' },
+    { do: 'guest_exit', vcpu: 'g', to: 'kvm_arch_vcpu_ioctl_run:after preempt_enable' },
     { do: 'preempt', cpu: 1, next: 'other' },
   ],
   expect: { violations: [] },
@@ -48,11 +48,11 @@ describe('runTo', () => {
     const cfg = worldConfig(vmmPreemptedInKvmRun);
     const rt = new Runtime(createWorld(cfg, 'v6.4', null), resolveTable('v6.4', null), false);
     function* endless(): KernelPath {
-      for (;;) yield* point('endless: top');
+      for (;;) yield* point('endless:top');
     }
     const pid = rt.world.users[0].pid;
-    expect(() => runTo(rt, pid, 0, rt.start(pid, 0, endless()), undefined)).toThrow(
-      /passed 10000 preemption points without finishing \(at endless: top\)/,
+    expect(() => runTo(rt, pid, 0, rt.start(pid, 0, endless(), 'endless'), undefined)).toThrow(
+      /passed 10000 preemption points without finishing \(at endless:top\)/,
     );
   });
 });

@@ -1,10 +1,11 @@
 // The revisions and mutants the sim can run, by name. A mutant is a revision's table with some
-// entries replaced (see @kvmfp/hyp-switch mutants); unknown names are input errors.
+// entries replaced (see @kvmfp/mutants); unknown names are input errors.
 
 import { EntryTable, withEntries } from '@kvmfp/fpsimd';
-import { mutants, revisions } from '@kvmfp/hyp-switch';
+import { revisions } from '@kvmfp/hyp-switch';
+import { mutants } from '@kvmfp/mutants';
 import { missingEntries } from './entries.js';
-import { InputError } from './scenario.js';
+import { InputError } from './input/errors.js';
 
 export const REVISION_NAMES = Object.keys(revisions);
 export const MUTANT_NAMES = Object.keys(mutants);

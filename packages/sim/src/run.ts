@@ -18,6 +18,8 @@ export interface TraceStep {
   moves: string[];
   violations: string[];
   cpus: string[];
+  /** Why the event could not run here (the world is unchanged by it), when it was not enabled. */
+  notEnabled?: string;
 }
 
 export interface RunResult {
@@ -30,6 +32,10 @@ export interface RunResult {
   findings: string[];
   failures: string[];
   passed: boolean;
+  /** The scenario states no expectations: the run only shows the trace. */
+  observeOnly: boolean;
+  /** Events that were not enabled and that the scenario does not expect to be (input errors). */
+  unexpectedlyDisabled: { n: number; event: string; reason: string }[];
 }
 
 export function describeEvent(e: Event): string {
@@ -72,15 +78,12 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     if (rt.dead) break;
     rt.record = { event: describeEvent(ev), functions: [], moves: [] };
     const before = world.violations.length;
+    let notEnabled: string | undefined;
     try {
       applyEvent(rt, ev);
     } catch (e) {
       if (!(e instanceof EventError)) throw e;
-      world.violations.push({
-        invariant: 'event-enabled',
-        detail: `${describeEvent(ev)}: ${e.message}`,
-        step: world.step,
-      });
+      notEnabled = e.message;
     }
     checkInvariants(world);
     steps.push({
@@ -90,10 +93,18 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       moves: rt.record.moves,
       violations: world.violations.slice(before).map((v) => `${v.invariant}: ${v.detail}`),
       cpus: cpuSummary(world),
+      ...(notEnabled === undefined ? {} : { notEnabled }),
     });
   }
   rt.record = null;
-  const failures = checkExpectations(s.expect, world, steps, rt.dead);
+  const expected = new Set(s.expect?.disabled ?? []);
+  const unexpectedlyDisabled = steps
+    .filter((st) => st.notEnabled !== undefined && !expected.has(st.n))
+    .map((st) => ({ n: st.n, event: st.event, reason: st.notEnabled! }));
+  const failures = [
+    ...unexpectedlyDisabled.map((d) => `event ${d.n} (${d.event}) is not enabled: ${d.reason}`),
+    ...(s.expect ? checkExpectations(s.expect, world, steps, rt.dead) : []),
+  ];
   return {
     title: s.title,
     revision,
@@ -104,6 +115,8 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     findings: world.kernel.findings.map((f) => `${f.kind} ${f.where}: ${f.detail}`),
     failures,
     passed: failures.length === 0,
+    observeOnly: s.expect === undefined,
+    unexpectedlyDisabled,
   };
 }
 
@@ -127,6 +140,9 @@ function checkExpectations(x: Expectations, w: World, steps: TraceStep[], dead: 
   const findings = w.kernel.findings.map((f) => `${f.kind} ${f.where}`);
   for (const f of x.findings ?? [])
     if (!findings.some((g) => g.includes(f))) out.push(`finding '${f}' not recorded`);
+  for (const n of x.disabled ?? [])
+    if (steps[n - 1] && steps[n - 1].notEnabled === undefined)
+      out.push(`event ${n} (${steps[n - 1].event}) ran, expected it not to be enabled`);
   for (const [k, v] of Object.entries(x.final ?? {})) {
     const actual = finalFact(w, k);
     if (actual !== v) out.push(`final ${k}: expected ${String(v)}, got ${String(actual)}`);

@@ -14,11 +14,31 @@ export interface StepRecord {
 
 /** How a kernel path stopped: at a preemption point, at guest entry, or finished. */
 export type PathStop =
-  { kind: 'point'; label: string } | { kind: 'guest'; vcpuId: number } | { kind: 'done' };
+  | { kind: 'point'; label: string; locals?: Readonly<Record<string, number | boolean | null>> }
+  | { kind: 'guest'; vcpuId: number }
+  | { kind: 'done' };
+
+/**
+ * A suspended path that is not materialised in this runtime (the explorer rebuilds it on demand,
+ * see explore.ts): resuming it first is a request to the explorer, never a silent fresh start.
+ */
+export class PathNotMaterialised extends Error {
+  constructor(readonly pid: number) {
+    super(`kernel path of pid ${pid} is not materialised`);
+  }
+}
 
 export class Runtime {
   /** Suspended kernel paths by pid. */
   readonly paths = new Map<number, KernelPath<unknown>>();
+  /** What started each suspended path (a tag naming its kind and the values it closed over). */
+  readonly tags = new Map<number, string>();
+  /** Where each suspended path stands. */
+  readonly stops = new Map<number, PathStop>();
+  /** Paths known to be suspended but not materialised here (the explorer's lazy paths). */
+  readonly lazy = new Set<number>();
+  /** Pids whose path was started or resumed since the explorer last cleared this. */
+  readonly touched = new Set<number>();
   /** The step being recorded, when tracing. */
   record: StepRecord | null = null;
   dead: string | null = null;
@@ -40,33 +60,61 @@ export class Runtime {
     setProbe(this.tracing ? () => this.noteCaller() : undefined);
   }
 
-  /** Starts a kernel path for `pid` on `cpu` and runs it to its first stop. */
-  start(pid: number, cpu: number, path: KernelPath<unknown>): PathStop {
+  /** Whether `pid` has a suspended kernel path (materialised or not). */
+  hasPath(pid: number): boolean {
+    return this.paths.has(pid) || this.lazy.has(pid);
+  }
+
+  /** The pids with a suspended kernel path, in pid order. */
+  inFlight(): number[] {
+    return [...new Set([...this.paths.keys(), ...this.lazy])].sort((a, b) => a - b);
+  }
+
+  /**
+   * Starts a kernel path for `pid` on `cpu` and runs it to its first stop. `tag` names the path and
+   * every value its closures hold that the world does not (part of a state's identity).
+   */
+  start(pid: number, cpu: number, path: KernelPath<unknown>, tag: string): PathStop {
+    this.lazy.delete(pid);
     this.paths.set(pid, path);
+    this.tags.set(pid, tag);
     return this.resume(pid, cpu, undefined);
   }
 
   /** Resumes the suspended path of `pid` on `cpu` (with a value for a guest exit) to its next stop. */
   resume(pid: number, cpu: number, value: unknown): PathStop {
     const path = this.paths.get(pid);
-    if (!path) throw new Error(`no kernel path for pid ${pid}`);
+    if (!path) {
+      if (this.lazy.has(pid)) throw new PathNotMaterialised(pid);
+      throw new Error(`no kernel path for pid ${pid}`);
+    }
+    this.touched.add(pid);
     this.bind(cpu);
     let r: IteratorResult<Yielded, unknown>;
     try {
       r = path.next(value);
     } catch (e) {
       if (e instanceof KernelBug) {
-        this.paths.delete(pid);
+        this.forget(pid);
         this.dead = e.message;
         return { kind: 'done' };
       }
       throw e;
     }
     if (r.done) {
-      this.paths.delete(pid);
+      this.forget(pid);
       return { kind: 'done' };
     }
-    return r.value.kind === 'point' ? { kind: 'point', label: r.value.label } : r.value;
+    const stop: PathStop =
+      r.value.kind === 'point' ? { kind: 'point', label: r.value.label, locals: r.value.locals } : r.value;
+    this.stops.set(pid, stop);
+    return stop;
+  }
+
+  private forget(pid: number): void {
+    this.paths.delete(pid);
+    this.tags.delete(pid);
+    this.stops.delete(pid);
   }
 
   /** Runs a plain (non-yielding) piece of kernel code on `cpu`. */
@@ -81,7 +129,8 @@ export class Runtime {
     }
   }
 
-  // Which kernel functions ran: the port files' frames on the stack at each accessor call.
+  // Which kernel functions ran: the port files' frames on the stack at each probe (every register
+  // access, kernel helper and preemption point), so also the functions that touch no register.
   private noteCaller(): void {
     const rec = this.record;
     if (!rec) return;
@@ -91,7 +140,11 @@ export class Runtime {
     Error.stackTraceLimit = saved;
     const frames: string[] = [];
     for (const line of stack.split('\n')) {
-      const m = /at (?:Generator\.|Object\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/([\w.-]+)\.ts/.exec(line);
+      // A function called through a table shows as `Object.zt_set [as set]`: the name is the port's.
+      const m =
+        /at (?:Generator\.|Object\.)?([\w$]+)(?: \[as [\w$]+\])? \(.*\/src\/v6\.[^/]+\/([\w.-]+)\.ts/.exec(
+          line,
+        );
       if (m && m[2] !== 'linux') frames.push(m[1]);
     }
     for (const f of frames.reverse()) if (!rec.functions.includes(f)) rec.functions.push(f);

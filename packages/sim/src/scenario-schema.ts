@@ -190,7 +190,7 @@ export const SCENARIO_SCHEMA = {
   title: 'kvm-fp-port scenario',
   type: 'object',
   additionalProperties: false,
-  required: ['title', 'claim', 'machine', 'tasks', 'events', 'expect'],
+  required: ['title', 'claim', 'machine', 'tasks', 'events'],
   properties: {
     $schema: str(),
     title: str(),
@@ -268,6 +268,13 @@ export const SCENARIO_SCHEMA = {
           type: 'string',
           minLength: 1,
           description: 'the world stops with a BUG whose report contains this text (an Oops)',
+        },
+        disabled: {
+          type: 'array',
+          items: { type: 'integer', minimum: 1 },
+          uniqueItems: true,
+          description:
+            'step numbers (from 1) of events expected not to be enabled; any other event that is not enabled is an input error',
         },
         final: {
           type: 'object',

@@ -56,7 +56,11 @@ export interface SignalFrameState {
 export type StopState = 'none' | 'signal' | 'syscall';
 
 /** The preemption points where a task sits in a ptrace stop (events-host.ts). */
-export const PTRACE_STOP_POINTS = ['ptrace_stop', 'ptrace_stop:syscall entry', 'ptrace_stop:syscall exit'];
+export const PTRACE_STOP_POINTS = [
+  'ptrace_stop:schedule',
+  'ptrace_stop:syscall entry',
+  'ptrace_stop:syscall exit',
+];
 
 /** A user program: what it has written and may observe, and where it is. */
 export interface UserProgram {

@@ -1,5 +1,5 @@
 // drift: where every ported kernel function of one revision stands in another kernel tree.
-//   npx tsx --conditions=@kvmfp/source tools/src/drift/main.ts (--tree PATH | --git-dir DIR --commit C)
+//   kvmfp drift (--tree PATH | --git-dir DIR --commit C)
 //       [--rev v6.4] [--base-tree PATH | --base-git-dir DIR --base-commit C] [--manifest FILE...]
 //       [--hints FILE] [--json | --markdown] [--classes LIST]
 // Exit status: 0 report written (drift is a finding, not a failure), 2 a usage or input error.
@@ -15,9 +15,9 @@ import { driftJson, driftMarkdown, driftTable } from './format.js';
 import { filesFromOptions, gitFiles } from './kernel-files.js';
 
 const USAGE = [
-  'usage: drift (--tree PATH | --git-dir DIR --commit C) [--rev v6.4]',
-  '             [--base-tree PATH | --base-git-dir DIR --base-commit C] [--manifest FILE...]',
-  '             [--hints FILE] [--json | --markdown] [--classes unchanged,comment-only,...]',
+  'usage: kvmfp drift (--tree PATH | --git-dir DIR --commit C) [--rev v6.4]',
+  '                   [--base-tree PATH | --base-git-dir DIR --base-commit C] [--manifest FILE...]',
+  '                   [--hints FILE] [--json | --markdown] [--classes unchanged,comment-only,...]',
   '',
   'Classifies every manifest entry of the revision against the tree: unchanged, comment-only,',
   'code change, renamed/moved, gone; and lists the functions new to the tree in the ported files.',

@@ -1,7 +1,7 @@
 // The port manifest CLI.
-//   npx tsx --conditions=@kvmfp/source tools/src/manifest/main.ts verify (--tree PATH | --git-dir DIR --commit C) [--rev v6.4] [--manifest FILE...]
-//   npx tsx --conditions=@kvmfp/source tools/src/manifest/main.ts fill --git-dir DIR --commit C --rev v6.4 --manifest FILE [--repo OWNER/NAME]
-//   npx tsx --conditions=@kvmfp/source tools/src/manifest/main.ts unlisted [--manifest FILE...]
+//   kvmfp manifest verify (--tree PATH | --git-dir DIR --commit C) [--rev v6.4] [--manifest FILE...]
+//   kvmfp manifest fill --git-dir DIR --commit C --rev v6.4 --manifest FILE [--repo OWNER/NAME]
+//   kvmfp manifest unlisted [--manifest FILE...]
 // Exit status: 0 all good, 1 a mismatch / not found / unlisted symbol, 2 a usage or input error.
 
 import { CliError, isEntryPoint, parseOptions, runMain, type Io } from '../shared/cli.js';
@@ -12,9 +12,9 @@ import { loadManifest, loadManifests, writeManifest } from './manifests.js';
 import { KernelIndex, verifyFailed, verifyManifests, verifySummary } from './verify.js';
 
 const USAGE = [
-  'usage: manifest verify (--tree PATH | --git-dir DIR --commit C) [--rev v6.4] [--manifest FILE...]',
-  '       manifest fill --git-dir DIR --commit C --rev REV --manifest FILE [--repo OWNER/NAME]',
-  '       manifest unlisted [--manifest FILE...]',
+  'usage: kvmfp manifest verify (--tree PATH | --git-dir DIR --commit C) [--rev v6.4] [--manifest FILE...]',
+  '       kvmfp manifest fill --git-dir DIR --commit C --rev REV --manifest FILE [--repo OWNER/NAME]',
+  '       kvmfp manifest unlisted [--manifest FILE...]',
 ].join('\n');
 
 const OPTIONS = {

@@ -1,5 +1,5 @@
 // patch-impact: what a kernel patch does to the port.
-//   npx tsx --conditions=@kvmfp/source tools/src/patch-impact/main.ts PATCH (--tree PATH | --git-dir DIR --commit C)
+//   kvmfp patch-impact PATCH (--tree PATH | --git-dir DIR --commit C)
 //       [--manifest FILE...] [--json]
 // Exit status: 0 every hunk was placed in the tree, 1 some hunk or file could not be, 2 a usage or
 // input error.
@@ -13,7 +13,7 @@ import { analysePatch, type PatchImpact, type PortedIn } from './impact.js';
 import { parsePatch } from './patch.js';
 
 const USAGE = [
-  'usage: patch-impact PATCH (--tree PATH | --git-dir DIR --commit C) [--manifest FILE...] [--json]',
+  'usage: kvmfp patch-impact PATCH (--tree PATH | --git-dir DIR --commit C) [--manifest FILE...] [--json]',
   '',
   "PATCH is a plain unified diff or a patch as mailed (mbox, or a list archive's text). Each hunk",
   'is applied in memory to the file read from the tree (in reverse when the tree already has the',

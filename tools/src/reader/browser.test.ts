@@ -102,6 +102,8 @@ const FAILING_RUN: RunResult = {
   findings: [],
   failures: ['violations: expected [], got [user-sees-own-registers]'],
   passed: false,
+  observeOnly: false,
+  unexpectedlyDisabled: [],
 };
 
 let context: BrowserContext | undefined;

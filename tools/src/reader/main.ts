@@ -1,6 +1,6 @@
 // The side-by-side reader: a static site with every manifest entry's port beside the kernel
 // function read from the user's tree.
-//   npx tsx --conditions=@kvmfp/source tools/src/reader/main.ts (--kernel-tree PATH | --git-dir DIR --commit C) --out DIR
+//   kvmfp read (--tree PATH | --git-dir DIR --commit C) --out DIR
 //       [--manifest FILE...] [--traces FILE|DIR...] [--no-run-fixtures]
 // Exit status: 0 site written, 2 a usage or input error.
 
@@ -11,13 +11,14 @@ import { sourceFromOptions } from '../shared/source.js';
 import { loadManifests, WORKSPACE_ROOT } from '../manifest/manifests.js';
 
 const USAGE = [
-  'usage: read (--kernel-tree PATH | --git-dir DIR --commit C) --out DIR',
-  '            [--manifest FILE...] [--traces FILE|DIR...] [--no-run-fixtures]',
+  'usage: kvmfp read (--tree PATH | --git-dir DIR --commit C) --out DIR',
+  '                  [--manifest FILE...] [--traces FILE|DIR...] [--no-run-fixtures]',
   '',
   "Writes a static site: each manifest entry's TypeScript beside the kernel function read from",
   'the given tree now (never stored in the repository), its hash status, the calls between ported',
   'functions both ways, and the fixtures that name or run it. --traces takes `kvmfp run --json`',
   'output; without --no-run-fixtures the fixture scenarios are also run with the sim.',
+  '--kernel-tree PATH is the older name of --tree PATH.',
 ].join('\n');
 
 const OPTIONS = {

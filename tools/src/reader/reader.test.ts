@@ -226,7 +226,7 @@ describe('read CLI', () => {
 
   it('runs as a script with tsx', () => {
     const r = runTool('reader/main.ts', ['--help']);
-    expect(r.stdout).toMatch(/^usage: read/);
+    expect(r.stdout).toMatch(/^usage: kvmfp read/);
     expect(r.status).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 // kvmfp revision: revisions of the port for later kernel patches.
-//   npx tsx --conditions=@kvmfp/source tools/src/revision/main.ts new NAME --from v6.4 --files FILE... [--root DIR] [--json]
-//   npx tsx --conditions=@kvmfp/source tools/src/revision/main.ts list [--root DIR]
+//   kvmfp revision new NAME --from v6.4 --files FILE... [--root DIR] [--json]
+//   kvmfp revision list [--root DIR]
 // Exit status: 0 done, 2 a usage or input error.
 
 import { CliError, isEntryPoint, parseOptions, runMain, type Io } from '../shared/cli.js';
@@ -9,8 +9,8 @@ import { listRevisions } from './layout.js';
 import { formatNewRevision, newRevision } from './new.js';
 
 const USAGE = [
-  'usage: revision new NAME --from REV --files FILE... [--root DIR] [--json]',
-  '       revision list [--root DIR]',
+  'usage: kvmfp revision new NAME --from REV --files FILE... [--root DIR] [--json]',
+  '       kvmfp revision list [--root DIR]',
   '',
   'new: makes revision NAME for a later kernel patch. Only the given port files',
   '(packages/<pkg>/src/<rev>/<file>.ts, as REV uses them) are copied to packages/<pkg>/src/NAME/;',

@@ -1,6 +1,6 @@
 // sysreg-check: compares @kvmfp/sysreg with a kernel tree's arch/arm64/tools/sysreg and headers.
-//   npx tsx --conditions=@kvmfp/source tools/src/sysreg-check/main.ts --tree PATH
-//   npx tsx --conditions=@kvmfp/source tools/src/sysreg-check/main.ts --git-dir DIR --commit C
+//   kvmfp sysreg-check --tree PATH
+//   kvmfp sysreg-check --git-dir DIR --commit C
 // Exit status: 0 when nothing differs, 1 when something differs, 2 on a usage or input error.
 
 import { CliError, isEntryPoint, parseOptions, runMain, type Io } from '../shared/cli.js';
@@ -44,7 +44,7 @@ export function report(label: string, result: CheckResult, problemsOnly: boolean
   return lines.join('\n');
 }
 
-const USAGE = 'usage: sysreg-check (--tree PATH | --git-dir DIR --commit C) [--problems-only]';
+const USAGE = 'usage: kvmfp sysreg-check (--tree PATH | --git-dir DIR --commit C) [--problems-only]';
 
 export function sysregCheck(args: string[], io: Io): number {
   const { values } = parseOptions({

@@ -54,8 +54,14 @@ function machineFaultSink(kind: string, detail: string): void {
   record('fault', kind, detail);
 }
 
+/**
+ * The bound world. Every kernel helper here goes through it, so it is also the trace probe: a
+ * ported function that reads a feature, a flag or per-CPU data shows in the trace even when it
+ * touches no register.
+ */
 function b(): Bound {
   if (!bound) throw new Error('kernel: no world bound');
+  probe();
   return bound;
 }
 
@@ -368,6 +374,12 @@ export interface Point {
   kind: 'point';
   /** Where in the kernel path this is (a short, stable label: part of a state's identity). */
   label: string;
+  /**
+   * The locals that are still live after this point and not in the world's data, declared where
+   * the sim treats the point as an anchor (a place where the rest of the path is a function of the
+   * world, the label and these values alone; see packages/sim/src/paths.ts).
+   */
+  locals?: Readonly<Record<string, number | boolean | null>>;
 }
 
 /** The hypervisor entering a guest: the sim resumes the path with the exit (see hyp-switch). */
@@ -381,8 +393,17 @@ export type KernelPath<R = void> = Generator<Yielded, R, unknown>;
 
 const points = new Map<string, Point>();
 
-/** A preemption point: `yield* point('after sve_alloc')`. */
-export function* point(label: string): KernelPath {
+/**
+ * A preemption point: `yield* point('do_sve_acc:after sve_alloc')`, or with the live locals
+ * declared, `yield* point('kvm_arch_vcpu_ioctl_run:loop top', { ret })`.
+ */
+export function* point(label: string, locals?: Point['locals']): KernelPath {
+  // The function that stops here ran, whether or not it touched a register.
+  probe();
+  if (locals) {
+    yield { kind: 'point', label, locals };
+    return;
+  }
   let p = points.get(label);
   if (!p) points.set(label, (p = { kind: 'point', label }));
   yield p;

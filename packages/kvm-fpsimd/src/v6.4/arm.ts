@@ -138,7 +138,7 @@ export function* kvm_arch_vcpu_ioctl_run(vcpu: kvm_vcpu): KernelPath<number> {
     run.exit_reason = KVM_EXIT_UNKNOWN;
     while (ret > 0) {
       // Preemptible: the task can be switched out here (and the vcpu put and reloaded around it).
-      yield* point('kvm_arch_vcpu_ioctl_run: loop top');
+      yield* point('kvm_arch_vcpu_ioctl_run:loop top', { ret });
 
       ret = yield* xfer_to_guest_mode_handle_work(vcpu);
       if (!ret) ret = 1;
@@ -176,7 +176,7 @@ export function* kvm_arch_vcpu_ioctl_run(vcpu: kvm_vcpu): KernelPath<number> {
       // NEON while the guest's registers are bound to this CPU.
       if (ARM_EXCEPTION_CODE(ret) === ARM_EXCEPTION_IRQ) {
         local_irq_enable();
-        yield* point('kvm_arch_vcpu_ioctl_run: IRQ window after exit');
+        yield* point('kvm_arch_vcpu_ioctl_run:irq window after exit', { ret });
         isb();
         local_irq_disable();
       }
@@ -186,14 +186,14 @@ export function* kvm_arch_vcpu_ioctl_run(vcpu: kvm_vcpu): KernelPath<number> {
       local_irq_enable();
 
       // Interrupts (and softirqs) can run from here on; preemption is still off.
-      yield* point('kvm_arch_vcpu_ioctl_run: irqs on, preemption off');
+      yield* point('kvm_arch_vcpu_ioctl_run:irqs on, preemption off', { ret });
 
       E.handle_exit_early(vcpu, ret);
 
       preempt_enable();
 
       // Preemptible again: a switch here puts the vcpu before the exit is handled.
-      yield* point('kvm_arch_vcpu_ioctl_run: after preempt_enable');
+      yield* point('kvm_arch_vcpu_ioctl_run:after preempt_enable', { ret });
 
       // vcpu_mode_is_bad_32bit: the guest's PSTATE is not modelled.
 

@@ -83,7 +83,7 @@ function arch_xfer_to_guest_mode_handle_work(_vcpu: kvm_vcpu, _ti_work: number):
 // when the task runs again its need-resched flag is clear, as __schedule() leaves the task it
 // switched away from.
 function* schedule(): KernelPath {
-  yield* point('xfer_to_guest_mode_work: schedule');
+  yield* point('xfer_to_guest_mode_work:schedule');
   clear_thread_flag(TIF_NEED_RESCHED);
 }
 

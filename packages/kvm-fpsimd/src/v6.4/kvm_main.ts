@@ -77,7 +77,7 @@ export function* kvm_vcpu_ioctl(vcpu: kvm_vcpu, ioctl: number, arg: number): Ker
 
         vcpu.pid = current().pid;
         // A sleeping wait for readers of the old pid: a preemption point.
-        if (oldpid !== -1) yield* point('kvm_vcpu_ioctl: synchronize_rcu');
+        if (oldpid !== -1) yield* point('kvm_vcpu_ioctl:synchronize_rcu');
       }
       r = yield* E.kvm_arch_vcpu_ioctl_run(vcpu);
       break;

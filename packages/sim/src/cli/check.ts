@@ -40,8 +40,10 @@ function runCorpus(dir: string, files: string[]): { outcomes: Outcome[]; scenari
     try {
       const s = loadScenario(f);
       scenarios.set(name, s);
+      // kvmfp run accepts a scenario without expectations (observe-only); a fixture must state them.
+      if (!s.expect) return { name, problem: 'no expect: a fixture states what must hold' };
       const r = runScenario(s, {
-        tracing: Boolean(s.expect.functions?.length || s.expect.notFunctions?.length),
+        tracing: Boolean(s.expect?.functions?.length || s.expect?.notFunctions?.length),
       });
       return { name, problem: r.passed ? null : (r.failures[0] ?? 'failed') };
     } catch (e) {
@@ -56,13 +58,17 @@ export function killTable(scenarios: Map<string, Scenario>): Map<string, string[
   const table = new Map<string, string[]>(MUTANT_NAMES.map((m) => [m, []]));
   for (const [name, s] of scenarios) {
     if (!s.mutant || !table.has(s.mutant)) continue;
-    const tracing = Boolean(s.expect.functions?.length || s.expect.notFunctions?.length);
+    const tracing = Boolean(s.expect?.functions?.length || s.expect?.notFunctions?.length);
     const withMutant = runScenario(s, { tracing });
     const without = runScenario(s, { mutant: null, tracing });
     if (withMutant.passed && !without.passed) table.get(s.mutant)!.push(name);
   }
   return table;
 }
+
+/** States each configuration is explored to in the main job (and state pairs for equivalence). */
+const CHECK_STATES = 20_000;
+const CHECK_PAIRS = 4_000;
 
 function exploreSummary(dir: string, io: Io): string[] {
   const lines: string[] = [];
@@ -78,20 +84,26 @@ function exploreSummary(dir: string, io: Io): string[] {
     const cfg = loadExploreConfig(join(dir, 'configs', f));
     const alphabet = fullAlphabet(cfg.alphabet);
     const ex = new Explorer(cfg.world, resolveTable('v6.4', null), alphabet, 'v6.4', null);
-    const r = ex.explore({ depth: 3 });
+    const r = ex.explore({ maxStates: CHECK_STATES });
     const eq = equivalence(
       cfg.world,
       { name: 'v6.3', table: resolveTable('v6.3', null) },
       { name: 'v6.4', table: resolveTable('v6.4', null) },
       alphabet,
-      2,
+      undefined,
+      false,
+      { maxPairs: CHECK_PAIRS },
     );
+    const reach = r.exhausted
+      ? `exhausted at ${r.distinct} states`
+      : `${r.distinct} states to depth ${r.diameter}`;
     const viol = r.violations.length
       ? `${r.violations.length} violation kinds (${[...new Set(r.violations.map((v) => v.invariant))].join(', ')})`
       : 'no violation';
-    lines.push(
-      `  ${basename(f, '.yaml').padEnd(18)} depth 3: ${String(r.distinct).padStart(6)} states, ${viol}; v6.3 = v6.4 to depth 2: ${eq.equivalent ? `yes (${eq.distinct} pairs)` : 'NO'}`,
-    );
+    const same = eq.equivalent
+      ? `yes (${eq.distinct} pairs${eq.exhausted ? ', exhausted' : `, depth ${eq.depthReached}`})`
+      : 'NO';
+    lines.push(`  ${basename(f, '.yaml').padEnd(18)} ${reach}, ${viol}; v6.3 = v6.4: ${same}`);
     void io;
   }
   return lines;
@@ -134,7 +146,9 @@ export function checkCorpus(dir: string, io: Io, tap: boolean, quick = false): n
         `    ${m.padEnd(38)} ${by.length ? `killed by ${by[0]}${by.length > 1 ? ` (+${by.length - 1})` : ''}` : 'NOT KILLED'}`,
       );
     if (!quick) {
-      io.out('  exploration (v6.4, preemption points) and equivalence:');
+      io.out(
+        `  exploration (v6.4, preemption points; ${CHECK_STATES} states or exhaustion) and equivalence (${CHECK_PAIRS} pairs):`,
+      );
       for (const l of exploreSummary(dir, io)) io.out(l);
     }
   }

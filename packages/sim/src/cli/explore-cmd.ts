@@ -1,17 +1,24 @@
 // `kvmfp explore` and `kvmfp equiv`.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { equivalence } from '../equiv.js';
-import { Counterexample, Explorer, ExploreResult } from '../explore.js';
-import { exploreInWorkers } from '../parallel.js';
+import { Counterexample, ExploreResult, keepShortest, violationKind } from '../explore.js';
+import { KnownFindings, KnownMatch, loadKnownFindings, splitKnown } from '../known.js';
+import { startEquiv, startExplore } from '../parallel.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
-import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
+import { loadExploreConfig } from '../explore-config.js';
 import { describeEvent } from '../run.js';
 import { resolveTable, REVISION_NAMES } from '../revisions.js';
-import { InputError } from '../scenario.js';
+import { checkCompleteSet, readReportFile, runId, writeReportFiles } from '../report-file.js';
+import { describeValue, fieldError, InputError } from '../input/errors.js';
+import { COMMAND_LINE } from '../input/flags.js';
 import type { Io } from './commands.js';
+import { progressMode, progressView } from './progress.js';
+import { stopOnSignals } from './stop.js';
 
 function parseShard(s: unknown): [number, number] | undefined {
   if (s === undefined) return undefined;
@@ -42,197 +49,359 @@ function counterexampleScenario(
   };
 }
 
-function modeOf(o: Record<string, unknown>): string {
+function modeOf(o: { atomicPaths?: boolean; freeSteps?: boolean }): string {
   return o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
 }
 
-function writeReport(file: string, report: ExploreReport, visited: ShardResult['visited'][]): void {
-  mkdirSync(dirname(resolve(file)), { recursive: true });
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  const total = visited.reduce((n, v) => n + v.hi.length, 0);
-  const buf = Buffer.alloc(4 + total * 9);
-  buf.writeUInt32LE(total, 0);
-  let off = 4;
-  for (const v of visited)
-    for (let i = 0; i < v.hi.length; i++, off += 9) {
-      buf.writeUInt32LE(v.hi[i], off);
-      buf.writeUInt32LE(v.lo[i], off + 4);
-      buf.writeUInt8(v.depth[i], off + 8);
-    }
-  writeFileSync(`${file}.fps`, buf);
-}
-
-function readVisited(file: string): ShardResult['visited'] {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(`${file}.fps`);
-  } catch {
-    throw new InputError(`${file}.fps: missing (a shard report is written with --report FILE)`);
-  }
-  const n = buf.readUInt32LE(0);
-  if (buf.length !== 4 + n * 9)
-    throw new InputError(`${file}.fps: expected ${4 + n * 9} bytes, found ${buf.length}`);
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  const depth = new Uint8Array(n);
-  for (let i = 0, off = 4; i < n; i++, off += 9) {
-    hi[i] = buf.readUInt32LE(off);
-    lo[i] = buf.readUInt32LE(off + 4);
-    depth[i] = buf.readUInt8(off + 8);
-  }
-  return { hi, lo, depth };
-}
-
-function printReport(r: ExploreReport, io: Io, json: boolean, written: string[], seconds: number): void {
-  if (json) return io.out(JSON.stringify({ ...r, counterexamples: written }, null, 2));
+function printReport(r: ExploreReport, io: Io, json: boolean, out: OutSummary, seconds: number): void {
+  if (json) return io.out(JSON.stringify({ ...r, counterexamples: out.written, out: out.dir }, null, 2));
   const rate = Math.round(r.distinct / Math.max(seconds, 1e-3));
+  const partial = r.stoppedBy
+    ? ` (stopped: ${r.stoppedBy}; ${r.levelsCompleted} levels complete)`
+    : r.complete
+      ? ''
+      : ' (incomplete)';
+  const bound = r.depth === null ? 'to exhaustion' : `to depth ${r.depth}`;
+  const outcome = r.exhausted
+    ? `state space exhausted: ${r.distinct} states, diameter ${r.diameter}`
+    : `${r.distinct} distinct states, depth reached ${r.diameter}${partial}`;
   io.out(
-    `explore ${r.config} (${r.revision}${r.mutant ? ` mutant ${r.mutant}` : ''}; ${r.mode}) to depth ${r.depth}: ${r.distinct} distinct states, ${r.transitions} transitions, depth reached ${r.levels.length}${r.complete ? '' : ' (incomplete)'}; ${seconds.toFixed(1)} s, ${rate} states/s`,
+    `explore ${r.config} (${r.revision}${r.mutant ? ` mutant ${r.mutant}` : ''}; ${r.mode}) ${bound}: ${outcome}, ${r.transitions} transitions; ${seconds.toFixed(1)} s, ${rate} states/s`,
   );
-  for (const v of r.violations) io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}`);
-  for (const p of written) io.out(`  counterexample: ${p}`);
+  for (const v of r.violations)
+    io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}${firedText(v)}`);
+  for (const k of r.known ?? [])
+    io.out(`  known finding ${k.finding}: ${k.invariant} at depth ${k.depth}${firedText(k)}`);
+  for (const p of out.written) io.out(`  counterexample: ${p}`);
+  if (out.dir !== undefined)
+    io.out(
+      out.written.length
+        ? `counterexamples written to ${out.dir}`
+        : `no counterexamples written (${out.dir})`,
+    );
 }
 
-export async function exploreCommand(file: string, o: Record<string, unknown>, io: Io): Promise<number> {
+function firedText(c: Counterexample): string {
+  return c.fired && c.fired !== '-' ? ` (in ${c.fired})` : '';
+}
+
+interface OutSummary {
+  dir?: string;
+  written: string[];
+}
+
+/** The options of `kvmfp explore` after commander (see commands.ts for their meaning). */
+interface ExploreFlags {
+  rev?: string;
+  mutant?: string;
+  depth?: number;
+  workers?: number;
+  shard?: unknown;
+  maxStates?: number;
+  maxMem?: number;
+  atomicPaths?: boolean;
+  freeSteps?: boolean;
+  expandViolations?: boolean;
+  known?: string | false;
+  out?: string;
+  report?: string;
+  json?: boolean;
+  progress?: boolean;
+  timeLimit?: number;
+}
+
+export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Promise<number> {
   const cfg = loadExploreConfig(file);
-  const rev = (o.rev as string | undefined) ?? cfg.revision ?? 'v6.4';
-  const mutant = (o.mutant as string | undefined) ?? cfg.mutant ?? null;
-  const depth = (o.depth as number | undefined) ?? cfg.depth ?? 6;
-  const workers = (o.workers as number | undefined) ?? 1;
+  const rev = o.rev ?? cfg.revision ?? 'v6.4';
+  const mutant = o.mutant ?? cfg.mutant ?? null;
+  const depth = o.depth ?? cfg.depth ?? null;
+  const workers = o.workers ?? 1;
   const shard = parseShard(o.shard);
   if (shard && workers > 1)
-    throw new InputError('--workers: expected 1 with --shard (a shard runs in one process)');
-  const table = resolveTable(rev, mutant);
+    throw fieldError(
+      COMMAND_LINE,
+      '--workers',
+      '1 with --shard (a shard runs in one process)',
+      String(workers),
+    );
+  resolveTable(rev, mutant);
+  const outDir = o.out ?? defaultOutDir(file);
+  checkWritable('--out', outDir);
+  // Last of the checks: learning the known signatures runs every finding scenario.
+  const known =
+    o.known === false ? new Map<string, string>() : loadKnownFindings(o.known ?? defaultKnownDir());
   const options = {
-    depth,
-    maxStates: o.maxStates as number | undefined,
-    maxBytes: ((o.maxMem as number | undefined) ?? 1024) * 2 ** 20,
+    depth: depth ?? undefined,
+    maxStates: o.maxStates,
+    maxBytes: (o.maxMem ?? 1024) * 2 ** 20,
     shard,
     atomicPaths: Boolean(o.atomicPaths),
     freeSteps: Boolean(o.freeSteps),
+    expandViolations: Boolean(o.expandViolations),
+    knownSignatures: [...known.keys()],
   };
   const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o) };
   const t0 = Date.now();
+  const view = progressView(progressMode(o.progress !== false, process.stderr), process.stderr, 'explore');
+  const sink = new CounterexampleSink(outDir, known, (c) =>
+    counterexampleScenario(file, cfg, rev, mutant, c),
+  );
+  const run = startExplore({ configFile: file, rev, mutant, options }, workers, {
+    onProgress: (i, p) => view.update(i, p),
+    onLevel: (i, lv) => view.level(i, lv),
+    onViolation: (c) => {
+      const note = sink.add(c);
+      if (note) view.note(note);
+    },
+  });
+  const stop = stopOnSignals(
+    () => {
+      view.stopping();
+      run.stop();
+    },
+    (l) => view.note(l),
+    o.timeLimit,
+  );
   let shards: ShardResult[];
-  if (workers > 1) {
-    shards = await exploreInWorkers({ configFile: file, rev, mutant, options }, workers);
-  } else {
-    let interrupted = false;
-    const onSigint = () => (interrupted = true);
-    process.once('SIGINT', onSigint);
-    const progress = process.stderr.isTTY && !o.json;
-    const explorer = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), rev, mutant);
-    const result = explorer.explore({
-      ...options,
-      keepVisited: true,
-      shouldStop: () => interrupted,
-      onLevel: (lv) => {
-        if (progress) {
-          const mem = Math.round(process.memoryUsage().rss / 2 ** 20);
-          const rate = Math.round(lv.distinct / ((Date.now() - t0) / 1000 + 1e-9));
-          process.stderr.write(
-            `depth ${lv.depth}: ${lv.distinct} states, ${lv.transitions} transitions, ${rate} states/s, ${mem} MiB\n`,
-          );
-        }
-      },
-    });
-    process.removeListener('SIGINT', onSigint);
-    if (result.stoppedBy === 'interrupted')
-      io.err(`interrupted: covered depth ${result.depthReached}, ${result.distinct} states`);
-    shards = [{ result, visited: result.visited! }];
+  try {
+    shards = await run.done;
+  } finally {
+    stop.dispose();
+    view.stop();
   }
-  const report = mergeShards(meta, shards);
-  const written = writeCounterexamples(file, cfg, rev, mutant, report.violations, o.out as string);
-  if (o.report)
-    writeReport(
-      o.report as string,
-      report,
+  const merged = mergeShards(meta, shards);
+  if (stop.reason) merged.stoppedBy = stop.reason;
+  const { fresh, known: matches } = splitKnown(merged.violations, known);
+  const report: ExploreReport = { ...merged, violations: fresh, known: matches };
+  if (o.report) {
+    const run = runId({ ...meta, config: configContent(cfg), maxStates: options.maxStates });
+    const identity = { run, shard: { index: shard?.[0] ?? 0, count: shard?.[1] ?? 1 } };
+    writeReportFiles(
+      o.report,
+      { ...report, ...identity },
       shards.map((s) => s.visited),
     );
-  printReport(report, io, Boolean(o.json), written, (Date.now() - t0) / 1000);
-  return report.violations.length ? 1 : 0;
+  }
+  const out = { dir: sink.dir, written: sink.filesFor(fresh) };
+  printReport(report, io, Boolean(o.json), out, (Date.now() - t0) / 1000);
+  return stop.exitStatus ?? (fresh.length ? 1 : 0);
 }
 
-function writeCounterexamples(
-  file: string,
-  cfg: ReturnType<typeof loadExploreConfig>,
-  rev: string,
-  mutant: string | null,
-  violations: Counterexample[],
-  out: string,
-): string[] {
-  if (!violations.length) return [];
-  mkdirSync(out, { recursive: true });
-  return violations.map((c, i) => {
-    const p = join(out, `${c.invariant}-${i + 1}.yaml`);
-    writeFileSync(
-      p,
-      `# depth ${c.depth}; ${c.invariant}\n` + stringify(counterexampleScenario(file, cfg, rev, mutant, c)),
-    );
-    return p;
-  });
-}
+/**
+ * Writes each new counterexample as a scenario when it is found, one file per signature (a shorter
+ * one found later replaces it). Matches to known findings are announced, not written.
+ */
+class CounterexampleSink {
+  private readonly best = new Map<string, Counterexample>();
+  private readonly files = new Map<string, string>();
+  private readonly knownSeen = new Set<string>();
 
-/** `kvmfp merge`: shard reports (written with --report) into the report of the whole run. */
-export function mergeCommand(files: string[], o: Record<string, unknown>, io: Io): number {
-  const parts = files.map((f) => {
-    let r: ExploreReport;
-    try {
-      r = JSON.parse(readFileSync(f, 'utf8')) as ExploreReport;
-    } catch {
-      throw new InputError(`${f}: not a readable exploration report`);
+  constructor(
+    readonly dir: string,
+    private readonly known: KnownFindings,
+    private readonly scenario: (c: Counterexample) => object,
+  ) {}
+
+  /** Records `c`; returns a line to show when something new was found. */
+  add(c: Counterexample): string | null {
+    const kind = violationKind(c);
+    const finding = this.known.get(kind);
+    if (finding) {
+      if (this.knownSeen.has(kind)) return null;
+      this.knownSeen.add(kind);
+      return `known finding ${finding}: ${c.invariant} at depth ${c.depth}`;
     }
-    return { r, visited: readVisited(f) };
-  });
-  const first = parts[0].r;
-  for (const p of parts)
-    if (
-      p.r.config !== first.config ||
-      p.r.revision !== first.revision ||
-      p.r.depth !== first.depth ||
-      p.r.mode !== first.mode ||
-      p.r.mutant !== first.mutant
-    )
-      throw new InputError(`merge: reports differ in config, revision, mutant, depth or mode`);
+    if (!keepShortest(this.best, c)) return null;
+    const fresh = !this.files.has(kind);
+    const path = join(this.dir, `${c.invariant}-${shortHash(kind)}.yaml`);
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(path, `# depth ${c.depth}; ${kind}\n` + stringify(this.scenario(c)));
+    this.files.set(kind, path);
+    return fresh ? `counterexample: ${c.invariant} at depth ${c.depth}${firedText(c)}: ${path}` : null;
+  }
+
+  filesFor(cs: Counterexample[]): string[] {
+    return cs.map((c) => this.files.get(violationKind(c))).filter((p): p is string => p !== undefined);
+  }
+}
+
+function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 8);
+}
+
+/** The repository this CLI runs from (its source lives in packages/sim/src/cli). */
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+function defaultKnownDir(): string {
+  return join(repoRoot, 'fixtures/findings');
+}
+
+/**
+ * Where counterexamples go without --out: reports/out/ of the repository (git-ignored), or the
+ * system temp directory when that is not this repository's; one folder per run.
+ */
+export function defaultOutDir(configFile: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const name = `${basename(configFile).replace(/\.(ya?ml|json)$/, '')}-${stamp}-${process.pid}`;
+  const ignored = ignoresReportsOut(join(repoRoot, '.gitignore'));
+  return join(ignored ? join(repoRoot, 'reports/out') : join(tmpdir(), 'kvmfp'), 'counterexamples', name);
+}
+
+/**
+ * Counterexamples are written while the search runs, so a folder that cannot be made is found out
+ * before it starts: the nearest existing ancestor must be a writable directory.
+ */
+function checkWritable(flag: string, dir: string): void {
+  let p = resolve(dir);
+  while (!existsSync(p)) p = dirname(p);
+  const ok = statSync(p).isDirectory() && canWrite(p);
+  if (!ok) throw new InputError(`${flag}: ${dir}: expected a directory this user can write (or create)`);
+}
+
+function canWrite(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ignoresReportsOut(gitignore: string): boolean {
+  try {
+    return readFileSync(gitignore, 'utf8')
+      .split('\n')
+      .some((l) => l.trim() === 'reports/out');
+  } catch {
+    return false;
+  }
+}
+
+/** `kvmfp merge`: a complete set of shard reports (written with --report) into the report of the whole run. */
+export function mergeCommand(files: string[], o: { report?: string; json?: boolean }, io: Io): number {
+  const parts = files.map((file) => ({ file, ...readReportFile(file) }));
+  checkCompleteSet(parts);
+  // Matches to known findings were split off in each shard; merge them with the rest, split again.
+  const known: KnownFindings = new Map();
+  for (const p of parts) for (const k of p.report.known ?? []) known.set(violationKind(k), k.finding);
   const shards = parts.map((p) => ({
     result: {
-      violations: p.r.violations,
-      transitions: p.r.transitions,
-      complete: p.r.complete,
-    } as ExploreResult,
+      violations: [...p.report.violations, ...(p.report.known ?? []).map(withoutFinding)],
+      transitions: p.report.transitions,
+      complete: p.report.complete,
+      exhausted: p.report.exhausted,
+      depthReached: p.report.levelsCompleted ?? (p.report.complete ? (p.report.depth ?? 0) : 0),
+      stoppedBy: null,
+    } as unknown as ExploreResult,
     visited: p.visited,
   }));
-  const { config, revision, mutant, depth, mode } = first;
-  const report = mergeShards({ config, revision, mutant, depth, mode }, shards);
+  const { config, revision, mutant, depth, mode, run } = parts[0].report;
+  const merged = mergeShards({ config, revision, mutant, depth, mode }, shards);
+  merged.stoppedBy = parts.find((p) => p.report.stoppedBy)?.report.stoppedBy ?? null;
+  const { fresh, known: matches } = splitKnown(merged.violations, known);
+  const report: ExploreReport = { ...merged, violations: fresh, known: matches };
   if (o.report)
-    writeReport(
-      o.report as string,
-      report,
+    writeReportFiles(
+      o.report,
+      { ...report, run, shard: { index: 0, count: 1 } },
       parts.map((p) => p.visited),
     );
-  printReport(report, io, Boolean(o.json), [], 0);
+  printReport(report, io, Boolean(o.json), { written: [] }, 0);
   return report.violations.length ? 1 : 0;
 }
 
-export function equivCommand(a: string, b: string, file: string, o: Record<string, unknown>, io: Io): number {
+/** What of a configuration determines a run's result: everything but the derived world and the title. */
+function configContent(cfg: ReturnType<typeof loadExploreConfig>): unknown {
+  const { world: _world, title: _title, ...content } = cfg;
+  return content;
+}
+
+/**
+ * The two sides of `kvmfp equiv`: each name is a revision or a mutant. The names override the
+ * configuration's revision, except that a mutant runs on it (v6.4 if none); a configuration that
+ * names a mutant itself is refused, since the command compares the two names it is given.
+ */
+function equivSides(file: string, cfg: ReturnType<typeof loadExploreConfig>, names: [string, string]) {
+  if (cfg.mutant)
+    throw fieldError(
+      file,
+      'mutant',
+      'null for kvmfp equiv (it compares the two names it is given: name the mutant as A or B)',
+      describeValue(cfg.mutant),
+    );
+  const base = cfg.revision ?? 'v6.4';
+  return names.map((name) => {
+    const isRevision = REVISION_NAMES.includes(name);
+    const revision = isRevision ? name : base;
+    const mutant = isRevision ? null : name;
+    return { name, revision, mutant, table: resolveTable(revision, mutant) };
+  });
+}
+
+function withoutFinding(k: KnownMatch): Counterexample {
+  const { finding: _f, ...c } = k;
+  return c;
+}
+
+interface EquivFlags {
+  depth?: number;
+  moves?: boolean;
+  json?: boolean;
+  progress?: boolean;
+  timeLimit?: number;
+}
+
+export async function equivCommand(
+  a: string,
+  b: string,
+  file: string,
+  o: EquivFlags,
+  io: Io,
+): Promise<number> {
   const cfg = loadExploreConfig(file);
-  const depth = (o.depth as number | undefined) ?? cfg.depth ?? 6;
-  const side = (name: string) => {
-    const rev = REVISION_NAMES.includes(name) ? name : (cfg.revision ?? 'v6.4');
-    const mutant = REVISION_NAMES.includes(name) ? null : name;
-    return { name, table: resolveTable(rev, mutant) };
-  };
-  const r = equivalence(cfg.world, side(a), side(b), fullAlphabet(cfg.alphabet), depth, Boolean(o.moves));
-  if (o.json) io.out(JSON.stringify({ a, b, config: file, depth, ...r }, null, 2));
+  const depth = o.depth ?? cfg.depth ?? undefined;
+  const [sa, sb] = equivSides(file, cfg, [a, b]);
+  const label = (x: typeof sa) => (x.mutant ? `${x.name} (a mutant of ${x.revision})` : x.name);
+  const sides = [sa, sb].map(({ name, revision, mutant }) => ({ name, revision, mutant }));
+  const view = progressView(progressMode(o.progress !== false, process.stderr), process.stderr, 'equiv');
+  const run = startEquiv(
+    { configFile: file, a, b, depth, moves: Boolean(o.moves) },
+    { onProgress: (i, p) => view.update(i, p) },
+  );
+  const stop = stopOnSignals(
+    () => {
+      view.stopping();
+      run.stop();
+    },
+    (l) => view.note(l),
+    o.timeLimit,
+  );
+  let r: Awaited<typeof run.done>;
+  try {
+    r = await run.done;
+  } finally {
+    stop.dispose();
+    view.stop();
+  }
+  const stoppedBy = stop.reason ?? r.stoppedBy;
+  if (o.json)
+    io.out(JSON.stringify({ a, b, sides, config: file, depth: depth ?? null, ...r, stoppedBy }, null, 2));
+  else if (r.equivalent && stoppedBy)
+    io.out(
+      `equiv ${label(sa)} ${label(sb)} on ${file}: stopped (${stoppedBy}) with no observable difference so far: ${r.depthReached} levels complete (${r.distinct} state pairs, ${r.transitions} transitions)`,
+    );
   else if (r.equivalent)
     io.out(
-      `equiv ${a} ${b} on ${file}: no observable difference within depth ${depth} (${r.distinct} state pairs, ${r.transitions} transitions)`,
+      `equiv ${label(sa)} ${label(sb)} on ${file}: no observable difference ${r.exhausted ? 'in the whole state space (exhausted)' : `within depth ${depth ?? r.depthReached}`} (${r.distinct} state pairs, ${r.transitions} transitions)`,
     );
   else {
-    io.out(`equiv ${a} ${b} on ${file}: DIFFERENCE after ${r.difference!.events.length} events`);
+    io.out(
+      `equiv ${label(sa)} ${label(sb)} on ${file}: DIFFERENCE after ${r.difference!.events.length} events`,
+    );
     io.out(`  events: ${r.difference!.events.map(describeEvent).join('; ')}`);
     io.out(`  ${a}:\n    ${r.difference!.a.replaceAll('\n', '\n    ')}`);
     io.out(`  ${b}:\n    ${r.difference!.b.replaceAll('\n', '\n    ')}`);
   }
-  return r.equivalent ? 0 : 1;
+  if (!r.equivalent) return 1;
+  return stop.exitStatus ?? 0;
 }

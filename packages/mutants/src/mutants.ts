@@ -2,9 +2,12 @@
 // the fixtures (and the equivalence checker) to tell apart from the real kernel. Each replacement
 // is a copy of the port function (v6.4 unless said otherwise) with exactly one change, the kind of
 // mistake a patch to that function could make; the changed line is marked MUTATION and the doc
-// comment says what goes wrong. fixtures/mutants.md lists them with the fixtures that kill them.
+// comment says what goes wrong. The registry table of fixtures/mutants.md is generated from here
+// (npm run mutants-table) with the witness scenarios that kill each.
 
 import {
+  __get_cpu_fpsimd_context,
+  __put_cpu_fpsimd_context,
   BUG_ON,
   type cpu_fp_state,
   clear_thread_flag,
@@ -41,6 +44,10 @@ import {
   TIF_SVE,
   WARN_ON,
   WARN_ON_ONCE,
+  smp_processor_id,
+  type task_struct,
+  this_cpu_ptr,
+  update_tsk_thread_flag,
 } from '@kvmfp/fpsimd';
 import {
   FP_STATE_FREE,
@@ -83,19 +90,24 @@ import {
   test_bits64,
   write_sysreg,
 } from '@kvmfp/sysreg';
-import type { u64_ptr } from './v6.4/hyp-link.js';
-import { __hyp_sve_restore_guest } from './v6.4/switch.js';
+import { __hyp_sve_restore_guest, type u64_ptr } from '@kvmfp/hyp-switch';
 
-/** The host entries a mutant may replace (revisions.ts puts them in every table). */
+/** The host entries a mutant may replace (hyp-switch's revisions.ts puts them in every table). */
 interface HostEntries {
   fp_user_discard: () => void;
   kernel_neon_begin: () => void;
   fpsimd_restore_current_state: () => void;
+  fpsimd_thread_switch: (next: task_struct) => void;
 }
 
 export interface Mutant {
   base: 'v6.4' | 'v6.3';
+  /** The change, in one line. */
   description: string;
+  /** What goes wrong because of it, in a few words (the registry table's column). */
+  consequence: string;
+  /** The claims of the patch discussion (fixtures/scenarios/series/cNN-...) it tests. */
+  claims: number[];
   replace: Partial<EntryTable & HostEntries>;
 }
 
@@ -836,152 +848,249 @@ function loadFpPrepareKeepsFpType(vcpu: kvm_vcpu): void {
   }
 }
 
+/**
+ * fpsimd_thread_switch (v6.4) that only asks whether this CPU last held next's state, not whether
+ * next last ran here: a task that ran on another CPU since, and comes back to a CPU whose registers
+ * still hold its older state, takes that stale state as its own. Only a context switch and a
+ * migration show it.
+ */
+function threadSwitchIgnoresCpu(next: task_struct): void {
+  if (!system_supports_fpsimd()) return;
+
+  __get_cpu_fpsimd_context();
+
+  fpsimd_save();
+
+  const wrong_task = this_cpu_ptr('fpsimd_last_state').st !== next.thread.uw.fpsimd_state;
+  // MUTATION: wrong_cpu (next.thread.fpsimd_cpu !== smp_processor_id()) is not checked.
+  void smp_processor_id;
+
+  update_tsk_thread_flag(next, TIF_FOREIGN_FPSTATE, wrong_task);
+
+  __put_cpu_fpsimd_context();
+}
+
 export const mutants: Record<string, Mutant> = {
   'load-fp-leaves-sm': {
     base: 'v6.4',
     description:
       'kvm_arch_vcpu_load_fp does not save the FP state or leave streaming mode when PSTATE.SM/ZA is set',
+    consequence: "never looks at SVCR: no save, no SMSTOP; the guest runs with the host's PSTATE.SM/ZA",
+    claims: [4, 5],
     replace: { kvm_arch_vcpu_load_fp: loadFpLeavesSm },
   },
   'ctxflush-ignores-foreign': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_ctxflush_fp ignores TIF_FOREIGN_FPSTATE and leaves fp_state as HOST_OWNED',
+    consequence: "ignores TIF_FOREIGN_FPSTATE: hyp saves kernel-NEON's or another task's values as the VMM's",
+    claims: [9],
     replace: { kvm_arch_vcpu_ctxflush_fp: ctxflushIgnoresForeign },
   },
   'load-fp-checks-sm-only': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_load_fp saves and leaves SME state only for PSTATE.SM, not for PSTATE.ZA',
+    consequence:
+      'tests SVCR.SM only (ZA "deferred"): guest runs with ZA; fpsimd_save later finds ZA with the vcpu bound',
+    claims: [5, 6, 7],
     replace: { kvm_arch_vcpu_load_fp: loadFpChecksSmOnly },
   },
   'load-fp-saves-always': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_load_fp saves and flushes the host state at every load (no lazy switching)',
+    consequence: 'saves and flushes at every load: correct values, no lazy switching (bank moves)',
+    claims: [1, 2],
     replace: { kvm_arch_vcpu_load_fp: loadFpSavesAlways },
   },
   'load-fp-skips-kvm-prepare': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_load_fp does not call fpsimd_kvm_prepare (host SVE state kept as SVE)',
+    consequence:
+      'no fpsimd_kvm_prepare: VMM keeps TIF_SVE/SVE fp_type, hyp saves FPSIMD only, reload takes stale SVE buffer',
+    claims: [8, 12],
     replace: { kvm_arch_vcpu_load_fp: loadFpSkipsKvmPrepare },
   },
   'load-fp-prepare-keeps-fp-type': {
     base: 'v6.4',
     description: 'the KVM prepare step clears TIF_SVE but leaves fp_type at FP_STATE_SVE',
+    consequence: 'prepare clears TIF_SVE but leaves fp_type SVE: WARN in task_fpsimd_load, stale V',
+    claims: [8, 12],
     replace: { kvm_arch_vcpu_load_fp: loadFpPrepareKeepsFpType },
   },
   'load-fp-flushes-without-save': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_load_fp leaves SM/ZA by flushing the CPU state without saving it',
+    consequence: 'leaves SM/ZA by flushing without saving: VMM loses ZA, V and its SVCR',
+    claims: [3, 12],
     replace: { kvm_arch_vcpu_load_fp: loadFpFlushesWithoutSave },
   },
   'load-fp-sme-enable-from-zen': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_load_fp records HOST_SME_ENABLED from the SVE (ZEN) EL0 enable bit',
+    consequence: "HOST_SME_ENABLED taken from the ZEN bit: VMM's SMSTART traps with TIF_SME set (WARN)",
+    claims: [13],
     replace: { kvm_arch_vcpu_load_fp: loadFpSmeEnableFromZen },
   },
   'ctxflush-frees-always': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_ctxflush_fp sets FP_STATE_FREE whether or not TIF_FOREIGN_FPSTATE is set',
+    consequence:
+      'sets FREE unconditionally: host registers never saved; guest reloaded from stale storage after an IRQ exit',
+    claims: [1],
     replace: { kvm_arch_vcpu_ctxflush_fp: ctxflushFreesAlways },
   },
   'ctxsync-skips-bind': {
     base: 'v6.4',
     description:
       'kvm_arch_vcpu_ctxsync_fp clears TIF_FOREIGN_FPSTATE without binding the guest state to the CPU',
+    consequence:
+      'clears TIF_FOREIGN_FPSTATE without binding the vcpu: next save writes guest registers into the VMM',
+    claims: [9],
     replace: { kvm_arch_vcpu_ctxsync_fp: ctxsyncSkipsBind },
   },
   'ctxsync-keeps-foreign': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_ctxsync_fp binds the guest state but leaves TIF_FOREIGN_FPSTATE set',
+    consequence: 'binds but leaves TIF_FOREIGN_FPSTATE set: guest registers dropped at put',
+    claims: [13],
     replace: { kvm_arch_vcpu_ctxsync_fp: ctxsyncKeepsForeign },
   },
   'ctxsync-fpsimd-only': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_ctxsync_fp binds an SVE guest with to_save = FP_STATE_FPSIMD',
+    consequence: 'to_save FPSIMD for SVE guests: their Z-high, P, FFR lost at put',
+    claims: [10],
     replace: { kvm_arch_vcpu_ctxsync_fp: ctxsyncFpsimdOnly },
   },
   'put-fp-skips-guest-save': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_put_fp does not save and flush the registers the guest owns',
+    consequence: "no save/flush of guest-owned registers: VMM returns with the guest's values",
+    claims: [13],
     replace: { kvm_arch_vcpu_put_fp: putFpSkipsGuestSave },
   },
   'put-fp-skips-sme-restore': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_put_fp does not restore the host SME enables in CPACR_EL1 (VHE)',
+    consequence: "no VHE SME CPACR restore: VMM's SMSTART traps with TIF_SME set (VHE only)",
+    claims: [13, 14],
     replace: { kvm_arch_vcpu_put_fp: putFpSkipsSmeRestore },
   },
   'put-fp-reads-zcr-always': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_put_fp reads ZCR_EL1 for a vcpu without SVE (UNDEFINED without SVE)',
+    consequence:
+      'reads ZCR_EL1 for a vcpu without SVE: UNDEFINED on a machine without SVE, the kernel oopses at vcpu put',
+    claims: [],
     replace: { kvm_arch_vcpu_put_fp: putFpReadsZcrAlways },
   },
   'put-fp-sve-restore-inverted': {
     base: 'v6.4',
     description: 'kvm_arch_vcpu_put_fp restores the opposite of the host EL0 SVE enable (VHE)',
+    consequence:
+      'EL0 SVE enable restored inverted: VMM runs SVE untrapped with TIF_SVE clear, loses SVE state',
+    claims: [13],
     replace: { kvm_arch_vcpu_put_fp: putFpSveRestoreInverted },
   },
   'guest-owns-fp-regs-never': {
     base: 'v6.4',
     description: 'guest_owns_fp_regs always returns false, so FP traps are re-armed at every entry',
+    consequence: 'always false: FP trap re-armed each entry, guest reloads stale storage after IRQ exits',
+    claims: [1],
     replace: { guest_owns_fp_regs: guestOwnsFpRegsNever },
   },
   'guest-owns-fp-regs-unless-free': {
     base: 'v6.4',
     description: 'guest_owns_fp_regs returns true for HOST_OWNED too, so the guest runs on host registers',
+    consequence: "HOST_OWNED counts as guest-owned: guest runs on (and reads) the VMM's registers",
+    claims: [1],
     replace: { guest_owns_fp_regs: guestOwnsFpRegsUnlessFree },
   },
   'hyp-rejects-sve-from-sve-guest': {
     base: 'v6.4',
     description: "kvm_hyp_handle_fpsimd's SVE case rejects SVE vcpus instead of non-SVE ones",
+    consequence: "SVE case of the new switch inverted: SVE vcpu's SVE trap goes to the host as an UNDEF",
+    claims: [10, 11],
     replace: { kvm_hyp_handle_fpsimd: hypRejectsSveFromSveGuest },
   },
   'hyp-accepts-sve-from-any-guest': {
     base: 'v6.4',
     description: "kvm_hyp_handle_fpsimd's SVE case accepts the SVE trap of a vcpu without SVE",
+    consequence:
+      "SVE case without the vcpu test: a non-SVE vcpu's SVE trap handled as FP, SVE stays trapped, the guest never gets its UNDEF",
+    claims: [10],
     replace: { kvm_hyp_handle_fpsimd: hypAcceptsSveFromAnyGuest },
   },
   'hyp-saves-host-unconditionally': {
     base: 'v6.4',
     description: 'kvm_hyp_handle_fpsimd saves the registers as the host state even when fp_state is FREE',
+    consequence: "drops the HOST_OWNED test: saves kernel-NEON's values over the VMM's saved state",
+    claims: [9],
     replace: { kvm_hyp_handle_fpsimd: hypSavesHostUnconditionally },
   },
   'hyp-skips-host-save': {
     base: 'v6.4',
     description: 'kvm_hyp_handle_fpsimd never saves the host FPSIMD registers',
+    consequence: "never saves the host's FPSIMD registers: VMM loses V",
+    claims: [1],
     replace: { kvm_hyp_handle_fpsimd: hypSkipsHostSave },
   },
   'hyp-loads-fpsimd-for-sve-guest': {
     base: 'v6.4',
     description: 'kvm_hyp_handle_fpsimd restores only the FPSIMD registers of an SVE vcpu',
+    consequence: "restores only FPSIMD for SVE vcpus: guest's Z-high/P/FFR read zero",
+    claims: [10],
     replace: { kvm_hyp_handle_fpsimd: hypLoadsFpsimdForSveGuest },
   },
   'hyp-vhe-keeps-sve-trapped': {
     base: 'v6.4',
     description: 'kvm_hyp_handle_fpsimd (VHE branch) does not untrap SVE for an SVE vcpu',
+    consequence: 'VHE branch does not open ZEN for SVE vcpus: the SVE instruction traps again (VHE only)',
+    claims: [10, 14],
     replace: { kvm_hyp_handle_fpsimd: hypVheKeepsSveTrapped },
   },
   'hyp-nvhe-keeps-tz': {
     base: 'v6.4',
     description: 'kvm_hyp_handle_fpsimd (nVHE branch) clears CPTR_EL2.TFP but not TZ for an SVE vcpu',
+    consequence: 'nVHE branch leaves CPTR_EL2.TZ set: the SVE instruction traps again (nVHE only)',
+    claims: [10, 14],
     replace: { kvm_hyp_handle_fpsimd: hypNvheKeepsTz },
   },
   'fp-user-discard-keeps-sm': {
     base: 'v6.4',
     description: 'fp_user_discard does not leave streaming mode at syscall entry',
+    consequence: 'no SMSTOP SM at syscall entry: VMM returns from KVM_RUN still streaming',
+    claims: [3],
     replace: { fp_user_discard: fpUserDiscardKeepsSm },
   },
   'kernel-neon-begin-skips-save': {
     base: 'v6.4',
     description: 'kernel_neon_begin flushes the CPU state without saving the live registers',
+    consequence: 'flushes without saving: the interrupted owner loses its live registers',
+    claims: [9],
     replace: { kernel_neon_begin: kernelNeonBeginSkipsSave },
   },
   'kernel-neon-begin-skips-flush': {
     base: 'v6.4',
     description: 'kernel_neon_begin saves the live registers but does not flush the CPU binding',
+    consequence:
+      "saves without flushing: TIF_FOREIGN_FPSTATE stays clear, hyp saves NEON values as the VMM's",
+    claims: [9],
     replace: { kernel_neon_begin: kernelNeonBeginSkipsFlush },
   },
   'restore-current-skips-bind': {
     base: 'v6.4',
     description: 'fpsimd_restore_current_state loads current state without binding it to the CPU',
+    consequence: "loads without binding: EL0 traps not set from the task's flags, CPU binding stale",
+    claims: [13],
     replace: { fpsimd_restore_current_state: restoreCurrentSkipsBind },
+  },
+  'thread-switch-ignores-cpu': {
+    base: 'v6.4',
+    description:
+      'fpsimd_thread_switch sets TIF_FOREIGN_FPSTATE only when another task used the CPU, not when next ran on another CPU since',
+    consequence:
+      'a task back on a CPU that still holds its older registers takes them as current (needs a migration to show)',
+    claims: [],
+    replace: { fpsimd_thread_switch: threadSwitchIgnoresCpu },
   },
 };

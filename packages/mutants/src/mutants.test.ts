@@ -2,13 +2,26 @@
 // shows in fp_state, the register banks, SVCR and the host task's saved state.
 
 import { describe, expect, it } from 'vitest';
-import { E, fpsimdTesting, kernel_neon_begin, kernel_neon_end, TIF_FOREIGN_FPSTATE } from '@kvmfp/fpsimd';
+import {
+  E,
+  fpsimdTesting,
+  kernel_neon_begin,
+  kernel_neon_end,
+  TIF_FOREIGN_FPSTATE,
+  withEntries,
+} from '@kvmfp/fpsimd';
+import { hypTesting, revisions } from '@kvmfp/hyp-switch';
 import { ARM_EXCEPTION_TRAP, FP_STATE_FREE, FP_STATE_HOST_OWNED, kvmTesting } from '@kvmfp/kvm-fpsimd';
 import { thisCpu } from '@kvmfp/machine';
 import { esr_make, ESR_ELx_EC_FP_ASIMD, SVCR_SM_MASK } from '@kvmfp/sysreg';
 import { mutants } from './mutants.js';
-import { revisions } from './revisions.js';
-import { kvmRun, kvmWorld, untilGuest } from './testing.js';
+
+const { kvmRun, kvmWorld, untilGuest } = hypTesting;
+
+/** The entry table of `mutant` (on its base revision), or undefined for the base itself. */
+function tableOf(mutant: string | undefined) {
+  return mutant ? withEntries(revisions[mutants[mutant].base], mutants[mutant].replace) : undefined;
+}
 
 const { hostLive, val, VMM, KNEON, hasFlag } = kvmTesting;
 const { findingsOf } = fpsimdTesting;
@@ -26,7 +39,7 @@ describe('mutant registry', () => {
 describe('load-fp-leaves-sm', () => {
   /** The VMM calls KVM_RUN in streaming mode; the path runs to the first guest entry. */
   function run(mutant?: string) {
-    const w = kvmWorld(mutants['load-fp-leaves-sm'].base, { vhe: true }, mutant);
+    const w = kvmWorld(mutants['load-fp-leaves-sm'].base, { vhe: true }, tableOf(mutant));
     hostLive(w.vmm, { sm: true, v: val(VMM, 1) });
     const path = kvmRun(w);
     const s = untilGuest(path);
@@ -58,11 +71,11 @@ describe('ctxflush-ignores-foreign', () => {
    * VMM's registers and leaving its own values behind); then the guest's first FP access traps.
    */
   function run(mutant?: string) {
-    const w = kvmWorld(mutants['ctxflush-ignores-foreign'].base, { vhe: false }, mutant);
+    const w = kvmWorld(mutants['ctxflush-ignores-foreign'].base, { vhe: false }, tableOf(mutant));
     hostLive(w.vmm, { v: val(VMM, 1) });
     const path = kvmRun(w);
     untilGuest(path, undefined, (label) => {
-      if (label !== 'kvm_arch_vcpu_ioctl_run: loop top') return;
+      if (label !== 'kvm_arch_vcpu_ioctl_run:loop top') return;
       const pcpu = w.kernel.percpu[0];
       pcpu.in_softirq = true;
       kernel_neon_begin();

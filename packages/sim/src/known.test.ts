@@ -1,0 +1,65 @@
+// Counterexample signatures and known findings: a known finding that is shallow on a
+// configuration is reported as known, the search goes on past it, and a deeper, different
+// violation of the same invariant is still reported as new.
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli/commands.js';
+import type { ExploreReport } from './report.js';
+import { renameDetail } from './signature.js';
+
+const root = join(import.meta.dirname, '../../..');
+
+describe('signatures', () => {
+  it('rename values, programs and CPUs in order of appearance, and keep the facts', () => {
+    expect(renameDetail('vmm reads V = vmm#3, expected vmm#2|zero', ['vmm', 'g0'])).toBe(
+      'P1 reads V = v1, expected v2|zero',
+    );
+    expect(renameDetail('t1 (ssve of t0): size 544', ['t0', 't1'])).toBe('P1 (ssve of P2): size 544');
+    expect(renameDetail('a on CPU 1: PSTATE.SM/ZA = 0/0, expected 0/1', ['a'])).toBe(
+      'P1 on CPU _: PSTATE.SM/ZA = 0/0, expected 0/1',
+    );
+  });
+});
+
+describe('kvmfp explore --known', () => {
+  it('reports a shallow known finding as known and a deeper, different violation of its invariant as new', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await runCli(
+      [
+        'explore',
+        join(import.meta.dirname, 'testdata/known-shallow.yaml'),
+        '--atomic-paths',
+        '--known',
+        join(root, 'fixtures/findings'),
+        '--json',
+        '--no-progress',
+        '--out',
+        join(root, 'reports/out/test-known'),
+      ],
+      { out: (s) => out.push(s), err: (s) => err.push(s) },
+    );
+    const report = JSON.parse(out.join('\n')) as ExploreReport;
+    const prctl = report.known!.find((k) => k.finding === 'prctl-sve-vl-change-resurrects-stale-sve.yaml');
+    expect(prctl?.invariant).toBe('user-sees-own-registers');
+    expect(prctl?.depth).toBe(2);
+    const deeper = report.violations.filter(
+      (v) => v.invariant === prctl!.invariant && v.depth > prctl!.depth,
+    );
+    expect(deeper.length).toBeGreaterThan(0);
+    const knownSignatures = new Set(report.known!.map((k) => k.signature));
+    for (const v of deeper) expect(knownSignatures.has(v.signature)).toBe(false);
+    expect(status).toBe(1);
+  });
+
+  it('rejects a --known that is not a directory in one line (exit 2)', async () => {
+    const err: string[] = [];
+    const status = await runCli(
+      ['explore', join(root, 'fixtures/configs/ref.yaml'), '--known', '/nonexistent', '--depth', '1'],
+      { out: () => {}, err: (s) => err.push(s) },
+    );
+    expect(status).toBe(2);
+    expect(err).toEqual(['--known: /nonexistent: expected a directory of finding scenarios']);
+  });
+});
