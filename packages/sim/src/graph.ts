@@ -76,6 +76,17 @@ export function loadInto<T extends object>(target: T, source: T): void {
   fillObject(target as Record<string, unknown>, source as Record<string, unknown>, place);
 }
 
+/**
+ * Containers that own the world's entities (vms, vcpus, tasks), placed before any other field of
+ * the same object, so that each entity keeps its identity by its owning position: pointers to it
+ * (a CPU's current task, fpsimd_last_state, the running vcpu) are placed after and find it made.
+ */
+const OWNERS_FIRST = new Set(['kvm', 'vms', 'vcpus', 'tasks']);
+
+function placementOrder(keys: string[]): string[] {
+  return [...keys.filter((k) => OWNERS_FIRST.has(k)), ...keys.filter((k) => !OWNERS_FIRST.has(k))];
+}
+
 /** Copies an object's fields in the source's key order (the fingerprint walks keys in order). */
 function fillObject(
   out: Record<string, unknown>,
@@ -86,16 +97,10 @@ function fillObject(
   const outKeys = Object.keys(out);
   let sameKeys = srcKeys.length === outKeys.length;
   for (let i = 0; sameKeys && i < srcKeys.length; i++) sameKeys = srcKeys[i] === outKeys[i];
-  if (sameKeys) {
-    for (const k of srcKeys) out[k] = place(out[k], src[k], k);
-    return;
-  }
-  const old: Record<string, unknown> = {};
-  for (const k of outKeys) {
-    old[k] = out[k];
-    delete out[k];
-  }
-  for (const k of srcKeys) out[k] = place(old[k], src[k], k);
+  const placed = new Map<string, unknown>();
+  for (const k of placementOrder(srcKeys)) placed.set(k, place(out[k], src[k], k));
+  if (!sameKeys) for (const k of outKeys) delete out[k];
+  for (const k of srcKeys) out[k] = placed.get(k);
 }
 
 // A 64-bit hash over a stream of 32-bit words, as two independent 32-bit lanes with different
