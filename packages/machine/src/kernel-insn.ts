@@ -9,7 +9,8 @@
 
 import { esr_make } from '@kvmfp/sysreg';
 import { machineFault, thisCpu, thisMachine } from './cpu.js';
-import { decideTrap, type InsnClass, type TrapOutcome } from './traps.js';
+import type { Cpu, Machine } from './state.js';
+import { decideTrap, type InsnClass, type TrapContext, type TrapOutcome } from './traps.js';
 
 /** Handles a synchronous exception the host kernel (EL1) takes to EL2, given its ESR_EL2. */
 export type HostEl2Handler = (esr: number) => void;
@@ -21,12 +22,11 @@ export function setHostEl2Handler(handler: HostEl2Handler | undefined): void {
   hostEl2Handler = handler;
 }
 
-/** The outcome of the bound CPU executing `cls` now, as decideTrap has it. */
-export function kernelInsnOutcome(cls: InsnClass): TrapOutcome {
-  const cpu = thisCpu();
-  const f = thisMachine().config.features;
-  return decideTrap(cls, {
-    el: cpu.el,
+/** What decideTrap reads of a CPU: its controls and the machine's features, at exception level `el`. */
+export function trapContext(m: Machine, cpu: Cpu, el: 0 | 1 | 2): TrapContext {
+  const f = m.config.features;
+  return {
+    el,
     features: { sve: f.sve, sme: f.sme, sme2: f.sme2, fa64: f.fa64 },
     hcr_el2: cpu.sys.hcr_el2,
     cpacr_el1: cpu.sys.cpacr_el1,
@@ -35,7 +35,13 @@ export function kernelInsnOutcome(cls: InsnClass): TrapOutcome {
     smcr_el1: cpu.sys.smcr_el1,
     smcr_el2: cpu.sys.smcr_el2,
     secure: false,
-  });
+  };
+}
+
+/** The outcome of the bound CPU executing `cls` now, as decideTrap has it. */
+export function kernelInsnOutcome(cls: InsnClass): TrapOutcome {
+  const cpu = thisCpu();
+  return decideTrap(cls, trapContext(thisMachine(), cpu, cpu.el));
 }
 
 /**

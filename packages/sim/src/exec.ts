@@ -10,7 +10,7 @@ import {
   Machine,
   setPstateSm,
   setPstateZa,
-  TrapContext,
+  trapContext,
   TrapOutcome,
   Val,
   ZERO,
@@ -36,20 +36,8 @@ export function insnClass(op: UserOpKind, cpu: Cpu): InsnClass {
   }
 }
 
-export function trapContext(m: Machine, cpu: Cpu, el: 0 | 1 | 2): TrapContext {
-  const f = m.config.features;
-  return {
-    el,
-    features: { sve: f.sve, sme: f.sme, sme2: f.sme2, fa64: f.fa64 },
-    hcr_el2: cpu.sys.hcr_el2,
-    cpacr_el1: cpu.sys.cpacr_el1,
-    cptr_el2: cpu.sys.cptr_el2,
-    svcr: cpu.sys.svcr,
-    smcr_el1: cpu.sys.smcr_el1,
-    smcr_el2: cpu.sys.smcr_el2,
-    secure: false,
-  };
-}
+/** decideTrap's view of a CPU: the machine's (kernel-insn.ts), re-exported for the sim's events. */
+export { trapContext };
 
 export function decide(m: Machine, cpu: Cpu, op: UserOpKind, el: 0 | 1): TrapOutcome {
   return decideTrap(insnClass(op, cpu), trapContext(m, cpu, el));

@@ -75,7 +75,9 @@ export class Runtime {
    * every value its closures hold that the world does not (part of a state's identity).
    */
   start(pid: number, cpu: number, path: KernelPath<unknown>, tag: string): PathStop {
-    this.lazy.delete(pid);
+    // A task has one kernel path at a time: starting another over a suspended one (materialised or
+    // not) would drop it silently, which is a model error.
+    if (this.hasPath(pid)) throw new Error(`pid ${pid} already has a suspended kernel path`);
     this.paths.set(pid, path);
     this.tags.set(pid, tag);
     return this.resume(pid, cpu, undefined);

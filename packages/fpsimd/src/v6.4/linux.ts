@@ -251,22 +251,14 @@ export function task_cpu(t: task_struct): number {
 }
 
 // WARN and BUG (asm-generic/bug.h): recorded findings, located by the porting function's name.
-function callerName(): string {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 8;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
-  for (const line of stack.split('\n').slice(1)) {
-    const m = /at (?:[\w$]+\.)?([\w$]+) \(.*\/src\/v6\.[^/]+\/(?!linux\.ts)[^)]*\)/.exec(line);
-    if (m) return m[1];
-  }
-  return 'unknown';
-}
 
-/** The ported function that ran the faulting instruction: the innermost one past the accessors. */
-function oopsSite(): string {
+/**
+ * The innermost ported function among the `frames` innermost stack frames: linux.ts's own helpers
+ * and the sysreg accessors (whose files also live under src/v6.x) are passed over.
+ */
+function portCaller(frames: number): string {
   const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 24;
+  Error.stackTraceLimit = frames;
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = saved;
   for (const line of stack.split('\n').slice(1)) {
@@ -275,6 +267,16 @@ function oopsSite(): string {
     if (m) return m[1];
   }
   return 'unknown';
+}
+
+/** The ported function that called a WARN, BUG or signal helper. */
+function callerName(): string {
+  return portCaller(8);
+}
+
+/** The ported function that ran the faulting instruction: deeper, past the machine's accessors. */
+function oopsSite(): string {
+  return portCaller(24);
 }
 
 function record(kind: Finding['kind'], where: string, detail: string): Finding {

@@ -247,6 +247,7 @@ export const PORT_FUNCTIONS: readonly string[] = [
   'pend_sync_exception',
   'per_cpu',
   'point',
+  'portCaller',
   'preempt_disable',
   'preempt_enable',
   'preempt_notifier_register',
