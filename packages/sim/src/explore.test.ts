@@ -107,6 +107,16 @@ describe('explorer', () => {
     // Merging states is what makes exhaustion possible: far fewer states than transitions.
     expect(r.transitions).toBeGreaterThan(r.distinct);
   });
+
+  it('stops cleanly at its heap bound and says so, with what it covered', () => {
+    const cfg = loadExploreConfig(join(configs, 'host-only.yaml'));
+    const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
+    const r = ex.explore({ depth: 3, maxHeapBytes: 1 });
+    expect(r.complete).toBe(false);
+    expect(r.exhausted).toBe(false);
+    expect(r.stoppedBy).toMatch(/^memory bound: the frontier of depth 0 filled 0 MiB of heap$/);
+    expect(r.distinct).toBe(1);
+  });
 });
 
 describe('equivalence', () => {

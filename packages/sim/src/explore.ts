@@ -8,6 +8,7 @@
 // resumes that path. Chains end at the last anchor, so rebuilding costs the length of one kernel
 // path, never the depth.
 
+import { getHeapStatistics } from 'node:v8';
 import type { EntryTable } from '@kvmfp/fpsimd';
 import { worldFingerprint } from './canon.js';
 import type { WorldConfig } from './config.js';
@@ -51,6 +52,11 @@ export interface ExploreOptions {
   depth?: number;
   maxStates?: number;
   maxBytes?: number;
+  /**
+   * Bound on the JavaScript heap (the frontier holds whole worlds): past it the search stops
+   * cleanly and says so. Default: 85% of the heap limit of this process or thread.
+   */
+  maxHeapBytes?: number;
   /** Stop after this many distinct violations. */
   maxViolations?: number;
   /** Only the states reachable through the root's candidates whose index falls in this shard: [i, n]. */
@@ -246,6 +252,15 @@ function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
 /** Whether the search continues from a state with this violation. */
 function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
   return opts.expandViolations === true || (opts.knownKeys?.includes(knownKeyOf(violationKind(c))) ?? false);
+}
+
+/** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
+function defaultHeapBound(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit * 0.85);
+}
+
+function heapFull(bound: number): boolean {
+  return process.memoryUsage().heapUsed > bound;
 }
 
 export class Explorer {
@@ -545,6 +560,7 @@ export class Explorer {
    */
   explore(opts: ExploreOptions): ExploreResult {
     const bound = opts.depth ?? Infinity;
+    const heapBound = opts.maxHeapBytes ?? defaultHeapBound();
     const visited = new FingerprintSet(1 << 16, opts.maxBytes);
     const root = this.initial();
     visited.add(root.key[0], root.key[1], 0);
@@ -572,6 +588,10 @@ export class Explorer {
         });
         if (opts.shouldStop?.()) {
           stoppedBy = 'interrupted';
+          break;
+        }
+        if ((qi & 255) === 0 && heapFull(heapBound)) {
+          stoppedBy = `memory bound: the frontier of depth ${depth} filled ${Math.round(heapBound / 2 ** 20)} MiB of heap`;
           break;
         }
         const cands = this.candidatesOf(node, opts.atomicPaths ?? false);
