@@ -7,7 +7,7 @@ import { Hasher, keyHash } from './graph.js';
 import type { World } from './world.js';
 
 /** Fields that hold symbolic values (Val), and the views' arrays of them (`slots`). */
-const VAL_KEYS = new Set([
+export const VAL_KEYS = new Set([
   'V',
   'Zhi',
   'P',

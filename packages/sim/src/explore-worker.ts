@@ -37,6 +37,7 @@ function runExplore(job: ShardJob): void {
     fullAlphabet(cfg.alphabet),
     job.rev,
     job.mutant,
+    { symmetry: job.options.symmetry },
   );
   const result = explorer.explore({
     ...job.options,

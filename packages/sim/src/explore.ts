@@ -10,7 +10,6 @@
 
 import { getHeapStatistics } from 'node:v8';
 import type { EntryTable } from '@kvmfp/fpsimd';
-import { worldFingerprint } from './canon.js';
 import type { WorldConfig } from './config.js';
 import { applyEvent, bootstrap, Event, EventError } from './events.js';
 import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
@@ -19,6 +18,14 @@ import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
 import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
+import {
+  keyWith,
+  relabelEvent,
+  symmetricKey,
+  taskSymmetry,
+  type Relabelling,
+  type TaskSymmetry,
+} from './symmetry.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
 import { firedFunction, knownKeyOf, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
@@ -80,6 +87,17 @@ export interface ExploreOptions {
   expandViolations?: boolean;
   /** Known findings (signature.ts knownKeyOf): states that violate only these are expanded. */
   knownKeys?: readonly string[];
+  /**
+   * Whether interchangeable tasks are merged (symmetry.ts; default on). Read by the Explorer's
+   * constructor where a worker builds one; explore() itself keys states as its Explorer does.
+   */
+  symmetry?: boolean;
+}
+
+/** How an Explorer keys states. */
+export interface ExplorerOptions {
+  /** Merge the states that differ only by which of several interchangeable tasks is which. */
+  symmetry?: boolean;
 }
 
 /** Where a level stands while it is being explored. */
@@ -167,6 +185,8 @@ export interface Node {
   paths: PathRef[];
   depth: number;
   hist: History | null;
+  /** The relabelling of tasks under which `key` was taken (task symmetry); absent: none. */
+  relabel?: Relabelling;
 }
 
 /** What applying one event to a stored state gave. */
@@ -187,14 +207,7 @@ export function stateKey(
   world: World,
   paths: readonly { pid: number; sig: [number, number] }[],
 ): [number, number] {
-  if (paths.length === 0) return worldFingerprint(world);
-  return worldFingerprint(world, (h) => {
-    for (const p of paths) {
-      h.word(p.pid);
-      h.word(p.sig[0]);
-      h.word(p.sig[1]);
-    }
-  });
+  return keyWith(world, paths);
 }
 
 export function historyOf(n: Node): Event[] {
@@ -266,6 +279,8 @@ function heapFull(bound: number): boolean {
 export class Explorer {
   /** Chains of paths stopped at an anchor, one per (pid, signature): the first that got there. */
   private readonly anchorChains = new Map<string, Segment>();
+  /** The interchangeable tasks whose states are merged, or null (symmetry.ts). */
+  readonly symmetry: TaskSymmetry | null;
 
   constructor(
     readonly config: WorldConfig,
@@ -273,7 +288,16 @@ export class Explorer {
     readonly alphabet: Alphabet,
     readonly rev: string,
     readonly mutant: string | null,
-  ) {}
+    options: ExplorerOptions = {},
+  ) {
+    this.symmetry = options.symmetry === false ? null : taskSymmetry(config, alphabet);
+  }
+
+  /** The key of a state, and the relabelling of tasks it was taken under (task symmetry). */
+  keyOf(world: World, paths: readonly PathRef[]): { key: [number, number]; relabel?: Relabelling } {
+    if (!this.symmetry) return { key: keyWith(world, paths) };
+    return symmetricKey(world, paths, this.symmetry);
+  }
 
   initial(): Node {
     const world = createWorld(this.config, this.rev, this.mutant);
@@ -281,7 +305,7 @@ export class Explorer {
     attachVcpus(rt, this.config);
     bootstrap(rt);
     if (rt.inFlight().length) throw new Error('explore: a kernel path is in flight in the initial world');
-    return { world, key: stateKey(world, []), paths: [], depth: 0, hist: null };
+    return { world, ...this.keyOf(world, []), paths: [], depth: 0, hist: null };
   }
 
   /** The fired function per violation shape (shapeOf): a traced replay is too slow to run per transition. */
@@ -420,7 +444,7 @@ export class Explorer {
       const paths = this.successorPaths(n, rt, ev);
       const child: Node = {
         world: rt.world,
-        key: stateKey(rt.world, paths),
+        ...this.keyOf(rt.world, paths),
         paths,
         depth: ev.do === 'step' ? n.depth : n.depth + 1,
         hist: { ev, prev: n.hist },
@@ -432,6 +456,9 @@ export class Explorer {
   /** The paths after `ev`: untouched ones as they were, touched ones with a new signature and chain. */
   private successorPaths(n: Node, rt: Runtime, ev: Event): PathRef[] {
     const out: PathRef[] = [];
+    // A path stopped elsewhere than at an anchor is signed by the parent's key and the event, both
+    // read under the parent's relabelling of tasks (with the path's pid): equal signatures then
+    // mean the same event on the same state up to that relabelling, so the paths are alike.
     let evText: string | undefined;
     for (const pid of rt.inFlight()) {
       const old = n.paths.find((p) => p.pid === pid);
@@ -461,8 +488,9 @@ export class Explorer {
         if (!chain) this.anchorChains.set(k, (chain = seg));
         out.push({ pid, sig, chain, stop, label, tag });
       } else {
-        evText ??= JSON.stringify(ev);
-        out.push({ pid, sig: segmentSignature(n.key, evText), chain: seg, stop, label, tag });
+        evText ??= JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
+        const keyedPid = n.relabel?.pid.get(pid) ?? pid;
+        out.push({ pid, sig: segmentSignature(n.key, evText, keyedPid), chain: seg, stop, label, tag });
       }
     }
     return out;

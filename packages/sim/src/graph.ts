@@ -10,7 +10,7 @@ interface PlainObject {
 }
 
 /** Fields whose values never change after a world is made: clones share them instead of copying. */
-const SHARED_KEYS = new Set(['config', 'writers', 'vl_info']);
+export const SHARED_KEYS = new Set(['config', 'writers', 'vl_info']);
 
 export function cloneGraph<T>(root: T): T {
   const seen = new Map<object, unknown>();

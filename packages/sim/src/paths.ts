@@ -115,12 +115,16 @@ export function anchorSignature(stop: PathStop, anchor: Anchor, tag: string): [n
   return h.pair();
 }
 
-/** The signature of a path stopped elsewhere: the state it was resumed from and the event. */
-export function segmentSignature(parentKey: [number, number], event: string): [number, number] {
+/**
+ * The signature of a path stopped elsewhere: the state it was resumed from, the event, and the
+ * path's pid (an event can touch two paths).
+ */
+export function segmentSignature(parentKey: [number, number], event: string, pid: number): [number, number] {
   const h = new Hasher();
   h.string('segment');
   h.word(parentKey[0]);
   h.word(parentKey[1]);
   h.string(event);
+  h.word(pid);
   return h.pair();
 }

@@ -135,6 +135,10 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     .option('--atomic-paths', 'run kernel paths whole (no interleaving inside a path)')
     .option('--free-steps', 'continuing a stopped kernel path costs no depth')
     .option(
+      '--no-symmetry',
+      'keep states apart that differ only by which of several interchangeable tasks is which',
+    )
+    .option(
       '--workers <n>',
       `explore shards in this many worker threads (at most ${MAX_WORKERS})`,
       parseWorkers,

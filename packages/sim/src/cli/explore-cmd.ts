@@ -11,7 +11,8 @@ import { KnownFindings, KnownMatch, loadKnownFindings, splitKnown } from '../kno
 import { startEquiv, startExplore } from '../parallel.js';
 import { knownKeyOf } from '../signature.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
-import { loadExploreConfig } from '../explore-config.js';
+import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
+import { taskSymmetry } from '../symmetry.js';
 import { describeEvent } from '../run.js';
 import { resolveTable, REVISION_NAMES } from '../revisions.js';
 import { checkCompleteSet, readReportFile, runId, writeReportFiles } from '../report-file.js';
@@ -50,8 +51,9 @@ function counterexampleScenario(
   };
 }
 
-function modeOf(o: { atomicPaths?: boolean; freeSteps?: boolean }): string {
-  return o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
+function modeOf(o: { atomicPaths?: boolean; freeSteps?: boolean }, symmetric: boolean): string {
+  const base = o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
+  return symmetric ? `${base}, task symmetry` : base;
 }
 
 function printReport(r: ExploreReport, io: Io, json: boolean, out: OutSummary, seconds: number): void {
@@ -109,6 +111,7 @@ interface ExploreFlags {
   json?: boolean;
   progress?: boolean;
   timeLimit?: number;
+  symmetry?: boolean;
 }
 
 export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Promise<number> {
@@ -140,8 +143,10 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
     freeSteps: Boolean(o.freeSteps),
     expandViolations: Boolean(o.expandViolations),
     knownKeys: [...known.keys()],
+    symmetry: o.symmetry !== false,
   };
-  const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o) };
+  const symmetric = options.symmetry && taskSymmetry(cfg.world, fullAlphabet(cfg.alphabet)) !== null;
+  const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o, symmetric) };
   const t0 = Date.now();
   const view = progressView(progressMode(o.progress !== false, process.stderr), process.stderr, 'explore');
   const sink = new CounterexampleSink(outDir, known, (c) =>

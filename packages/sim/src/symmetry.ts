@@ -1,0 +1,273 @@
+// Task symmetry: user tasks declared alike (same kind, same vector lengths) and driven by the same
+// alphabet are interchangeable, so two states that differ only by which of them is which behave
+// alike up to that renaming. The explorer keys each state by the fingerprint of a canonical
+// relabelling of its world (tasks ordered by what each one's own data looks like), so the states of
+// one orbit merge. A relabelling moves a task's user record and kernel task to another task's slot
+// and renames everything that carries a task's identity: its pid (in the run queue too), its name
+// and comm, and the writer number inside every symbolic register value.
+//
+// Sound only where nothing else carries a task's identity. Signal frames and ptrace buffers keep
+// register images in user memory, fork names a child, a tracer names its tracee and a VMM owns its
+// vcpus: an alphabet or configuration with any of these gets no symmetry at all.
+
+import { seqOf, symbolic, writerOf } from '@kvmfp/machine';
+import type { task_struct } from '@kvmfp/fpsimd';
+import { worldFingerprint, VAL_KEYS } from './canon.js';
+import type { WorldConfig } from './config.js';
+import type { Event } from './events.js';
+import type { RaceAlphabet } from './explore-alphabet.js';
+import { cloneGraph, Hasher, SHARED_KEYS } from './graph.js';
+import type { UserProgram, World } from './world.js';
+
+/** The alphabet keys that decide whether tasks may be interchanged. */
+export interface SymmetryAlphabet extends RaceAlphabet {
+  signal: boolean;
+  ptrace: boolean;
+  fork: boolean;
+  kvmRun: boolean;
+  guestExit: boolean;
+}
+
+/** Groups of indices into `world.users` whose tasks are interchangeable (each of size >= 2). */
+export interface TaskSymmetry {
+  classes: number[][];
+}
+
+/** Why a configuration gets no symmetry (null: it may have some). */
+export function symmetryBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
+  if (config.vcpus.length) return 'a VMM owns its vcpus';
+  if (a.signal || a.signalInKernel || a.frameEdits.length)
+    return 'signal frames hold register images in user memory';
+  if (a.ptrace || a.ptraceSyscall || a.ptracePayloads) return 'a tracer names its tracee';
+  if (a.fork) return 'fork names its child';
+  if (a.kvmRun || a.guestExit || a.kvmExit) return 'KVM_RUN belongs to a VMM';
+  return null;
+}
+
+/** The interchangeable tasks of a configuration, or null when there are none. */
+export function taskSymmetry(config: WorldConfig, a: SymmetryAlphabet): TaskSymmetry | null {
+  if (symmetryBlocker(config, a)) return null;
+  const byKind = new Map<string, number[]>();
+  config.tasks.forEach((t, i) => {
+    const kind = JSON.stringify([t.vmm ?? false, t.unborn ?? false, t.sveVl ?? null, t.smeVl ?? null]);
+    byKind.set(kind, [...(byKind.get(kind) ?? []), i]);
+  });
+  const classes = [...byKind.values()].filter((c) => c.length >= 2);
+  return classes.length ? { classes } : null;
+}
+
+/**
+ * A relabelling of the user tasks: slot `k` of `world.users` receives the task that stood in slot
+ * `from[k]`, under the pid, name and writer number of slot `k`.
+ */
+export interface Relabelling {
+  from: number[];
+  /** Old pid -> new pid, old writer -> new writer, old name -> new name (moved tasks only). */
+  pid: Map<number, number>;
+  writer: Map<number, number>;
+  name: Map<string, string>;
+}
+
+export function relabelling(w: World, from: number[]): Relabelling {
+  const pid = new Map<number, number>();
+  const writer = new Map<number, number>();
+  const name = new Map<string, string>();
+  from.forEach((src, k) => {
+    if (src === k) return;
+    pid.set(w.users[src].pid, w.users[k].pid);
+    writer.set(w.users[src].writer, w.users[k].writer);
+    name.set(w.users[src].name, w.users[k].name);
+  });
+  return { from, pid, writer, name };
+}
+
+export function isIdentity(r: Relabelling): boolean {
+  return r.pid.size === 0;
+}
+
+/** A copy of `w` with its tasks relabelled. */
+export function relabelWorld(w: World, r: Relabelling): World {
+  const out = cloneGraph(w);
+  if (isIdentity(r)) return out;
+  // Slots are looked up in the original world: the copy's pids change as tasks move.
+  const kernelSlot = (pid: number) => w.kernel.tasks.findIndex((t) => t.pid === pid);
+  const users = out.users.slice();
+  const tasks = out.kernel.tasks.slice();
+  r.from.forEach((src, k) => {
+    if (src === k) return;
+    const u: UserProgram = out.users[src];
+    const target = w.users[k];
+    const t: task_struct = out.kernel.tasks[kernelSlot(w.users[src].pid)];
+    tasks[kernelSlot(target.pid)] = t;
+    t.pid = target.pid;
+    t.comm = w.kernel.tasks[kernelSlot(target.pid)].comm;
+    u.pid = target.pid;
+    u.name = target.name;
+    u.writer = target.writer;
+    users[k] = u;
+  });
+  out.users = users;
+  out.kernel.tasks = tasks;
+  out.runq = out.runq.map((p) => r.pid.get(p) ?? p);
+  renameWriters(out, r.writer);
+  return out;
+}
+
+/** Renames the writer inside every symbolic value of the world (the fields canon.ts renames). */
+function renameWriters(w: World, writer: Map<number, number>): void {
+  const seen = new Set<object>();
+  const rename = (v: number) => {
+    const to = writer.get(writerOf(v));
+    return to === undefined ? v : symbolic(to, seqOf(v));
+  };
+  const walk = (o: object, isVal: boolean): void => {
+    if (seen.has(o)) return;
+    seen.add(o);
+    const rec = o as Record<string, unknown>;
+    for (const k of Object.keys(rec)) {
+      if (SHARED_KEYS.has(k)) continue;
+      const x = rec[k];
+      const val = isVal || VAL_KEYS.has(k) || k === 'slots';
+      if (typeof x === 'number') {
+        if (val) rec[k] = rename(x);
+      } else if (typeof x === 'object' && x !== null) walk(x, val);
+    }
+  };
+  walk(w, false);
+}
+
+/** An event as it reads after the relabelling (the task names it carries, renamed). */
+export function relabelEvent(e: Event, r: Relabelling): Event {
+  const out: Record<string, unknown> = { ...e };
+  for (const k of ['task', 'next', 'tracer', 'child'])
+    if (typeof out[k] === 'string') out[k] = r.name.get(out[k]) ?? out[k];
+  return out as unknown as Event;
+}
+
+/**
+ * What a task's own data looks like, with nothing that names it: where it runs or waits, where its
+ * kernel path stands, its flags and FP bookkeeping, which CPUs hold its state, and the pattern of
+ * its own values in its view and saved state. Tasks are ordered by this; ties are tried both ways.
+ */
+function ownLook(w: World, i: number): string {
+  const u = w.users[i];
+  const t = w.kernel.tasks.find((x) => x.pid === u.pid)!;
+  const th = t.thread;
+  const cpus = w.kernel.percpu.map((p, c) =>
+    p.current === t ? `cur${c}` : p.fpsimd_last_state.st === th.uw.fpsimd_state ? `last${c}` : '',
+  );
+  const own = (v: number) => (writerOf(v) === 0 ? v : writerOf(v) === u.writer ? 'own' : 'other');
+  return JSON.stringify([
+    u.mode,
+    u.kpath,
+    u.retry,
+    u.stop,
+    u.view.sm,
+    u.view.za,
+    u.view.slots.map(own),
+    w.runq.indexOf(u.pid),
+    cpus,
+    t.flags,
+    t.cpu,
+    th.fpsimd_cpu,
+    th.fp_type,
+    th.vl,
+    th.vl_onexec,
+    th.svcr,
+    th.sve_state === null,
+    th.sme_state === null,
+  ]);
+}
+
+/** The relabellings to try: each class sorted by ownLook, every order of tasks that look alike. */
+function candidateOrders(w: World, sym: TaskSymmetry, limit: number): number[][] {
+  let orders: number[][] = [w.users.map((_, i) => i)];
+  for (const cls of sym.classes) {
+    const looks = new Map(cls.map((i) => [i, ownLook(w, i)]));
+    const sorted = [...cls].sort((a, b) =>
+      looks.get(a)! < looks.get(b)! ? -1 : looks.get(a)! > looks.get(b)! ? 1 : a - b,
+    );
+    const groups: number[][] = [];
+    for (const i of sorted) {
+      const g = groups[groups.length - 1];
+      if (g && looks.get(g[0]) === looks.get(i)) g.push(i);
+      else groups.push([i]);
+    }
+    const next: number[][] = [];
+    for (const base of orders)
+      for (const arrangement of arrangements(groups, limit)) {
+        const o = base.slice();
+        cls.forEach((slot, j) => (o[slot] = arrangement[j]));
+        next.push(o);
+        if (next.length >= limit) break;
+      }
+    orders = next;
+  }
+  return orders;
+}
+
+/** The concatenations of the groups in order, each group in every order (at most `limit`). */
+function arrangements(groups: number[][], limit: number): number[][] {
+  let out: number[][] = [[]];
+  for (const g of groups) {
+    const next: number[][] = [];
+    for (const prefix of out)
+      for (const p of permutations(g)) if (next.length < limit) next.push([...prefix, ...p]);
+    out = next;
+  }
+  return out;
+}
+
+function permutations(xs: number[]): number[][] {
+  if (xs.length <= 1) return [xs];
+  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+}
+
+/** A suspended path's part of a key: its pid and its signature. */
+export interface KeyedPath {
+  pid: number;
+  sig: [number, number];
+}
+
+/** The fingerprint of a world joined with its suspended paths (pids as the world names them). */
+export function keyWith(
+  world: World,
+  paths: readonly KeyedPath[],
+  pidMap?: Map<number, number>,
+): [number, number] {
+  if (paths.length === 0) return worldFingerprint(world);
+  const mapped = paths
+    .map((p) => ({ pid: pidMap?.get(p.pid) ?? p.pid, sig: p.sig }))
+    .sort((a, b) => a.pid - b.pid);
+  return worldFingerprint(world, (h: Hasher) => {
+    for (const p of mapped) {
+      h.word(p.pid);
+      h.word(p.sig[0]);
+      h.word(p.sig[1]);
+    }
+  });
+}
+
+/** At most this many relabellings are tried per state (more only merges less; never unsound). */
+const ORDER_LIMIT = 24;
+
+/**
+ * The key of a state under task symmetry: the least key over the candidate relabellings, with the
+ * relabelling that gave it. Any choice of relabelling is sound (equal keys mean the two states are
+ * relabellings of one another); trying the orders of look-alike tasks makes the choice canonical
+ * in most states, so orbits merge.
+ */
+export function symmetricKey(
+  world: World,
+  paths: readonly KeyedPath[],
+  sym: TaskSymmetry,
+): { key: [number, number]; relabel: Relabelling } {
+  let best: { key: [number, number]; relabel: Relabelling } | null = null;
+  for (const from of candidateOrders(world, sym, ORDER_LIMIT)) {
+    const r = relabelling(world, from);
+    const key = isIdentity(r) ? keyWith(world, paths) : keyWith(relabelWorld(world, r), paths, r.pid);
+    if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1]))
+      best = { key, relabel: r };
+  }
+  return best!;
+}
