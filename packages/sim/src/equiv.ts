@@ -74,8 +74,10 @@ export function equivalence(
   hooks: EquivHooks = {},
 ): EquivResult {
   const maxPairs = hooks.maxPairs ?? Infinity;
-  const ea = new Explorer(config, a.table, alphabet, a.name, a.mutant ?? null);
-  const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null);
+  // No task symmetry here: each side would choose its own relabelling, and a pair is only alike
+  // to another under one relabelling of both sides.
+  const ea = new Explorer(config, a.table, alphabet, a.name, a.mutant ?? null, { symmetry: false });
+  const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null, { symmetry: false });
   const bound = depth ?? Infinity;
   const visited = new FingerprintSet();
   const root: PairNode = { a: ea.initial(), b: eb.initial(), depth: 0 };
