@@ -4,7 +4,10 @@
 // relabelling of its world (tasks ordered by what each one's own data looks like), so the states of
 // one orbit merge. A relabelling moves a task's user record and kernel task to another task's slot
 // and renames everything that carries a task's identity: its pid (in the run queue too), its name
-// and comm, and the writer number inside every symbolic register value.
+// and comm, and the writer number inside every symbolic register value. The CPUs of the machine
+// are alike too (one configuration for all): a relabelling of CPUs moves a CPU's registers, its
+// per-CPU data and its idle task to another CPU's slot and renames the CPU numbers tasks hold
+// (task->cpu, thread.fpsimd_cpu) and the ones events carry.
 //
 // Sound only where nothing else carries a task's identity. Signal frames and ptrace buffers keep
 // register images in user memory, fork names a child, a tracer names its tracee and a VMM owns its
@@ -31,6 +34,8 @@ export interface SymmetryAlphabet extends RaceAlphabet {
 /** Groups of indices into `world.users` whose tasks are interchangeable (each of size >= 2). */
 export interface TaskSymmetry {
   classes: number[][];
+  /** The machine's CPUs may be relabelled as well (they are all alike). */
+  cpus: boolean;
 }
 
 /** Why a configuration gets no symmetry (null: it may have some). */
@@ -53,7 +58,8 @@ export function taskSymmetry(config: WorldConfig, a: SymmetryAlphabet): TaskSymm
     byKind.set(kind, [...(byKind.get(kind) ?? []), i]);
   });
   const classes = [...byKind.values()].filter((c) => c.length >= 2);
-  return classes.length ? { classes } : null;
+  const cpus = config.machine.ncpus >= 2;
+  return classes.length || cpus ? { classes, cpus } : null;
 }
 
 /**
@@ -66,9 +72,20 @@ export interface Relabelling {
   pid: Map<number, number>;
   writer: Map<number, number>;
   name: Map<string, string>;
+  /** Old CPU number -> new (moved CPUs only); applied before the tasks are moved. */
+  cpu: Map<number, number>;
 }
 
-export function relabelling(w: World, from: number[]): Relabelling {
+/** The CPU relabelling where slot `k` receives the CPU that was `cpuFrom[k]`. */
+function cpuMap(cpuFrom: number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  cpuFrom.forEach((src, k) => {
+    if (src !== k) m.set(src, k);
+  });
+  return m;
+}
+
+export function relabelling(w: World, from: number[], cpu = new Map<number, number>()): Relabelling {
   const pid = new Map<number, number>();
   const writer = new Map<number, number>();
   const name = new Map<string, string>();
@@ -78,29 +95,75 @@ export function relabelling(w: World, from: number[]): Relabelling {
     writer.set(w.users[src].writer, w.users[k].writer);
     name.set(w.users[src].name, w.users[k].name);
   });
-  return { from, pid, writer, name };
+  return { from, pid, writer, name, cpu };
 }
 
 export function isIdentity(r: Relabelling): boolean {
-  return r.pid.size === 0;
+  return r.pid.size === 0 && r.cpu.size === 0;
 }
 
-/** A copy of `w` with its tasks relabelled. */
+/**
+ * Moves the CPUs of a world (in place): registers, per-CPU data and idle tasks go to their new
+ * slots, and the CPU numbers that tasks hold follow.
+ */
+function moveCpus(w: World, cpu: Map<number, number>): void {
+  if (cpu.size === 0) return;
+  const n = w.machine.cpus.length;
+  const to = (c: number) => cpu.get(c) ?? c;
+  const cpus = w.machine.cpus.slice();
+  const percpu = w.kernel.percpu.slice();
+  for (let c = 0; c < n; c++) {
+    cpus[to(c)] = w.machine.cpus[c];
+    percpu[to(c)] = w.kernel.percpu[c];
+  }
+  cpus.forEach((x, k) => (x.index = k));
+  w.machine.cpus = cpus;
+  w.kernel.percpu = percpu;
+  // Idle tasks are the kernel tasks without an mm whose pid is their CPU's number; their slots
+  // are read before any pid changes.
+  const isIdle = (t: task_struct) => !t.mm && t.pid < n;
+  const idleSlotOf = new Map<number, number>();
+  w.kernel.tasks.forEach((t, i) => isIdle(t) && idleSlotOf.set(t.pid, i));
+  const tasks = w.kernel.tasks.slice();
+  for (const t of w.kernel.tasks) {
+    if (isIdle(t)) {
+      const c = to(t.pid);
+      tasks[idleSlotOf.get(c)!] = t;
+      t.pid = c;
+      t.comm = `swapper/${c}`;
+    }
+    t.cpu = to(t.cpu);
+    if (t.thread.fpsimd_cpu < n) t.thread.fpsimd_cpu = to(t.thread.fpsimd_cpu);
+  }
+  w.kernel.tasks = tasks;
+}
+
+/** A copy of `w` relabelled: its CPUs first, then its tasks. */
 export function relabelWorld(w: World, r: Relabelling): World {
   const out = cloneGraph(w);
-  if (isIdentity(r)) return out;
-  // Slots are looked up in the original world: the copy's pids change as tasks move.
-  const kernelSlot = (pid: number) => w.kernel.tasks.findIndex((t) => t.pid === pid);
+  moveCpus(out, r.cpu);
+  moveTasks(out, w, r);
+  return out;
+}
+
+/**
+ * Moves the user tasks of `out` (in place), a copy of `orig` or of it with its CPUs moved: user
+ * tasks keep their kernel slots when CPUs move, so slots are looked up in `orig`, whose pids do not
+ * change as tasks move.
+ */
+function moveTasks(out: World, orig: World, r: Relabelling): void {
+  if (r.pid.size === 0) return;
+  const kernelSlot = (pid: number) => orig.kernel.tasks.findIndex((t) => t.pid === pid);
   const users = out.users.slice();
   const tasks = out.kernel.tasks.slice();
   r.from.forEach((src, k) => {
     if (src === k) return;
     const u: UserProgram = out.users[src];
-    const target = w.users[k];
-    const t: task_struct = out.kernel.tasks[kernelSlot(w.users[src].pid)];
+    const target = orig.users[k];
+    const t: task_struct = out.kernel.tasks[kernelSlot(orig.users[src].pid)];
     tasks[kernelSlot(target.pid)] = t;
     t.pid = target.pid;
-    t.comm = w.kernel.tasks[kernelSlot(target.pid)].comm;
+    t.comm = orig.kernel.tasks[kernelSlot(target.pid)].comm;
     u.pid = target.pid;
     u.name = target.name;
     u.writer = target.writer;
@@ -110,7 +173,6 @@ export function relabelWorld(w: World, r: Relabelling): World {
   out.kernel.tasks = tasks;
   out.runq = out.runq.map((p) => r.pid.get(p) ?? p);
   renameWriters(out, r.writer);
-  return out;
 }
 
 /** Renames the writer inside every symbolic value of the world (the fields canon.ts renames). */
@@ -141,6 +203,7 @@ export function relabelEvent(e: Event, r: Relabelling): Event {
   const out: Record<string, unknown> = { ...e };
   for (const k of ['task', 'next', 'tracer', 'child'])
     if (typeof out[k] === 'string') out[k] = r.name.get(out[k]) ?? out[k];
+  if (typeof out.cpu === 'number') out.cpu = r.cpu.get(out.cpu) ?? out.cpu;
   return out as unknown as Event;
 }
 
@@ -263,11 +326,28 @@ export function symmetricKey(
   sym: TaskSymmetry,
 ): { key: [number, number]; relabel: Relabelling } {
   let best: { key: [number, number]; relabel: Relabelling } | null = null;
-  for (const from of candidateOrders(world, sym, ORDER_LIMIT)) {
-    const r = relabelling(world, from);
-    const key = isIdentity(r) ? keyWith(world, paths) : keyWith(relabelWorld(world, r), paths, r.pid);
-    if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1]))
-      best = { key, relabel: r };
+  const n = world.machine.cpus.length;
+  const cpuOrders = sym.cpus
+    ? permutations([...Array(n).keys()]).slice(0, ORDER_LIMIT)
+    : [[...Array(n).keys()]];
+  for (const cpuFrom of cpuOrders) {
+    const cpu = cpuMap(cpuFrom);
+    let moved = world;
+    if (cpu.size) {
+      moved = cloneGraph(world);
+      moveCpus(moved, cpu);
+    }
+    for (const from of candidateOrders(moved, sym, ORDER_LIMIT)) {
+      const r = relabelling(world, from, cpu);
+      let keyed = moved;
+      if (r.pid.size) {
+        keyed = cloneGraph(moved);
+        moveTasks(keyed, moved, r);
+      }
+      const key = keyWith(keyed, paths, r.pid);
+      if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1]))
+        best = { key, relabel: r };
+    }
   }
   return best!;
 }
