@@ -208,17 +208,14 @@ export function relabelEvent(e: Event, r: Relabelling): Event {
 }
 
 /**
- * What a task's own data looks like, with nothing that names it: where it runs or waits, where its
- * kernel path stands, its flags and FP bookkeeping, which CPUs hold its state, and the pattern of
- * its own values in its view and saved state. Tasks are ordered by this; ties are tried both ways.
+ * What a task's own data looks like, with nothing that names it and no CPU number: where it runs
+ * or waits, where its kernel path stands, its flags and FP bookkeeping, and the pattern of its own
+ * values in its view. With cpuPart below, tasks are ordered by this; ties are tried every way.
  */
 function ownLook(w: World, i: number): string {
   const u = w.users[i];
-  const t = w.kernel.tasks.find((x) => x.pid === u.pid)!;
+  const t = taskOfUser(w, i);
   const th = t.thread;
-  const cpus = w.kernel.percpu.map((p, c) =>
-    p.current === t ? `cur${c}` : p.fpsimd_last_state.st === th.uw.fpsimd_state ? `last${c}` : '',
-  );
   const own = (v: number) => (writerOf(v) === 0 ? v : writerOf(v) === u.writer ? 'own' : 'other');
   return JSON.stringify([
     u.mode,
@@ -229,10 +226,7 @@ function ownLook(w: World, i: number): string {
     u.view.za,
     u.view.slots.map(own),
     w.runq.indexOf(u.pid),
-    cpus,
     t.flags,
-    t.cpu,
-    th.fpsimd_cpu,
     th.fp_type,
     th.vl,
     th.vl_onexec,
@@ -242,14 +236,75 @@ function ownLook(w: World, i: number): string {
   ]);
 }
 
-/** The relabellings to try: each class sorted by ownLook, every order of tasks that look alike. */
-function candidateOrders(w: World, sym: TaskSymmetry, limit: number): number[][] {
+function taskOfUser(w: World, i: number): task_struct {
+  return w.kernel.tasks.find((x) => x.pid === w.users[i].pid)!;
+}
+
+/** The CPU numbers a task holds or is held by, read as if the CPUs were moved by `to`. */
+function cpuPart(w: World, t: task_struct, to: (c: number) => number): string {
+  const n = w.machine.cpus.length;
+  const th = t.thread;
+  // Sorted, so that the string does not depend on the order the CPUs had before moving.
+  const held: string[] = [];
+  w.kernel.percpu.forEach((p, c) => {
+    if (p.current === t) held.push(`c${to(c)}`);
+    else if (p.fpsimd_last_state.st === th.uw.fpsimd_state) held.push(`l${to(c)}`);
+  });
+  return `${held.sort().join('')}/${to(t.cpu)}/${th.fpsimd_cpu < n ? to(th.fpsimd_cpu) : th.fpsimd_cpu}`;
+}
+
+/** What a CPU looks like without numbers: its system registers and per-CPU scalars. */
+function cpuLook(w: World, c: number): string {
+  const cpu = w.machine.cpus[c];
+  const p = w.kernel.percpu[c];
+  return JSON.stringify([
+    cpu.el,
+    cpu.world,
+    cpu.sys,
+    p.fpsimd_context_busy,
+    p.preempt_count,
+    p.softirq_disable,
+    p.irqs_disabled,
+    p.in_softirq,
+    p.in_hardirq,
+    p.current.mm,
+  ]);
+}
+
+/** The looks of every task and CPU, taken once per state. */
+interface Looks {
+  tasks: string[];
+  cpus: string[];
+}
+
+/** A CPU order, with what the world looks like under it and the task orders to try there. */
+interface CpuCandidate {
+  cpuFrom: number[];
+  look: string;
+  orders: number[][];
+}
+
+/**
+ * For one order of CPUs: every class of tasks sorted by ownLook, the orders of look-alike tasks,
+ * and what the whole world looks like so (the CPUs' looks in slot order, the sorted task looks).
+ */
+function cpuCandidate(
+  w: World,
+  sym: TaskSymmetry,
+  seen: Looks,
+  cpuFrom: number[],
+  limit: number,
+): CpuCandidate {
+  const map = cpuMap(cpuFrom);
+  const to = (c: number) => map.get(c) ?? c;
+  const parts: string[] = cpuFrom.map((c) => seen.cpus[c]);
   let orders: number[][] = [w.users.map((_, i) => i)];
   for (const cls of sym.classes) {
-    const looks = new Map(cls.map((i) => [i, ownLook(w, i)]));
+    const looks = new Map(cls.map((i) => [i, `${seen.tasks[i]}|${cpuPart(w, taskOfUser(w, i), to)}`]));
     const sorted = [...cls].sort((a, b) =>
       looks.get(a)! < looks.get(b)! ? -1 : looks.get(a)! > looks.get(b)! ? 1 : a - b,
     );
+    parts.push(...sorted.map((i) => looks.get(i)!));
     const groups: number[][] = [];
     for (const i of sorted) {
       const g = groups[groups.length - 1];
@@ -266,7 +321,7 @@ function candidateOrders(w: World, sym: TaskSymmetry, limit: number): number[][]
       }
     orders = next;
   }
-  return orders;
+  return { cpuFrom, look: parts.join('|'), orders };
 }
 
 /** The concatenations of the groups in order, each group in every order (at most `limit`). */
@@ -325,26 +380,26 @@ export function symmetricKey(
   paths: readonly KeyedPath[],
   sym: TaskSymmetry,
 ): { key: [number, number]; relabel: Relabelling } {
-  let best: { key: [number, number]; relabel: Relabelling } | null = null;
   const n = world.machine.cpus.length;
-  const cpuOrders = sym.cpus
-    ? permutations([...Array(n).keys()]).slice(0, ORDER_LIMIT)
-    : [[...Array(n).keys()]];
-  for (const cpuFrom of cpuOrders) {
-    const cpu = cpuMap(cpuFrom);
-    let moved = world;
-    if (cpu.size) {
-      moved = cloneGraph(world);
-      moveCpus(moved, cpu);
-    }
-    for (const from of candidateOrders(moved, sym, ORDER_LIMIT)) {
+  const identity = [...Array(n).keys()];
+  const cpuOrders = sym.cpus ? permutations(identity).slice(0, ORDER_LIMIT) : [identity];
+  // Only the CPU orders under which the world looks least are fingerprinted: the look is taken
+  // without numbers, so relabellings of one world pick corresponding orders.
+  const looks: Looks = {
+    tasks: world.users.map((_, i) => (sym.classes.some((c) => c.includes(i)) ? ownLook(world, i) : '')),
+    cpus: world.machine.cpus.map((_, c) => cpuLook(world, c)),
+  };
+  const cands = cpuOrders.map((cpuFrom) => cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
+  const least = cands.reduce((m, c) => (c.look < m ? c.look : m), cands[0].look);
+  let best: { key: [number, number]; relabel: Relabelling } | null = null;
+  let tried = 0;
+  for (const c of cands) {
+    if (c.look !== least) continue;
+    const cpu = cpuMap(c.cpuFrom);
+    for (const from of c.orders) {
+      if (tried++ >= ORDER_LIMIT) break;
       const r = relabelling(world, from, cpu);
-      let keyed = moved;
-      if (r.pid.size) {
-        keyed = cloneGraph(moved);
-        moveTasks(keyed, moved, r);
-      }
-      const key = keyWith(keyed, paths, r.pid);
+      const key = isIdentity(r) ? keyWith(world, paths) : keyWith(relabelWorld(world, r), paths, r.pid);
       if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1]))
         best = { key, relabel: r };
     }
