@@ -74,7 +74,10 @@ export function worldFingerprint(w: World, extra?: (h: Hasher) => void): [number
   if (!walksSwitched()) return shapeFingerprint(w, extra);
   const t0 = walkMode.timed ? performance.now() : 0;
   const out = walkMode.reference ? referenceFingerprint(w, extra) : shapeFingerprint(w, extra);
-  if (walkMode.timed) walkMode.times.fingerprint += performance.now() - t0;
+  if (walkMode.timed) {
+    walkMode.times.fingerprint += performance.now() - t0;
+    walkMode.times.fingerprints++;
+  }
   return out;
 }
 

@@ -41,7 +41,10 @@ export function cloneGraph<T>(root: T): T {
   if (!walksSwitched()) return shapeClone(root);
   const t0 = walkMode.timed ? performance.now() : 0;
   const out = walkMode.reference ? referenceClone(root) : shapeClone(root);
-  if (walkMode.timed) walkMode.times.clone += performance.now() - t0;
+  if (walkMode.timed) {
+    walkMode.times.clone += performance.now() - t0;
+    walkMode.times.clones++;
+  }
   return out;
 }
 
@@ -129,7 +132,10 @@ export function loadInto<T extends object>(target: T, source: T): void {
   const t0 = walkMode.timed ? performance.now() : 0;
   if (walkMode.reference) referenceLoadInto(target, source);
   else shapeLoad(target, source);
-  if (walkMode.timed) walkMode.times.load += performance.now() - t0;
+  if (walkMode.timed) {
+    walkMode.times.load += performance.now() - t0;
+    walkMode.times.loads++;
+  }
 }
 
 function shapeLoad(target: object, source: object): void {

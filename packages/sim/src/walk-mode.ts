@@ -10,7 +10,13 @@ export interface WalkTimes {
   clone: number;
   load: number;
   fingerprint: number;
+  /** How many times each walk ran. */
+  clones: number;
+  loads: number;
+  fingerprints: number;
 }
+
+const zero = (): WalkTimes => ({ clone: 0, load: 0, fingerprint: 0, clones: 0, loads: 0, fingerprints: 0 });
 
 export const walkMode = {
   /** The generic reference walks instead of the per-shape ones. */
@@ -28,5 +34,5 @@ export function walksSwitched(): boolean {
 export function setWalks(opts: { reference?: boolean; timed?: boolean }): void {
   if (opts.reference !== undefined) walkMode.reference = opts.reference;
   if (opts.timed !== undefined) walkMode.timed = opts.timed;
-  walkMode.times = { clone: 0, load: 0, fingerprint: 0 };
+  walkMode.times = zero();
 }
