@@ -159,6 +159,8 @@ function timePhases(ex: Explorer, sample: ReturnType<typeof sampleTransitions>):
 interface Figures {
   result: ExploreResult;
   seconds: number;
+  /** CPU time of the process meanwhile (the runtime's collector threads included). */
+  cpuSeconds: number;
   /** us per transition in the exploration: all of it, and the parts spent in each walk and in GC. */
   perTransition: number;
   clone: number;
@@ -183,9 +185,11 @@ async function measure(reference: boolean): Promise<Figures> {
   setWalks({ reference, timed: true });
   await settle();
   const gc0 = gcMs;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = newExplorer().explore({ depth, keepVisited: true });
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await settle();
   const per = (x: number) => (x * 1000) / result.transitions;
   const times = walkMode.times;
@@ -193,6 +197,7 @@ async function measure(reference: boolean): Promise<Figures> {
   return {
     result,
     seconds: ms / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     perTransition: per(ms),
     clone: per(times.clone),
     load: per(times.load),
@@ -224,6 +229,8 @@ lines.push(
   `${'walks'.padEnd(44)}${'before'.padStart(14)}${'after'.padStart(14)}`,
   column('1 worker: distinct states/s', (x) => String(Math.round(x.result.distinct / x.seconds))),
   column('  time (s)', (x) => f(x.seconds)),
+  column('  CPU time (s)', (x) => f(x.cpuSeconds)),
+  column('  distinct states per CPU second', (x) => String(Math.round(x.result.distinct / x.cpuSeconds))),
   column('  us per transition', (x) => f(x.perTransition)),
   column('    in the world clone', (x) => f(x.clone)),
   column('    in loadInto (path replays)', (x) => f(x.load)),

@@ -139,6 +139,9 @@ const stringWords = new Map<string, [number, number]>();
 function hashString(v: string): void {
   let p = stringWords.get(v);
   if (p === undefined) {
+    // Worlds hold a small vocabulary of strings (names, labels, modes); a bound keeps odd ones
+    // from filling the cache.
+    if (stringWords.size > 4096) stringWords.clear();
     const sh = new Hasher();
     sh.string(v);
     stringWords.set(v, (p = sh.pair()));

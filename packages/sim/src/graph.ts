@@ -168,7 +168,8 @@ function placeObject(site: Site, old: unknown, src: object): unknown {
   const keep = typeof old === 'object' && old !== null && !Array.isArray(old) ? reuse(site, old, s) : NO;
   const out = keep === NO ? {} : (old as object);
   if (s.shared) made.add(src, out);
-  loadCode(s)(out, src, keep === SAME);
+  // A new object has no keys to clear: it counts as having the source's.
+  loadCode(s)(out, src, keep !== OTHER);
   return out;
 }
 
