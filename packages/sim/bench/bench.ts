@@ -27,6 +27,7 @@ import {
   exploreInWorkers,
   fullAlphabet,
   loadExploreConfig,
+  loadInto,
   mergeShards,
   type Node,
   PathNotMaterialised,
@@ -49,11 +50,16 @@ const cfg = loadExploreConfig(configFile);
 const table = resolveTable('v6.4', null);
 const newExplorer = () => new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), 'v6.4', null);
 
+/**
+ * CPU ns per call, after a warm-up long enough for the compiled walks to be optimised (the first
+ * few thousand calls run unoptimised code); CPU time, so that other load on the machine counts less.
+ */
 function nsPerOp(iterations: number, body: () => void): number {
-  for (let i = 0; i < Math.max(100, iterations / 10); i++) body();
-  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < Math.max(5000, iterations / 4); i++) body();
+  const t0 = process.cpuUsage();
   for (let i = 0; i < iterations; i++) body();
-  return Number(process.hrtime.bigint() - t0) / iterations;
+  const d = process.cpuUsage(t0);
+  return ((d.user + d.system) * 1000) / iterations;
 }
 
 /** Garbage collection time on this thread, in ms, as the runtime reports it. */
@@ -171,6 +177,7 @@ interface Figures {
   samples: number;
   cloneNs: number;
   fingerprintNs: number;
+  loadNs: number;
 }
 
 /** One exploration and the sampled phases, with the walks chosen. */
@@ -181,6 +188,11 @@ async function measure(reference: boolean): Promise<Figures> {
   const cloneNs = nsPerOp(20000, () => void cloneGraph(root0.world));
   const fingerprintNs = nsPerOp(20000, () => void worldFingerprint(root0.world));
   const sample = sampleTransitions(ex, 400);
+  // A load in place that alternates between two states (the root and a sampled later one).
+  const other = sample[sample.length - 1].n.world;
+  const target = cloneGraph(other);
+  let flip = 0;
+  const loadNs = nsPerOp(20000, () => loadInto(target, flip++ & 1 ? other : root0.world));
   const phases = timePhases(ex, sample);
   setWalks({ reference, timed: true });
   await settle();
@@ -207,6 +219,7 @@ async function measure(reference: boolean): Promise<Figures> {
     samples: sample.length,
     cloneNs,
     fingerprintNs,
+    loadNs,
   };
 }
 
@@ -244,8 +257,9 @@ lines.push(
   column('  invariants', (x) => f(x.phases.invariants)),
   column('  fingerprint', (x) => f(x.phases.fingerprint)),
   column('explorer overhead (per transition / event)', (x) => `${f(x.perTransition / x.phases.event)}x`),
-  column('initial world: clone (ns)', (x) => f(x.cloneNs, 0)),
-  column('initial world: fingerprint (ns)', (x) => f(x.fingerprintNs, 0)),
+  column('initial world: clone (CPU ns)', (x) => f(x.cloneNs, 0)),
+  column('initial world: fingerprint (CPU ns)', (x) => f(x.fingerprintNs, 0)),
+  column('loadInto, initial and a later world (CPU ns)', (x) => f(x.loadNs, 0)),
 );
 if (before && after)
   lines.push(
