@@ -23,7 +23,7 @@ export const walkMode = {
   reference: process.env.KVMFP_WALKS === 'reference',
   /** Count the time spent in each walk (a clock read before and after each call). */
   timed: false,
-  times: { clone: 0, load: 0, fingerprint: 0 },
+  times: zero(),
 };
 
 /** Either setting differs from the default: the walks take their slower, switchable path. */
