@@ -5,11 +5,13 @@
 // two worlds that differ by a consistent renaming of each writer's values behave alike; numbering
 // each writer's values in order of first appearance merges them.
 //
-// The walk runs code compiled once per shape of object (shapes.ts) and feeds the hasher the same
-// words, in the same order, as the generic walk of canon-reference.ts: a tag per object or array,
-// each kept key's hash, each value, and for an object met a second time a back-reference to the
-// number of objects visited before its first meeting. Only shapes that can be shared are recorded
-// for back-references; the others only count.
+// The walk runs code compiled once per shape of object (shapes.ts). It reads the data in the
+// order the generic walk of canon-reference.ts reads it and feeds an equivalent stream: one word
+// per shape where the reference feeds one per kept key, a string's 64-bit hash where it feeds the
+// characters, and for an object met a second time a back-reference to the number of objects
+// visited before its first meeting. So two worlds get equal fingerprints under one walk exactly
+// when they do under the other (world-walk.test.ts), though the numbers differ. Only shapes that
+// can be shared are recorded for back-references; the others only count.
 
 import { referenceFingerprint } from './canon-reference.js';
 import {

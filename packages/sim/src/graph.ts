@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Clone and in-place load of world data, and the hasher the fingerprints use. World state is
+// Clone and in-place load of world data, and a generic fingerprint of any data graph (the hasher
+// itself is in hasher.ts). World state is
 // plain data (objects, arrays, numbers, strings, booleans, null) whose objects may be shared —
 // fpsimd_last_state.st points at a task's fpsimd_state, as in the kernel — so both walks keep the
 // sharing: an object met a second time is the one made at its first meeting. Each walk runs code
