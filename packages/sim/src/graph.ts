@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Clone and in-place load of world data, and a generic fingerprint of any data graph (the hasher
-// itself is in hasher.ts). World state is
-// plain data (objects, arrays, numbers, strings, booleans, null) whose objects may be shared —
-// fpsimd_last_state.st points at a task's fpsimd_state, as in the kernel — so both walks keep the
-// sharing: an object met a second time is the one made at its first meeting. Each walk runs code
-// compiled once per shape of object (shapes.ts), and keeps its visit record only for the shapes
-// that can be shared; canon-reference.ts holds the generic walks these must agree with.
+// itself is in hasher.ts). World state is plain data (objects, arrays, numbers, strings,
+// booleans, null) whose objects may be shared — fpsimd_last_state.st points at a task's
+// fpsimd_state, as in the kernel — so both walks keep the sharing: an object met a second time
+// is the one made at its first meeting. Each walk runs code compiled once per shape of object
+// (shapes.ts), and keeps its visit record only for the shapes that can be shared;
+// canon-reference.ts holds the generic walks these must agree with.
 
 import {
   Hasher,
