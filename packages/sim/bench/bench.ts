@@ -1,24 +1,39 @@
 // `npm run bench`: the explorer's figures on a configuration to a fixed bound on choices —
 // distinct states, transitions and their ratio (how much the state identity merges), states per
-// second with 1 and 2 workers, bytes per visited state, peak memory, and the cost of one world
-// clone, one fingerprint and one event on a cloned world measured in the same run (so the
-// explorer's overhead shows as a ratio). Writes an SVG chart of distinct and new states per depth
-// to docs/explore-growth.svg.
+// second with 1 and 2 workers, bytes per visited state, peak memory — and where a transition's
+// time goes, once with the generic world walks (canon-reference.ts: "before") and once with the
+// per-shape ones (graph.ts, canon.ts: "after"), on the same run:
+//   - in the exploration itself, the time spent in the world clone, the in-place load (path
+//     replays) and the fingerprint per transition, and in garbage collection;
+//   - on a sample of transitions taken by random walks to the same bound, each phase of one
+//     transition timed apart: rebuild (clone and path replays), event, invariants, fingerprint;
+//   - the explorer's overhead: its time per transition over the time of the event alone.
+// Writes an SVG chart of distinct and new states per depth to docs/explore-growth.svg.
 //
-// Usage: npm run bench [-- --depth N --config FILE]   (default: sched-sve.yaml to depth 5)
+// Usage: npm run bench [-- --depth N --config FILE --walks both|after|before --one-worker]
+//        (default: sched-sve.yaml to depth 5, both walks)
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PerformanceObserver } from 'node:perf_hooks';
 import {
   applyEvent,
+  checkInvariants,
   cloneGraph,
+  type Event,
+  EventError,
   Explorer,
+  type ExploreResult,
   exploreInWorkers,
   fullAlphabet,
   loadExploreConfig,
+  loadInto,
   mergeShards,
+  type Node,
+  PathNotMaterialised,
   resolveTable,
-  Runtime,
+  setWalks,
+  walkMode,
   worldFingerprint,
 } from '../src/index.js';
 
@@ -30,38 +45,233 @@ const arg = (name: string, dflt: string) => {
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const configFile = arg('--config', `${root}fixtures/configs/sched-sve.yaml`);
 const depth = Number(arg('--depth', '5'));
+const which = arg('--walks', 'both');
 const cfg = loadExploreConfig(configFile);
 const table = resolveTable('v6.4', null);
+const newExplorer = () => new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), 'v6.4', null);
 
+/**
+ * CPU ns per call, after a warm-up long enough for the compiled walks to be optimised (the first
+ * few thousand calls run unoptimised code); CPU time, so that other load on the machine counts less.
+ */
 function nsPerOp(iterations: number, body: () => void): number {
-  for (let i = 0; i < Math.max(100, iterations / 10); i++) body();
-  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < Math.max(5000, iterations / 4); i++) body();
+  const t0 = process.cpuUsage();
   for (let i = 0; i < iterations; i++) body();
-  return Number(process.hrtime.bigint() - t0) / iterations;
+  const d = process.cpuUsage(t0);
+  return ((d.user + d.system) * 1000) / iterations;
 }
 
-// Micro figures on the initial world of the configuration.
-const explorer = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), 'v6.4', null);
-const root0 = explorer.initial();
-const cloneNs = nsPerOp(20000, () => void cloneGraph(root0.world));
-const fpNs = nsPerOp(20000, () => void worldFingerprint(root0.world));
-const firstEvent = explorer.candidates(root0.world)[0];
-const eventNs = nsPerOp(5000, () => {
-  const rt = new Runtime(cloneGraph(root0.world), table, false);
-  applyEvent(rt, firstEvent);
-});
+/** Garbage collection time on this thread, in ms, as the runtime reports it. */
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
+const settle = () => new Promise((r) => setImmediate(r));
 
-// One worker, in process.
-let t0 = Date.now();
-const r1 = explorer.explore({ depth, keepVisited: true });
-const s1 = (Date.now() - t0) / 1000;
-const peak1 = process.memoryUsage().rss;
+/** A small deterministic PRNG (mulberry32), so every run samples the same transitions. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Transitions (a state and an enabled event) met by random walks within the bound. */
+function sampleTransitions(ex: Explorer, walks: number): { n: Node; ev: Event; need: Set<number> }[] {
+  const random = rng(17);
+  const out: { n: Node; ev: Event; need: Set<number> }[] = [];
+  for (let w = 0; w < walks; w++) {
+    let n = ex.initial();
+    while (n.depth < depth) {
+      const cands = ex.candidatesOf(n, false);
+      const ev = cands[Math.floor(random() * cands.length)];
+      if (!ev) break;
+      const need = pathsNeeded(ex, n, ev);
+      const r = ex.step(n, ev);
+      if (!r.enabled || !r.child) break;
+      if (need) out.push({ n, ev, need });
+      n = r.child;
+    }
+  }
+  return out;
+}
+
+/** The paths an event resumes (found by trying it), or null when it is not enabled there. */
+function pathsNeeded(ex: Explorer, n: Node, ev: Event): Set<number> | null {
+  const need = new Set<number>();
+  for (;;) {
+    try {
+      applyEvent(ex.rebuild(n, need), ev);
+      return need;
+    } catch (e) {
+      if (e instanceof PathNotMaterialised) need.add(e.pid);
+      else if (e instanceof EventError) return null;
+      else throw e;
+    }
+  }
+}
+
+interface Phases {
+  rebuild: number;
+  clone: number;
+  load: number;
+  event: number;
+  invariants: number;
+  fingerprint: number;
+}
+
+/** Each phase of the sampled transitions, in us per transition (best of a few rounds). */
+function timePhases(ex: Explorer, sample: ReturnType<typeof sampleTransitions>): Phases {
+  let best: Phases | null = null;
+  for (let round = 0; round < 5; round++) {
+    const t: Phases = { rebuild: 0, clone: 0, load: 0, event: 0, invariants: 0, fingerprint: 0 };
+    setWalks({ reference: walkMode.reference, timed: true });
+    for (const { n, ev, need } of sample) {
+      const t0 = performance.now();
+      const rt = ex.rebuild(n, need);
+      const t1 = performance.now();
+      applyEvent(rt, ev);
+      const t2 = performance.now();
+      checkInvariants(rt.world);
+      const t3 = performance.now();
+      if (!rt.dead) worldFingerprint(rt.world);
+      const t4 = performance.now();
+      t.rebuild += t1 - t0;
+      t.event += t2 - t1;
+      t.invariants += t3 - t2;
+      t.fingerprint += t4 - t3;
+    }
+    t.clone = walkMode.times.clone;
+    t.load = walkMode.times.load;
+    const us = (ms: number) => (ms * 1000) / sample.length;
+    const r: Phases = {
+      rebuild: us(t.rebuild),
+      clone: us(t.clone),
+      load: us(t.load),
+      event: us(t.event),
+      invariants: us(t.invariants),
+      fingerprint: us(t.fingerprint),
+    };
+    if (!best || r.rebuild + r.event + r.fingerprint < best.rebuild + best.event + best.fingerprint) best = r;
+  }
+  return best!;
+}
+
+interface Figures {
+  result: ExploreResult;
+  seconds: number;
+  /** CPU time of the process meanwhile (the runtime's collector threads included). */
+  cpuSeconds: number;
+  /** us per transition in the exploration: all of it, and the parts spent in each walk and in GC. */
+  perTransition: number;
+  clone: number;
+  load: number;
+  fingerprint: number;
+  gc: number;
+  phases: Phases;
+  samples: number;
+  cloneNs: number;
+  fingerprintNs: number;
+  loadNs: number;
+}
+
+/** One exploration and the sampled phases, with the walks chosen. */
+async function measure(reference: boolean): Promise<Figures> {
+  setWalks({ reference, timed: false });
+  const ex = newExplorer();
+  const root0 = ex.initial();
+  const cloneNs = nsPerOp(20000, () => void cloneGraph(root0.world));
+  const fingerprintNs = nsPerOp(20000, () => void worldFingerprint(root0.world));
+  const sample = sampleTransitions(ex, 400);
+  // A load in place that alternates between two states (the root and a sampled later one).
+  const other = sample[sample.length - 1].n.world;
+  const target = cloneGraph(other);
+  let flip = 0;
+  const loadNs = nsPerOp(20000, () => loadInto(target, flip++ & 1 ? other : root0.world));
+  const phases = timePhases(ex, sample);
+  setWalks({ reference, timed: true });
+  await settle();
+  const gc0 = gcMs;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = newExplorer().explore({ depth, keepVisited: true });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await settle();
+  const per = (x: number) => (x * 1000) / result.transitions;
+  const times = walkMode.times;
+  setWalks({ reference: false, timed: false });
+  return {
+    result,
+    seconds: ms / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    perTransition: per(ms),
+    clone: per(times.clone),
+    load: per(times.load),
+    fingerprint: per(times.fingerprint),
+    gc: per(gcMs - gc0),
+    phases,
+    samples: sample.length,
+    cloneNs,
+    fingerprintNs,
+    loadNs,
+  };
+}
+
+const f = (x: number, d = 1) => x.toFixed(d);
+const before = which === 'after' ? null : await measure(true);
+const after = which === 'before' ? null : await measure(false);
+const main = (after ?? before)!;
 const report1 = mergeShards({ config: configFile, revision: 'v6.4', mutant: null, depth, mode: 'points' }, [
-  { result: r1, visited: r1.visited! },
+  { result: main.result, visited: main.result.visited! },
 ]);
+const peak1 = process.resourceUsage().maxRSS * 1024;
 
-// Two workers.
-t0 = Date.now();
+const lines = [
+  `configuration: ${configFile} (depth ${depth}, preemption points)`,
+  `distinct states: ${report1.distinct}; transitions: ${main.result.transitions} (${(main.result.transitions / report1.distinct).toFixed(2)} per state: every transition past the first into a state is a merge)`,
+];
+const column = (label: string, get: (x: Figures) => string) =>
+  `${label.padEnd(44)}${[before, after].map((x) => (x ? get(x) : '-').padStart(14)).join('')}`;
+lines.push(
+  `${'walks'.padEnd(44)}${'before'.padStart(14)}${'after'.padStart(14)}`,
+  column('1 worker: distinct states/s', (x) => String(Math.round(x.result.distinct / x.seconds))),
+  column('  time (s)', (x) => f(x.seconds)),
+  column('  CPU time (s)', (x) => f(x.cpuSeconds)),
+  column('  distinct states per CPU second', (x) => String(Math.round(x.result.distinct / x.cpuSeconds))),
+  column('  us per transition', (x) => f(x.perTransition)),
+  column('    in the world clone', (x) => f(x.clone)),
+  column('    in loadInto (path replays)', (x) => f(x.load)),
+  column('    in the fingerprint', (x) => f(x.fingerprint)),
+  column('    in garbage collection', (x) => f(x.gc)),
+  column('sampled transitions: us per transition', (x) => `(${x.samples})`),
+  column('  rebuild (clone, path replays)', (x) => f(x.phases.rebuild)),
+  column('    of which the world clone', (x) => f(x.phases.clone)),
+  column('    of which loadInto', (x) => f(x.phases.load)),
+  column('  event', (x) => f(x.phases.event)),
+  column('  invariants', (x) => f(x.phases.invariants)),
+  column('  fingerprint', (x) => f(x.phases.fingerprint)),
+  column('explorer overhead (per transition / event)', (x) => `${f(x.perTransition / x.phases.event)}x`),
+  column('initial world: clone (CPU ns)', (x) => f(x.cloneNs, 0)),
+  column('initial world: fingerprint (CPU ns)', (x) => f(x.fingerprintNs, 0)),
+  column('loadInto, initial and a later world (CPU ns)', (x) => f(x.loadNs, 0)),
+);
+if (before && after)
+  lines.push(
+    `same exploration before and after: ${before.result.distinct === after.result.distinct && before.result.transitions === after.result.transitions ? 'yes' : 'NO'} (${before.result.distinct} and ${after.result.distinct} states)`,
+  );
+for (const l of lines) console.log(l);
+
+if (args.includes('--one-worker')) process.exit(0);
+
+// Two workers (the walks of the last measurement, per-shape unless --walks before).
+process.env.KVMFP_WALKS = after ? '' : 'reference';
+let t0 = Date.now();
 const shards = await exploreInWorkers({ configFile, rev: 'v6.4', mutant: null, options: { depth } }, 2);
 const s2 = (Date.now() - t0) / 1000;
 const report2 = mergeShards(
@@ -76,19 +286,13 @@ t0 = Date.now();
 await exploreInWorkers({ configFile, rev: 'v6.4', mutant: null, options: { depth: 0 } }, 2);
 const startupS = (Date.now() - t0) / 1000;
 
-const perTransitionUs = (s1 * 1e6) / r1.transitions;
-const lines = [
-  `configuration: ${configFile} (depth ${depth}, preemption points)`,
-  `distinct states: ${report1.distinct}; transitions: ${r1.transitions} (${(r1.transitions / report1.distinct).toFixed(2)} per state: every transition past the first into a state is a merge)`,
-  `1 worker:  ${s1.toFixed(1)} s, ${Math.round(report1.distinct / s1)} distinct states/s`,
-  `2 workers: ${s2.toFixed(1)} s, ${Math.round(report2.distinct / s2)} distinct states/s (speed-up ${(s1 / s2).toFixed(2)}x; merged report ${report2.distinct === report1.distinct ? 'identical' : 'DIFFERENT'})`,
+const more = [
+  `2 workers: ${s2.toFixed(1)} s, ${Math.round(report2.distinct / s2)} distinct states/s (speed-up ${(main.seconds / s2).toFixed(2)}x over 1 worker; merged report ${report2.distinct === report1.distinct ? 'identical' : 'DIFFERENT'})`,
   `2-worker overheads: shards reach ${shardSum} states together (${((shardSum / report1.distinct - 1) * 100).toFixed(1)}% redundant); starting 2 workers costs ${startupS.toFixed(1)} s`,
-  `visited set: ${(r1.visitedBytes / report1.distinct).toFixed(1)} bytes per state (8-byte slots, grown at 80% full)`,
-  `peak RSS (1 worker): ${Math.round(peak1 / 2 ** 20)} MiB`,
-  `world clone: ${cloneNs.toFixed(0)} ns; fingerprint: ${fpNs.toFixed(0)} ns; one event on a cloned world: ${eventNs.toFixed(0)} ns`,
-  `explorer cost per transition: ${perTransitionUs.toFixed(1)} us = ${((perTransitionUs * 1000) / eventNs).toFixed(1)}x one event on a cloned world`,
+  `visited set: ${(main.result.visitedBytes / report1.distinct).toFixed(1)} bytes per state (8-byte slots, grown at 80% full)`,
+  `peak RSS (this process: the 1-worker runs): ${Math.round(peak1 / 2 ** 20)} MiB`,
 ];
-for (const l of lines) console.log(l);
+for (const l of more) console.log(l);
 writeFileSync(`${root}docs/explore-growth.svg`, growthSvg(report1.levels, configFile.split('/').pop()!));
 console.log('wrote docs/explore-growth.svg');
 

@@ -1,8 +1,30 @@
-// Generic clone and fingerprint of world data. World state is plain data (objects, arrays,
-// numbers, strings, booleans, null) whose objects may be shared — fpsimd_last_state.st points at
-// a task's fpsimd_state, as in the kernel — so both walks keep a visit map: the clone keeps the
-// sharing, and the fingerprint hashes a second visit as a back-reference to the first, which makes
-// two states with the same values but different pointer structure hash differently.
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Clone and in-place load of world data, and a generic fingerprint of any data graph (the hasher
+// itself is in hasher.ts). World state is plain data (objects, arrays, numbers, strings,
+// booleans, null) whose objects may be shared — fpsimd_last_state.st points at a task's
+// fpsimd_state, as in the kernel — so both walks keep the sharing: an object met a second time
+// is the one made at its first meeting. Each walk runs code compiled once per shape of object
+// (shapes.ts), and keeps its visit record only for the shapes that can be shared;
+// canon-reference.ts holds the generic walks these must agree with.
+
+import {
+  Hasher,
+  keyHash,
+  TAG_ARRAY,
+  TAG_FALSE,
+  TAG_NULL,
+  TAG_OBJECT,
+  TAG_REF,
+  TAG_TRUE,
+  TAG_UNDEF,
+} from './hasher.js';
+import { referenceClone, referenceLoadInto } from './canon-reference.js';
+import { compile, field, hasKeys, shapeAt, Site, VisitList, type Shape } from './shapes.js';
+
+import { walkMode, walksSwitched } from './walk-mode.js';
+
+export { Hasher, keyHash } from './hasher.js';
 
 type Plain = null | boolean | number | string | undefined | PlainObject | Plain[];
 interface PlainObject {
@@ -12,33 +34,92 @@ interface PlainObject {
 /** Fields whose values never change after a world is made: clones share them instead of copying. */
 export const SHARED_KEYS = new Set(['config', 'writers', 'vl_info']);
 
+/** Objects of shared shapes the running clone has copied, with their copies. */
+const copied = new VisitList<object>();
+const cloneRoot = new Site();
+
 export function cloneGraph<T>(root: T): T {
-  const seen = new Map<object, unknown>();
-  const walk = (v: unknown): unknown => {
-    if (typeof v !== 'object' || v === null) return v;
-    const done = seen.get(v);
+  if (!walksSwitched()) return shapeClone(root);
+  const t0 = walkMode.timed ? performance.now() : 0;
+  const out = walkMode.reference ? referenceClone(root) : shapeClone(root);
+  if (walkMode.timed) {
+    walkMode.times.clone += performance.now() - t0;
+    walkMode.times.clones++;
+  }
+  return out;
+}
+
+function shapeClone<T>(root: T): T {
+  if (typeof root !== 'object' || root === null) return root;
+  try {
+    return cloneObject(cloneRoot, root) as T;
+  } finally {
+    copied.clear();
+  }
+}
+
+/** The copy of `v`, an object found at `site`. */
+function cloneObject(site: Site, v: object): unknown {
+  if (Array.isArray(v)) return cloneArray(site.items(), v);
+  const s = shapeAt(site, v);
+  if (s.shared) {
+    const done = copied.get(v);
     if (done !== undefined) return done;
-    if (Array.isArray(v)) {
-      const out: unknown[] = new Array<unknown>(v.length);
-      seen.set(v, out);
-      for (let i = 0; i < v.length; i++) {
-        const x: unknown = v[i];
-        out[i] = typeof x === 'object' && x !== null ? walk(x) : x;
-      }
-      return out;
-    }
+  }
+  return cloneCode(s)(v);
+}
+
+function cloneArray(items: Site, a: unknown[]): unknown[] {
+  const out: unknown[] = new Array<unknown>(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    out[i] = typeof x === 'object' && x !== null ? cloneObject(items, x) : x;
+  }
+  return out;
+}
+
+type CloneFn = (o: object) => object;
+
+function cloneCode(s: Shape): CloneFn {
+  return (s.code.clone ??= s.compilable ? compileClone(s) : genericClone(s)) as CloneFn;
+}
+
+/**
+ * A shape's copier: a new object given the shape's keys in order, each field copied (objects
+ * through their own shape's copier). A shared shape is recorded before its fields are copied, so
+ * a pointer back to it from inside finds the copy. (Fields are assigned one by one: an object
+ * literal of the same keys measured several times slower here.)
+ */
+function compileClone(s: Shape): CloneFn {
+  const sites = s.keys.map(() => new Site());
+  const value = (k: string, i: number) =>
+    SHARED_KEYS.has(k)
+      ? field('o', k)
+      : `(v = ${field('o', k)}, typeof v === "object" && v !== null ? copy(sites[${i}], v) : v)`;
+  const body = `const out = {};
+    ${s.shared ? 'copied.add(o, out);' : ''}
+    ${s.keys.map((k, i) => `${field('out', k)} = ${value(k, i)};`).join('\n')}
+    return out;`;
+  return compile<CloneFn>(
+    ['copy', 'copied', 'sites'],
+    [cloneObject, copied, sites],
+    `return function clone(o) { let v; ${body} };`,
+  );
+}
+
+/** A copier for a shape fixed-name code cannot express: the keys one by one. */
+function genericClone(s: Shape): CloneFn {
+  const site = new Site();
+  return (o) => {
     const out: Record<string, unknown> = {};
-    seen.set(v, out);
-    const src = v as Record<string, unknown>;
-    const keys = Object.keys(src);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
+    if (s.shared) copied.add(o, out);
+    const src = o as Record<string, unknown>;
+    for (const k of s.keys) {
       const x = src[k];
-      out[k] = typeof x === 'object' && x !== null && !SHARED_KEYS.has(k) ? walk(x) : x;
+      out[k] = typeof x === 'object' && x !== null && !SHARED_KEYS.has(k) ? cloneObject(site, x) : x;
     }
     return out;
   };
-  return walk(root) as T;
 }
 
 /**
@@ -48,32 +129,84 @@ export function cloneGraph<T>(root: T): T {
  * the result is the source's. `source` is only read.
  */
 export function loadInto<T extends object>(target: T, source: T): void {
-  const made = new Map<object, object>();
-  const used = new Set<object>();
-  const place = (old: unknown, src: unknown, key?: string): unknown => {
-    if (typeof src !== 'object' || src === null) return src;
-    if (key !== undefined && SHARED_KEYS.has(key)) return src;
+  if (!walksSwitched()) return shapeLoad(target, source);
+  const t0 = walkMode.timed ? performance.now() : 0;
+  if (walkMode.reference) referenceLoadInto(target, source);
+  else shapeLoad(target, source);
+  if (walkMode.timed) {
+    walkMode.times.load += performance.now() - t0;
+    walkMode.times.loads++;
+  }
+}
+
+function shapeLoad(target: object, source: object): void {
+  if (Array.isArray(source)) return referenceLoadInto(target, source);
+  try {
+    made.add(source, target);
+    placed.add(target, true);
+    const s = shapeAt(loadRoot, source);
+    loadCode(s)(target, source, hasKeys(target, s.keys));
+  } finally {
+    made.clear();
+    placed.clear();
+  }
+}
+
+/** Source objects of shared shapes the running load has placed, with the target objects they got. */
+const made = new VisitList<object>();
+/** Target objects of shared shapes already given to some source object. */
+const placed = new VisitList<true>();
+const loadRoot = new Site();
+
+/** What `src` (an object found at `site`) becomes in the target, where `old` stood. */
+function placeObject(site: Site, old: unknown, src: object): unknown {
+  if (Array.isArray(src)) return placeArray(site.items(), old, src);
+  const s = shapeAt(site, src);
+  if (s.shared) {
     const done = made.get(src);
     if (done !== undefined) return done;
-    const reuse =
-      typeof old === 'object' && old !== null && Array.isArray(old) === Array.isArray(src) && !used.has(old);
-    if (Array.isArray(src)) {
-      const out = (reuse ? old : []) as unknown[];
-      made.set(src, out);
-      used.add(out);
-      for (let i = 0; i < src.length; i++) out[i] = place(out[i], src[i]);
-      out.length = src.length;
-      return out;
-    }
-    const out = (reuse ? old : {}) as Record<string, unknown>;
-    made.set(src, out);
-    used.add(out);
-    fillObject(out, src as Record<string, unknown>, place);
-    return out;
-  };
-  made.set(source, target);
-  used.add(target);
-  fillObject(target as Record<string, unknown>, source as Record<string, unknown>, place);
+  }
+  const keep = typeof old === 'object' && old !== null && !Array.isArray(old) ? reuse(site, old, s) : NO;
+  const out = keep === NO ? {} : (old as object);
+  if (s.shared) made.add(src, out);
+  // A new object has no keys to clear: it counts as having the source's.
+  loadCode(s)(out, src, keep !== OTHER);
+  return out;
+}
+
+const NO = 0;
+const OTHER = 1;
+const SAME = 2;
+
+/**
+ * Whether a target object can take a source object of shape `s`: not if it is a shared one
+ * already placed (a second pointer to it in the target). SAME when it has `s`'s keys already.
+ */
+function reuse(site: Site, old: object, s: Shape): number {
+  const same = hasKeys(old, s.keys);
+  if (same ? s.shared : shapeAt(site, old).shared) {
+    if (placed.get(old)) return NO;
+    placed.add(old, true);
+  }
+  return same ? SAME : OTHER;
+}
+
+/** Arrays are never pointer targets (shapes.ts), so an array is reused wherever one stood. */
+function placeArray(items: Site, old: unknown, src: unknown[]): unknown[] {
+  const out = Array.isArray(old) ? (old as unknown[]) : [];
+  for (let i = 0; i < src.length; i++) {
+    const x = src[i];
+    out[i] = typeof x === 'object' && x !== null ? placeObject(items, out[i], x) : x;
+  }
+  out.length = src.length;
+  return out;
+}
+
+/** Fills `out` with `src`'s fields; `same`: `out` already has `src`'s keys in order. */
+type LoadFn = (out: object, src: object, same: boolean) => void;
+
+function loadCode(s: Shape): LoadFn {
+  return (s.code.load ??= s.compilable ? compileLoad(s) : genericLoad(s)) as LoadFn;
 }
 
 /**
@@ -83,96 +216,56 @@ export function loadInto<T extends object>(target: T, source: T): void {
  */
 const OWNERS_FIRST = new Set(['kvm', 'vms', 'vcpus', 'tasks']);
 
-function placementOrder(keys: string[]): string[] {
-  return [...keys.filter((k) => OWNERS_FIRST.has(k)), ...keys.filter((k) => !OWNERS_FIRST.has(k))];
+function placementOrder(keys: readonly string[]): number[] {
+  const idx = keys.map((_, i) => i);
+  return [...idx.filter((i) => OWNERS_FIRST.has(keys[i])), ...idx.filter((i) => !OWNERS_FIRST.has(keys[i]))];
 }
 
-/** Copies an object's fields in the source's key order (the fingerprint walks keys in order). */
-function fillObject(
-  out: Record<string, unknown>,
-  src: Record<string, unknown>,
-  place: (old: unknown, src: unknown, key?: string) => unknown,
-): void {
-  const srcKeys = Object.keys(src);
-  const outKeys = Object.keys(out);
-  let sameKeys = srcKeys.length === outKeys.length;
-  for (let i = 0; sameKeys && i < srcKeys.length; i++) sameKeys = srcKeys[i] === outKeys[i];
-  const placed = new Map<string, unknown>();
-  for (const k of placementOrder(srcKeys)) placed.set(k, place(out[k], src[k], k));
-  if (!sameKeys) for (const k of outKeys) delete out[k];
-  for (const k of srcKeys) out[k] = placed.get(k);
+/**
+ * A shape's loader: every field placed first (owners first, each against what the target held
+ * there), then the target's keys replaced if they differ, then the fields written in the source's
+ * key order (the fingerprint reads keys in order).
+ */
+function compileLoad(s: Shape): LoadFn {
+  const sites = s.keys.map(() => new Site());
+  const place = (i: number) => {
+    const k = s.keys[i];
+    if (SHARED_KEYS.has(k)) return `const p${i} = ${field('src', k)};`;
+    return `v = ${field('src', k)};
+      const p${i} = typeof v === "object" && v !== null ? place(sites[${i}], ${field('out', k)}, v) : v;`;
+  };
+  const body = `let v;
+    ${placementOrder(s.keys).map(place).join('\n')}
+    if (!same) clearKeys(out);
+    ${s.keys.map((k, i) => `${field('out', k)} = p${i};`).join('\n')}`;
+  return compile<LoadFn>(
+    ['place', 'clearKeys', 'sites'],
+    [placeObject, clearKeys, sites],
+    `return function load(out, src, same) { ${body} };`,
+  );
 }
 
-// A 64-bit hash over a stream of 32-bit words, as two independent 32-bit lanes with different
-// multipliers and rotations (murmur3-style mixing): a few multiplies a word, no allocation.
-export class Hasher {
-  private a = 0x9747b28c;
-  private b = 0x85ebca6b;
+function clearKeys(o: object): void {
+  const rec = o as Record<string, unknown>;
+  for (const k of Object.keys(rec)) delete rec[k];
+}
 
-  word(w: number): void {
-    let a = this.a ^ Math.imul(w | 0, 0xcc9e2d51);
-    a = (a << 13) | (a >>> 19);
-    this.a = (Math.imul(a, 5) + 0xe6546b64) | 0;
-    let b = this.b ^ Math.imul(w | 0, 0x1b873593);
-    b = (b << 17) | (b >>> 15);
-    this.b = (Math.imul(b, 9) + 0x38b34ae5) | 0;
-  }
-
-  private final(x: number): number {
-    x ^= x >>> 16;
-    x = Math.imul(x, 0x85ebca6b);
-    x ^= x >>> 13;
-    x = Math.imul(x, 0xc2b2ae35);
-    return (x ^ (x >>> 16)) >>> 0;
-  }
-
-  number(n: number): void {
-    if (Number.isInteger(n) && n >= -0x80000000 && n <= 0xffffffff) {
-      this.word(n >>> 0);
-    } else {
-      const hi = Math.floor(n / 0x100000000);
-      this.word(hi >>> 0);
-      this.word(n >>> 0);
+/** A loader for a shape fixed-name code cannot express: the keys one by one. */
+function genericLoad(s: Shape): LoadFn {
+  const site = new Site();
+  const order = placementOrder(s.keys);
+  return (out, src, same) => {
+    const o = out as Record<string, unknown>;
+    const from = src as Record<string, unknown>;
+    const values: unknown[] = [];
+    for (const i of order) {
+      const k = s.keys[i];
+      const x = from[k];
+      values[i] = typeof x === 'object' && x !== null && !SHARED_KEYS.has(k) ? placeObject(site, o[k], x) : x;
     }
-  }
-
-  string(s: string): void {
-    this.word(s.length | 0x40000000);
-    for (let i = 0; i < s.length; i++) this.word(s.charCodeAt(i));
-  }
-
-  /** The digest as two numbers (for compact visited sets). */
-  pair(): [number, number] {
-    return [this.final(this.a ^ this.b), this.final(this.b + Math.imul(this.a, 0x27d4eb2d))];
-  }
-
-  /** The 64-bit digest as a 16-digit hex string. */
-  hex(): string {
-    const [hi, lo] = this.pair();
-    return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
-  }
-}
-
-const TAG_NULL = 0x7f000001;
-const TAG_UNDEF = 0x7f000002;
-const TAG_TRUE = 0x7f000003;
-const TAG_FALSE = 0x7f000004;
-const TAG_ARRAY = 0x7f000005;
-const TAG_OBJECT = 0x7f000006;
-const TAG_REF = 0x7f000007;
-
-const keyHashes = new Map<string, number>();
-
-/** Property names repeat in every state, so each is hashed once and then fed as one word. */
-export function keyHash(k: string): number {
-  let v = keyHashes.get(k);
-  if (v === undefined) {
-    const h = new Hasher();
-    h.string(k);
-    v = h.pair()[1];
-    keyHashes.set(k, v);
-  }
-  return v;
+    if (!same) clearKeys(o);
+    s.keys.forEach((k, i) => (o[k] = values[i]));
+  };
 }
 
 /** Feeds a data graph into a hasher in a canonical order (keys in insertion order of each object). */

@@ -11,6 +11,7 @@ export * from './run.js';
 export * from './format.js';
 export * from './graph.js';
 export * from './canon.js';
+export * from './walk-mode.js';
 export * from './fpset.js';
 export * from './explore.js';
 export * from './revisions.js';
