@@ -8,6 +8,7 @@
 
 import {
   Hasher,
+  isValField,
   keyHash,
   TAG_ARRAY,
   TAG_FALSE,
@@ -151,13 +152,19 @@ function keyInfo(k: string): KeyInfo {
 }
 
 /** The generic world fingerprint (canon.ts worldFingerprint says what it means). */
-export function referenceFingerprint(w: World, extra?: (h: Hasher) => void): [number, number] {
+export function referenceFingerprint(
+  w: World,
+  extra?: (h: Hasher) => void,
+  writers?: ReadonlyMap<number, number>,
+): [number, number] {
   const h = new Hasher();
   const seen = new Map<object, number>();
   const rename = new Map<number, number>();
   const perWriter = new Map<number, number>();
   const canonVal = (v: number): number => {
     if (v < SEQ_LIMIT) return v;
+    const to = writers?.get(Math.floor(v / SEQ_LIMIT));
+    if (to !== undefined) v = to * SEQ_LIMIT + (v % SEQ_LIMIT);
     let r = rename.get(v);
     if (r === undefined) {
       const wr = Math.floor(v / SEQ_LIMIT);
@@ -193,7 +200,7 @@ export function referenceFingerprint(w: World, extra?: (h: Hasher) => void): [nu
       const info = keyInfo(k);
       if (info.skip) continue;
       h.word(info.id);
-      walk(rec[k], isVal || info.val);
+      walk(rec[k], isVal || info.val || isValField(rec, k));
     }
   };
   walk(w, false);

@@ -16,6 +16,7 @@
 import { referenceFingerprint } from './canon-reference.js';
 import {
   Hasher,
+  isValField,
   keyHash,
   TAG_ARRAY,
   TAG_FALSE,
@@ -72,10 +73,20 @@ let visited = 0;
 const numbered = new VisitList<number>();
 const root = new Site();
 
-export function worldFingerprint(w: World, extra?: (h: Hasher) => void): [number, number] {
-  if (!walksSwitched()) return shapeFingerprint(w, extra);
+/**
+ * The fingerprint of a world; `writers` renames writers before the canonical renaming (task
+ * symmetry: the world as if its tasks had each other's writer numbers).
+ */
+export function worldFingerprint(
+  w: World,
+  extra?: (h: Hasher) => void,
+  writers?: ReadonlyMap<number, number>,
+): [number, number] {
+  if (!walksSwitched()) return shapeFingerprint(w, extra, writers);
   const t0 = walkMode.timed ? performance.now() : 0;
-  const out = walkMode.reference ? referenceFingerprint(w, extra) : shapeFingerprint(w, extra);
+  const out = walkMode.reference
+    ? referenceFingerprint(w, extra, writers)
+    : shapeFingerprint(w, extra, writers);
   if (walkMode.timed) {
     walkMode.times.fingerprint += performance.now() - t0;
     walkMode.times.fingerprints++;
@@ -83,14 +94,20 @@ export function worldFingerprint(w: World, extra?: (h: Hasher) => void): [number
   return out;
 }
 
-function shapeFingerprint(w: World, extra?: (h: Hasher) => void): [number, number] {
+function shapeFingerprint(
+  w: World,
+  extra?: (h: Hasher) => void,
+  writers?: ReadonlyMap<number, number>,
+): [number, number] {
   h.reset();
   visited = 0;
   startRenaming();
+  writerRemap = writers && writers.size ? writers : null;
   try {
     hashObject(root, w, false);
   } finally {
     numbered.clear();
+    writerRemap = null;
   }
   extra?.(h);
   return h.pair();
@@ -175,17 +192,19 @@ function makeHash(s: Shape, val: boolean): HashFn {
 /** A shape's hasher: the object tag, then each kept key's hash and value, in key order. */
 function compileHash(s: Shape, val: boolean): HashFn {
   const sites = s.keys.map(() => new Site());
+  const chunkV = s.keys.includes('kind');
   const fieldCode = (k: string, i: number) => {
     const isVal = val || VAL_KEYS.has(k);
+    const num = isVal ? 'canonVal(v)' : k === 'v' && chunkV ? 'isValField(o, "v") ? canonVal(v) : v' : 'v';
     return `v = ${field('o', k)};
-      if (typeof v === "number") h.number(${isVal ? 'canonVal(v)' : 'v'});
+      if (typeof v === "number") h.number(${num});
       else if (typeof v === "object" && v !== null) hashObject(sites[${i}], v, ${isVal});
       else hashOther(v);`;
   };
   const body = s.keys.map((k, i) => (SKIP_KEYS.has(k) ? '' : fieldCode(k, i))).join('\n');
   return compile<HashFn>(
-    ['h', 'canonVal', 'hashObject', 'hashOther', 'sites'],
-    [h, canonVal, hashObject, hashOther, sites],
+    ['h', 'canonVal', 'hashObject', 'hashOther', 'sites', 'isValField'],
+    [h, canonVal, hashObject, hashOther, sites, isValField],
     `return function hash(o) { let v; h.word(${shapeWord(s)}); ${body} };`,
   );
 }
@@ -201,7 +220,7 @@ function genericHash(s: Shape, val: boolean): HashFn {
       if (SKIP_KEYS.has(k)) continue;
       const isVal = val || VAL_KEYS.has(k);
       const x = rec[k];
-      if (typeof x === 'number') h.number(isVal ? canonVal(x) : x);
+      if (typeof x === 'number') h.number(isVal || isValField(o, k) ? canonVal(x) : x);
       else if (typeof x === 'object' && x !== null) hashObject(site, x, isVal);
       else hashOther(x);
     }
@@ -233,8 +252,15 @@ function startRenaming(): void {
   if (countMap.size) countMap.clear();
 }
 
+/** The writer renaming of the running walk (task symmetry), or null. */
+let writerRemap: ReadonlyMap<number, number> | null = null;
+
 function canonVal(v: number): number {
   if (v < SEQ_LIMIT) return v;
+  if (writerRemap !== null) {
+    const to = writerRemap.get(Math.floor(v / SEQ_LIMIT));
+    if (to !== undefined) v = to * SEQ_LIMIT + (v % SEQ_LIMIT);
+  }
   if (v < tableSize && (v | 0) === v) {
     if (renamedAt[v] === walkNo) return renamedTo[v];
     const r = renameNew(v);

@@ -13,13 +13,13 @@
 // register images in user memory, fork names a child, a tracer names its tracee and a VMM owns its
 // vcpus: an alphabet or configuration with any of these gets no symmetry at all.
 
-import { seqOf, symbolic, writerOf } from '@kvmfp/machine';
+import { writerOf } from '@kvmfp/machine';
 import type { task_struct } from '@kvmfp/fpsimd';
-import { worldFingerprint, VAL_KEYS } from './canon.js';
+import { worldFingerprint } from './canon.js';
 import type { WorldConfig } from './config.js';
 import type { Event } from './events.js';
 import type { RaceAlphabet } from './explore-alphabet.js';
-import { cloneGraph, Hasher, SHARED_KEYS } from './graph.js';
+import { cloneGraph, Hasher } from './graph.js';
 import type { UserProgram, World } from './world.js';
 
 /** The alphabet keys that decide whether tasks may be interchanged. */
@@ -138,8 +138,11 @@ function moveCpus(w: World, cpu: Map<number, number>): void {
   w.kernel.tasks = tasks;
 }
 
-/** A copy of `w` relabelled: its CPUs first, then its tasks. */
-export function relabelWorld(w: World, r: Relabelling): World {
+/**
+ * A copy of `w` relabelled, but for the writers inside symbolic values: the fingerprint renames
+ * those (keyWith's `writers`), which saves a walk of the whole world.
+ */
+function relabelForKey(w: World, r: Relabelling): World {
   const out = cloneGraph(w);
   moveCpus(out, r.cpu);
   moveTasks(out, w, r);
@@ -172,33 +175,6 @@ function moveTasks(out: World, orig: World, r: Relabelling): void {
   out.users = users;
   out.kernel.tasks = tasks;
   out.runq = out.runq.map((p) => r.pid.get(p) ?? p);
-  renameWriters(out, r.writer);
-}
-
-/** Records of history the fingerprint leaves out (canon.ts), so their values need no renaming. */
-const UNKEYED = new Set(['violations', 'findings', 'moves']);
-
-/** Renames the writer inside every symbolic value of the world (the fields canon.ts renames). */
-function renameWriters(w: World, writer: Map<number, number>): void {
-  const seen = new Set<object>();
-  const rename = (v: number) => {
-    const to = writer.get(writerOf(v));
-    return to === undefined ? v : symbolic(to, seqOf(v));
-  };
-  const walk = (o: object, isVal: boolean): void => {
-    if (seen.has(o)) return;
-    seen.add(o);
-    const rec = o as Record<string, unknown>;
-    for (const k in rec) {
-      if (SHARED_KEYS.has(k) || UNKEYED.has(k)) continue;
-      const x = rec[k];
-      const val = isVal || VAL_KEYS.has(k) || k === 'slots';
-      if (typeof x === 'number') {
-        if (val) rec[k] = rename(x);
-      } else if (typeof x === 'object' && x !== null) walk(x, val);
-    }
-  };
-  walk(w, false);
 }
 
 /** An event as it reads after the relabelling (the task names it carries, renamed). */
@@ -334,23 +310,31 @@ export interface KeyedPath {
   sig: [number, number];
 }
 
-/** The fingerprint of a world joined with its suspended paths (pids as the world names them). */
+/**
+ * The fingerprint of a world joined with its suspended paths, with pids (of the paths) and writers
+ * (of the symbolic values) renamed as given.
+ */
 export function keyWith(
   world: World,
   paths: readonly KeyedPath[],
-  pidMap?: Map<number, number>,
+  pidMap?: ReadonlyMap<number, number>,
+  writers?: ReadonlyMap<number, number>,
 ): [number, number] {
-  if (paths.length === 0) return worldFingerprint(world);
+  if (paths.length === 0) return worldFingerprint(world, undefined, writers);
   const mapped = paths
     .map((p) => ({ pid: pidMap?.get(p.pid) ?? p.pid, sig: p.sig }))
     .sort((a, b) => a.pid - b.pid);
-  return worldFingerprint(world, (h: Hasher) => {
-    for (const p of mapped) {
-      h.word(p.pid);
-      h.word(p.sig[0]);
-      h.word(p.sig[1]);
-    }
-  });
+  return worldFingerprint(
+    world,
+    (h: Hasher) => {
+      for (const p of mapped) {
+        h.word(p.pid);
+        h.word(p.sig[0]);
+        h.word(p.sig[1]);
+      }
+    },
+    writers,
+  );
 }
 
 /** At most this many relabellings are tried per state (more only merges less; never unsound). */
@@ -386,7 +370,9 @@ export function symmetricKey(
     for (const from of c.orders) {
       if (tried++ >= ORDER_LIMIT) break;
       const r = relabelling(world, from, cpu);
-      const key = isIdentity(r) ? keyWith(world, paths) : keyWith(relabelWorld(world, r), paths, r.pid);
+      const key = isIdentity(r)
+        ? keyWith(world, paths)
+        : keyWith(relabelForKey(world, r), paths, r.pid, r.writer);
       if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1]))
         best = { key, relabel: r };
     }

@@ -191,3 +191,30 @@ describe('cloneGraph and loadInto on plain data', () => {
     expect(target.a).toEqual({ n: 2 });
   });
 });
+
+describe('symbolic values in user memory', () => {
+  // A register image a signal frame or a tracer's buffer holds is a symbolic value like the
+  // registers it was copied from: whether the two are equal is part of the state, so both must be
+  // renamed together (a raw value in memory next to renamed registers merged states that differ).
+  const file = join(import.meta.dirname, '../../../fixtures/configs/races-host.yaml');
+  const withChunk = (reg: number, mem: number): World => {
+    const cfg = loadExploreConfig(file);
+    const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
+    const w = cloneGraph(ex.initial().world);
+    w.machine.cpus[0].regs.V = reg;
+    w.users[0].mm.chunks = [{ off: 0x1000, len: 512, kind: 'vregs', v: mem }];
+    return w;
+  };
+  const val = (seq: number) => 1 * 4096 + seq;
+
+  it.each([
+    ['per-shape', worldFingerprint],
+    ['reference', referenceFingerprint],
+  ])('%s: a chunk equal to the registers and one that is not never merge; renamings do', (_name, fp) => {
+    const equal = fp(withChunk(val(5), val(5)));
+    const stale = fp(withChunk(val(7), val(5)));
+    expect(stale).not.toEqual(equal);
+    expect(fp(withChunk(val(9), val(9)))).toEqual(equal);
+    expect(fp(withChunk(val(9), val(3)))).toEqual(stale);
+  });
+});
