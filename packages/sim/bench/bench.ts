@@ -233,7 +233,7 @@ const report1 = mergeShards({ config: configFile, revision: 'v6.4', mutant: null
 const peak1 = process.resourceUsage().maxRSS * 1024;
 
 const lines = [
-  `configuration: ${configFile} (depth ${depth}, preemption points)`,
+  `configuration: ${configFile} (depth ${depth}, preemption points${newExplorer().symmetry ? ', task and CPU symmetry' : ''})`,
   `distinct states: ${report1.distinct}; transitions: ${main.result.transitions} (${(main.result.transitions / report1.distinct).toFixed(2)} per state: every transition past the first into a state is a merge)`,
 ];
 const column = (label: string, get: (x: Figures) => string) =>
@@ -265,6 +265,18 @@ if (before && after)
   lines.push(
     `same exploration before and after: ${before.result.distinct === after.result.distinct && before.result.transitions === after.result.transitions ? 'yes' : 'NO'} (${before.result.distinct} and ${after.result.distinct} states)`,
   );
+// What the task and CPU symmetry saves (symmetry.ts): the same exploration keyed without it.
+const symmetric = newExplorer().symmetry !== null;
+if (symmetric) {
+  const t1 = performance.now();
+  const plain = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), 'v6.4', null, {
+    symmetry: false,
+  }).explore({ depth });
+  const plainS = (performance.now() - t1) / 1000;
+  lines.push(
+    `without task/CPU symmetry: ${plain.distinct} states, ${plain.transitions} transitions, ${f(plainS)} s; symmetry saves ${f(plain.distinct / main.result.distinct, 2)}x the states, ${f(plain.transitions / main.result.transitions, 2)}x the transitions, ${f(plainS / main.seconds, 2)}x the time`,
+  );
+} else lines.push('task/CPU symmetry: none in this configuration');
 for (const l of lines) console.log(l);
 
 if (args.includes('--one-worker')) process.exit(0);
