@@ -11,8 +11,13 @@ describe('campaign table', () => {
   it('reads a row from a kvmfp explore --json report stopped by its time limit', () => {
     const row = rowOf('guest-nosve', report, 23.6);
     expect(row).toMatchObject({ states: 80332, transitions: 104244, known: 1, fresh: 0 });
-    expect(row.reach).toBe('depth 4 complete, 6 reached (time limit 20 s)');
+    expect(row.reach).toBe('4 levels complete, deepest 6 (time limit 20 s)');
     expect(row.knownNames).toEqual(['vhe-sme-softirq-neon-after-exit-svcr-trap']);
+  });
+
+  it('shortens the heap bound', () => {
+    const stoppedBy = 'memory bound: the frontier of depth 2 filled 5263 MiB of heap';
+    expect(reachOf({ ...report, stoppedBy })).toBe('4 levels complete, deepest 6 (heap bound, 5263 MiB)');
   });
 
   it('says exhausted, or the bound, when the run was not stopped', () => {
@@ -35,7 +40,7 @@ describe('campaign table', () => {
     const lines = table.split('\n');
     expect(lines[0]).toBe('# campaign');
     expect(lines[4]).toBe(
-      '| guest-nosve | depth 4 complete, 6 reached (time limit 20 s) | 80,332 | 104,244 | 23.6 s | 1 / 0 |',
+      '| guest-nosve | 4 levels complete, deepest 6 (time limit 20 s) | 80,332 | 104,244 | 23.6 s | 1 / 0 |',
     );
     expect(lines[5]).toContain('| 10 min 12 s | 1 / 1 |');
     expect(lines[6]).toBe('| sme2 | failed | 0 | 0 | 1.5 s | 0 / 0 |');

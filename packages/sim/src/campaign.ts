@@ -42,8 +42,11 @@ export type CampaignReport = Pick<
 export function reachOf(r: CampaignReport): string {
   if (r.exhausted) return `exhausted (diameter ${r.diameter})`;
   if (r.complete) return `depth ${r.depth ?? r.diameter} (bound)`;
-  const why = r.stoppedBy ?? 'stopped';
-  return `depth ${r.levelsCompleted} complete, ${r.diameter} reached (${why})`;
+  const why = (r.stoppedBy ?? 'stopped').replace(
+    /^memory bound: the frontier of depth (\d+) filled (\d+) MiB of heap$/,
+    'heap bound, $2 MiB',
+  );
+  return `${r.levelsCompleted} levels complete, deepest ${r.diameter} (${why})`;
 }
 
 export function rowOf(name: string, r: CampaignReport, seconds: number): CampaignRow {
