@@ -15,6 +15,11 @@ describe('campaign table', () => {
     expect(row.knownNames).toEqual(['vhe-sme-softirq-neon-after-exit-svcr-trap']);
   });
 
+  it('names every finding a shared symptom matches', () => {
+    const shared = { ...report, known: [{ finding: 'a-b.yaml or c.yaml' }] };
+    expect(rowOf('x', shared, 1).knownNames).toEqual(['a-b or c']);
+  });
+
   it('shortens the heap bound', () => {
     const stoppedBy = 'memory bound: the frontier of depth 2 filled 5263 MiB of heap';
     expect(reachOf({ ...report, stoppedBy })).toBe('4 levels complete, deepest 6 (heap bound, 5263 MiB)');

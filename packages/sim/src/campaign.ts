@@ -50,7 +50,7 @@ export function reachOf(r: CampaignReport): string {
 }
 
 export function rowOf(name: string, r: CampaignReport, seconds: number): CampaignRow {
-  const knownNames = [...new Set((r.known ?? []).map((k) => k.finding.replace(/\.ya?ml$/, '')))];
+  const knownNames = [...new Set((r.known ?? []).map((k) => k.finding.replace(/\.ya?ml\b/g, '')))];
   return {
     name,
     reach: reachOf(r),

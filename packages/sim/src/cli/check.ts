@@ -135,7 +135,7 @@ export function exploreSummary(dir: string): { lines: string[]; ok: boolean } {
       exhausted: r.exhausted,
       states: r.distinct,
       depth: r.diameter,
-      known: [...new Set(split.known.map((k) => k.finding.replace(/\.ya?ml$/, '')))],
+      known: [...new Set(split.known.map((k) => k.finding.replace(/\.ya?ml\b/g, '')))],
       fresh: split.fresh.map((v) => v.invariant),
     };
     ok &&= l.fresh.length === 0;
