@@ -13,7 +13,7 @@ import { resolveTable } from './revisions.js';
 import { InputError, loadScenario, worldConfig } from './scenario.js';
 import { firedViolations, knownKeyOf, programNames, signatureOf } from './signature.js';
 
-/** Known key (signature.ts knownKeyOf) -> the finding file (relative to the directory) that shows it. */
+/** Known key (signature.ts knownKeyOf) -> the finding files (relative to the directory, joined by ' or ') that show it. */
 export type KnownFindings = Map<string, string>;
 
 /** The signatures of the violations of every scenario in `dir`; one-line InputError on bad input. */
@@ -29,7 +29,12 @@ export function loadKnownFindings(dir: string): KnownFindings {
     const ctx = { config, rev, mutant, table: resolveTable(rev, mutant) };
     for (const v of firedViolations(ctx, s.events)) {
       const key = knownKeyOf(signatureOf(v.invariant, v.detail, programNames(config), v));
-      if (!known.has(key)) known.set(key, relative(dir, file));
+      // Findings with the same symptom share a key: a match names them all, since the key alone
+      // cannot tell which bug a counterexample shows (its scenario can).
+      const name = relative(dir, file);
+      const prev = known.get(key);
+      if (prev === undefined) known.set(key, name);
+      else if (!prev.split(' or ').includes(name)) known.set(key, `${prev} or ${name}`);
     }
   }
   return known;

@@ -95,7 +95,7 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     .option('--dir <dir>', 'fixture corpus directory', 'fixtures')
     .option('--quick', 'the corpus and the kill table only')
     .description(
-      'the main job: the fixture corpus, the mutant kill table, every explorer configuration to a state budget or exhaustion, and v6.3 = v6.4 (--quick: corpus and kill table only)',
+      'the main job: the fixture corpus, the mutant kill table, every explorer configuration to a state budget or exhaustion with the known findings of findings/, and v6.3 = v6.4 on the reference configurations (--quick: corpus and kill table only); exit 1 on a failed scenario, a surviving mutant, a new violation or a difference',
     )
     .action((o: { tap?: boolean; dir: string; quick?: boolean }) => {
       throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false, o.quick ?? false));
