@@ -36,6 +36,7 @@ import {
   walkMode,
   worldFingerprint,
 } from '../src/index.js';
+import { rng } from '../src/prng.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -68,18 +69,6 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcMs += e.duration;
 }).observe({ entryTypes: ['gc'] });
 const settle = () => new Promise((r) => setImmediate(r));
-
-/** A small deterministic PRNG (mulberry32), so every run samples the same transitions. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Transitions (a state and an enabled event) met by random walks within the bound. */
 function sampleTransitions(ex: Explorer, walks: number): { n: Node; ev: Event; need: Set<number> }[] {

@@ -8,7 +8,6 @@
 
 import {
   Hasher,
-  isValField,
   keyHash,
   TAG_ARRAY,
   TAG_FALSE,
@@ -19,9 +18,7 @@ import {
   TAG_UNDEF,
 } from './hasher.js';
 import type { World } from './world.js';
-
-/** Fields whose values never change after a world is made: clones share them instead of copying. */
-const SHARED_KEYS = new Set(['config', 'writers', 'vl_info']);
+import { isValField, SHARED_KEYS, SKIP_KEYS, VAL_KEYS } from './world-keys.js';
 
 export function referenceClone<T>(root: T): T {
   const seen = new Map<object, unknown>();
@@ -102,36 +99,6 @@ function fillObject(
   if (!sameKeys) for (const k of outKeys) delete out[k];
   for (const k of srcKeys) out[k] = placed.get(k);
 }
-
-const VAL_KEYS = new Set([
-  'V',
-  'Zhi',
-  'P',
-  'FFR',
-  'ZA',
-  'ZT0',
-  'FPSR',
-  'vregs',
-  'fpsr',
-  'zlo',
-  'zhi',
-  'p',
-  'ffr',
-  'za',
-  'zt0',
-  'tpidr2_el0',
-]);
-const SKIP_KEYS = new Set([
-  'step',
-  'moves',
-  'seq',
-  'writers',
-  'violations',
-  'findings',
-  'rev',
-  'mutant',
-  'config',
-]);
 
 const SEQ_LIMIT = 4096;
 

@@ -16,7 +16,6 @@
 import { referenceFingerprint } from './canon-reference.js';
 import {
   Hasher,
-  isValField,
   keyHash,
   TAG_ARRAY,
   TAG_FALSE,
@@ -26,42 +25,10 @@ import {
   TAG_TRUE,
   TAG_UNDEF,
 } from './hasher.js';
+import { isValField, SKIP_KEYS, VAL_KEYS } from './world-keys.js';
 import { compile, field, shapeAt, Site, VisitList, type Shape } from './shapes.js';
 import { walkMode, walksSwitched } from './walk-mode.js';
 import type { World } from './world.js';
-
-/** Fields that hold symbolic values (Val), and the views' arrays of them (`slots`). */
-export const VAL_KEYS = new Set([
-  'V',
-  'Zhi',
-  'P',
-  'FFR',
-  'ZA',
-  'ZT0',
-  'FPSR',
-  'vregs',
-  'fpsr',
-  'zlo',
-  'zhi',
-  'p',
-  'ffr',
-  'za',
-  'zt0',
-  'tpidr2_el0',
-  'slots',
-]);
-/** Fields that only record history (counters, traces), not state. */
-const SKIP_KEYS = new Set([
-  'step',
-  'moves',
-  'seq',
-  'writers',
-  'violations',
-  'findings',
-  'rev',
-  'mutant',
-  'config',
-]);
 
 const SEQ_LIMIT = 4096;
 

@@ -20,20 +20,9 @@ import { resolveTable } from './revisions.js';
 import { Runtime } from './runtime.js';
 import { symmetricKey } from './symmetry.js';
 import { createWorld, type World } from './world.js';
+import { rng } from './prng.js';
 
 const here = join(import.meta.dirname, '../../../fixtures/configs');
-
-/** A small deterministic PRNG (mulberry32), so every run walks the same sequences. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Outcome {
   enabled: boolean;

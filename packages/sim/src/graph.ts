@@ -8,6 +8,7 @@
 // (shapes.ts), and keeps its visit record only for the shapes that can be shared;
 // canon-reference.ts holds the generic walks these must agree with.
 
+import { SHARED_KEYS } from './world-keys.js';
 import {
   Hasher,
   keyHash,
@@ -30,9 +31,6 @@ type Plain = null | boolean | number | string | undefined | PlainObject | Plain[
 interface PlainObject {
   [k: string]: Plain;
 }
-
-/** Fields whose values never change after a world is made: clones share them instead of copying. */
-export const SHARED_KEYS = new Set(['config', 'writers', 'vl_info']);
 
 /** Objects of shared shapes the running clone has copied, with their copies. */
 const copied = new VisitList<object>();

@@ -80,16 +80,3 @@ export function keyHash(k: string): number {
   }
   return v;
 }
-
-/**
- * User-memory chunks (signal frames, a tracer's buffers) keep one value in `v`: a symbolic value
- * for these kinds (register images), a plain number or header otherwise. The images of the other
- * register kinds are objects whose fields are symbolic-value fields by name. Both fingerprints
- * rename a chunk's `v` as a symbolic value when its kind is one of these.
- */
-export const VAL_CHUNK_KINDS: ReadonlySet<string> = new Set(['vregs', 'fpsr', 'zt', 'tpidr2']);
-
-/** Whether field `k` of `o` holds a symbolic value because of what `o` is (a register-image chunk). */
-export function isValField(o: object, k: string): boolean {
-  return k === 'v' && VAL_CHUNK_KINDS.has((o as { kind?: unknown }).kind as string);
-}

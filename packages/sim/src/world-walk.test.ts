@@ -18,23 +18,12 @@ import { cloneGraph, loadInto } from './graph.js';
 import { resolveTable } from './revisions.js';
 import { shapeOf } from './shapes.js';
 import type { World } from './world.js';
+import { rng } from './prng.js';
 
 const here = join(import.meta.dirname, '../../../fixtures/configs');
 const CONFIGS = ['sched-sve.yaml', 'sched-sme.yaml', 'ref.yaml', 'guest-nosve.yaml', 'races-host.yaml'];
 /** The fields clones share with their original (graph.ts SHARED_KEYS): set when a world is made. */
 const SHARED_KEYS = new Set(['config', 'writers', 'vl_info']);
-
-/** A small deterministic PRNG (mulberry32), so every run samples the same states. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The worlds of the states random walks reach (violating states included: they are states too). */
 function sampleWorlds(file: string, walks: number, length: number): World[] {
