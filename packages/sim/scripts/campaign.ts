@@ -235,7 +235,19 @@ function headingOf(o: Options): string {
   return `# Exploration campaign: ${o.rev} at ${commitOf()}; ${what}; known findings from ${o.known.startsWith(root) ? o.known.slice(root.length) : o.known}`;
 }
 
+const USAGE = `usage: npm run campaign -- [CONFIG...] [--budget SECONDS (600)] [--jobs N (1)] [--depth N (64)]
+         [--shard i/n] [--out DIR (reports/out/campaign)] [--table FILE (reports/out/campaign.md)]
+         [--known DIR (fixtures/findings)] [--heap MiB (6144)] [--rev v6.4]
+       npm run campaign -- --merge [CONFIG...] [--out DIR]   (the shard reports in DIR, merged)
+Each configuration (all of fixtures/configs, or those named) is explored by kvmfp explore to
+exhaustion, the budget or the heap bound, one run at a time; the table is rewritten after each run.
+Exit status: 0 nothing new, 1 new violations, 2 bad input, 3 a run failed.`;
+
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const o = parseOptions(argv);
   mkdirSync(o.out, { recursive: true });
   mkdirSync(resolve(o.table, '..'), { recursive: true });
