@@ -85,6 +85,7 @@ import {
 } from './events.js';
 import { RULES, signalGrant } from './rules.js';
 import type { Runtime } from './runtime.js';
+import { FRAME_EDITS, REGSETS, type FrameEdit, type Regset } from './scenario-schema.js';
 import { setAllowed, type View } from './view.js';
 import {
   cpuOfTask,
@@ -97,19 +98,6 @@ import {
   type World,
 } from './world.js';
 
-export type Regset = 'fpr' | 'sve' | 'ssve' | 'za' | 'zt';
-export type FrameEdit =
-  | 'bad_magic'
-  | 'drop_fpsimd'
-  | 'wrong_vl'
-  | 'truncate'
-  | 'set_v'
-  | 'set_za'
-  | 'drop_sve'
-  | 'toggle_sm'
-  | 'drop_za'
-  | 'drop_zt'
-  | 'set_zt';
 export type RegsetData = 'regs' | 'fpsimd' | 'none';
 
 export type HostEvent =
@@ -139,20 +127,7 @@ export type HostEvent =
   | { do: 'fork'; task: string; child: string; to?: string }
   | { do: 'exec'; task: string; to?: string };
 
-export const REGSETS: Regset[] = ['fpr', 'sve', 'ssve', 'za', 'zt'];
-export const FRAME_EDITS: FrameEdit[] = [
-  'bad_magic',
-  'drop_fpsimd',
-  'wrong_vl',
-  'truncate',
-  'set_v',
-  'set_za',
-  'drop_sve',
-  'toggle_sm',
-  'drop_za',
-  'drop_zt',
-  'set_zt',
-];
+export { FRAME_EDITS, REGSETS, type FrameEdit, type Regset };
 /** Edits that always leave a frame the kernel must refuse (sve.rst and sme.rst section 5). */
 const REJECTED_EDITS = new Set<FrameEdit>(['bad_magic', 'drop_fpsimd', 'wrong_vl', 'truncate']);
 

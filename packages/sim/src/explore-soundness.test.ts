@@ -18,7 +18,7 @@ import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { resolveTable } from './revisions.js';
 import { Runtime } from './runtime.js';
-import { symmetricKey } from './symmetry.js';
+import { relabelEvent, symmetricKey } from './symmetry.js';
 import { createWorld, type World } from './world.js';
 import { rng } from './prng.js';
 
@@ -65,25 +65,21 @@ function exact(o: Outcome): Outcome {
 
 /** The relabelling that takes the state of `from` to the state of `to` (both keyed alike). */
 function between(from: Node, to: Node): { event: (e: Event) => Event; identity: boolean } {
-  const compose = <K>(toCanon: Map<K, K>, fromCanon: Map<K, K>) => {
+  // `to`'s labels to canonical ones, then canonical ones back to `from`'s: one map per kind of label.
+  const compose = <K>(toCanon: Map<K, K>, fromCanon: Map<K, K>): Map<K, K> => {
     const inverse = new Map([...fromCanon].map(([x, y]) => [y, x]));
-    const rename = (x: K) => {
+    const out = new Map<K, K>();
+    for (const x of new Set([...toCanon.keys(), ...inverse.keys()])) {
       const c = toCanon.get(x) ?? x;
-      return inverse.get(c) ?? c;
-    };
-    const moved = [...new Set([...toCanon.keys(), ...inverse.keys()])].filter((x) => rename(x) !== x);
-    return { rename, identity: moved.length === 0 };
+      const back = inverse.get(c) ?? c;
+      if (back !== x) out.set(x, back);
+    }
+    return out;
   };
-  const names = compose(to.relabel?.name ?? new Map<string, string>(), from.relabel?.name ?? new Map());
-  const cpus = compose(to.relabel?.cpu ?? new Map<number, number>(), from.relabel?.cpu ?? new Map());
-  const event = (e: Event) => {
-    const out: Record<string, unknown> = { ...e };
-    for (const k of ['task', 'next', 'tracer', 'child'])
-      if (typeof out[k] === 'string') out[k] = names.rename(out[k]);
-    if (typeof out.cpu === 'number') out.cpu = cpus.rename(out.cpu);
-    return out as unknown as Event;
-  };
-  return { event, identity: names.identity && cpus.identity };
+  const name = compose(to.relabel?.name ?? new Map<string, string>(), from.relabel?.name ?? new Map());
+  const cpu = compose(to.relabel?.cpu ?? new Map<number, number>(), from.relabel?.cpu ?? new Map());
+  const r = { from: [], pid: new Map(), writer: new Map(), name, cpu };
+  return { event: (e) => relabelEvent(e, r), identity: name.size === 0 && cpu.size === 0 };
 }
 
 /** Two outcomes alike up to a relabelling of tasks: same enabledness, invariants, and world data. */
@@ -196,11 +192,19 @@ describe('explorer state identity (soundness)', () => {
 
 /** The history mirrored: CPUs 0 and 1 swapped, and the tasks that start on them (a and b). */
 function mirror(e: Event): Event {
-  const out: Record<string, unknown> = { ...e };
-  const names: Record<string, string> = { a: 'b', b: 'a' };
-  for (const k of ['task', 'next']) if (typeof out[k] === 'string') out[k] = names[out[k]] ?? out[k];
-  if (typeof out.cpu === 'number') out.cpu = 1 - out.cpu;
-  return out as unknown as Event;
+  return relabelEvent(e, {
+    from: [],
+    pid: new Map(),
+    writer: new Map(),
+    name: new Map([
+      ['a', 'b'],
+      ['b', 'a'],
+    ]),
+    cpu: new Map([
+      [0, 1],
+      [1, 0],
+    ]),
+  });
 }
 
 describe('explorer state identity (symmetry)', () => {

@@ -15,7 +15,25 @@ const userOps = [
   'smstop_za',
 ];
 
-const regsets = ['fpr', 'sve', 'ssve', 'za', 'zt'];
+/** The FP regsets a tracer reads and writes (NT_PRFPREG, NT_ARM_SVE, NT_ARM_SSVE, NT_ARM_ZA, NT_ARM_ZT). */
+export const REGSETS = ['fpr', 'sve', 'ssve', 'za', 'zt'] as const;
+export type Regset = (typeof REGSETS)[number];
+
+/** The edits a signal handler may make to its frame before sigreturn (events-host.ts applies them). */
+export const FRAME_EDITS = [
+  'bad_magic',
+  'drop_fpsimd',
+  'wrong_vl',
+  'truncate',
+  'set_v',
+  'set_za',
+  'drop_sve',
+  'toggle_sm',
+  'drop_za',
+  'drop_zt',
+  'set_zt',
+] as const;
+export type FrameEdit = (typeof FRAME_EDITS)[number];
 
 const event = {
   oneOf: [
@@ -101,19 +119,7 @@ const event = {
         do: { const: 'sigreturn' },
         task: str(),
         edit: {
-          enum: [
-            'bad_magic',
-            'drop_fpsimd',
-            'wrong_vl',
-            'truncate',
-            'set_v',
-            'set_za',
-            'drop_sve',
-            'toggle_sm',
-            'drop_za',
-            'drop_zt',
-            'set_zt',
-          ],
+          enum: FRAME_EDITS,
           description: 'the handler changes its frame before returning',
         },
         to: str(),
@@ -133,7 +139,7 @@ const event = {
       },
       ['do', 'task'],
     ),
-    obj({ do: { const: 'ptrace_get' }, tracer: str(), task: str(), regset: { enum: regsets }, to: str() }, [
+    obj({ do: { const: 'ptrace_get' }, tracer: str(), task: str(), regset: { enum: REGSETS }, to: str() }, [
       'do',
       'tracer',
       'task',
@@ -144,7 +150,7 @@ const event = {
         do: { const: 'ptrace_set' },
         tracer: str(),
         task: str(),
-        regset: { enum: regsets },
+        regset: { enum: REGSETS },
         data: {
           enum: ['regs', 'fpsimd', 'none'],
           description: 'the payload after the header (default regs)',

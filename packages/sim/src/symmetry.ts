@@ -39,7 +39,7 @@ export interface TaskSymmetry {
 }
 
 /** Why a configuration gets no symmetry (null: it may have some). */
-export function symmetryBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
+function symmetryBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
   if (config.vcpus.length) return 'a VMM owns its vcpus';
   if (a.signal || a.signalInKernel || a.frameEdits.length)
     return 'signal frames hold register images in user memory';
@@ -85,7 +85,7 @@ function cpuMap(cpuFrom: number[]): Map<number, number> {
   return m;
 }
 
-export function relabelling(w: World, from: number[], cpu = new Map<number, number>()): Relabelling {
+function relabelling(w: World, from: number[], cpu = new Map<number, number>()): Relabelling {
   const pid = new Map<number, number>();
   const writer = new Map<number, number>();
   const name = new Map<string, string>();
@@ -98,7 +98,7 @@ export function relabelling(w: World, from: number[], cpu = new Map<number, numb
   return { from, pid, writer, name, cpu };
 }
 
-export function isIdentity(r: Relabelling): boolean {
+function isIdentity(r: Relabelling): boolean {
   return r.pid.size === 0 && r.cpu.size === 0;
 }
 
@@ -120,17 +120,17 @@ function moveCpus(w: World, cpu: Map<number, number>): void {
   w.machine.cpus = cpus;
   w.kernel.percpu = percpu;
   // Idle tasks are the kernel tasks without an mm whose pid is their CPU's number; their slots
-  // are read before any pid changes.
+  // and names are read before any pid changes.
   const isIdle = (t: task_struct) => !t.mm && t.pid < n;
-  const idleSlotOf = new Map<number, number>();
-  w.kernel.tasks.forEach((t, i) => isIdle(t) && idleSlotOf.set(t.pid, i));
+  const idleOf = new Map<number, { slot: number; comm: string }>();
+  w.kernel.tasks.forEach((t, slot) => isIdle(t) && idleOf.set(t.pid, { slot, comm: t.comm }));
   const tasks = w.kernel.tasks.slice();
   for (const t of w.kernel.tasks) {
     if (isIdle(t)) {
-      const c = to(t.pid);
-      tasks[idleSlotOf.get(c)!] = t;
-      t.pid = c;
-      t.comm = `swapper/${c}`;
+      const target = idleOf.get(to(t.pid))!;
+      tasks[target.slot] = t;
+      t.pid = to(t.pid);
+      t.comm = target.comm;
     }
     t.cpu = to(t.cpu);
     if (t.thread.fpsimd_cpu < n) t.thread.fpsimd_cpu = to(t.thread.fpsimd_cpu);
