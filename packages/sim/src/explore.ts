@@ -620,7 +620,7 @@ export class Explorer {
   explore(opts: ExploreOptions): ExploreResult {
     const bound = opts.depth ?? Infinity;
     const heapBound = opts.maxHeapBytes ?? defaultHeapBound();
-    const visited = new FingerprintSet(1 << 16, opts.maxBytes);
+    const visited = new FingerprintSet(1 << 12, opts.maxBytes);
     const root = this.store(this.initial());
     visited.add(root.key[0], root.key[1], 0);
     let frontier: StoredNode[] = [root];
