@@ -355,8 +355,9 @@ export class Explorer {
    * A runtime on a copy of the node's world, its paths known but not materialised, except those
    * in `need` (rebuilt from their chains).
    */
-  rebuild(n: Node, need: ReadonlySet<number> = new Set()): Runtime {
-    const rt = new Runtime(cloneGraph(n.world), this.table, false);
+  rebuild(n: Node, need: ReadonlySet<number> = new Set(), into?: World): Runtime {
+    if (into) loadInto(into, n.world);
+    const rt = new Runtime(into ?? cloneGraph(n.world), this.table, false);
     for (const p of n.paths) rt.lazy.add(p.pid);
     for (const p of n.paths) if (need.has(p.pid)) this.materialise(rt, n, p);
     rt.touched.clear();
@@ -451,11 +452,16 @@ export class Explorer {
     return need;
   }
 
-  /** Applies `ev` to the state `n`: whether it was enabled, what it violated, and the successor. */
-  step(n: Node, ev: Event): Step {
+  /**
+   * Applies `ev` to the state `n`: whether it was enabled, what it violated, and the successor.
+   * With `into`, the event runs on that world (loaded with `n`'s data in place) instead of a
+   * fresh clone, and the successor's world is `into`: the caller must be done with it (packed or
+   * dropped) before passing it again.
+   */
+  step(n: Node, ev: Event, into?: World): Step {
     let need = this.predictNeeds(n, ev);
     for (;;) {
-      const rt = this.rebuild(n, need);
+      const rt = this.rebuild(n, need, into);
       const before = rt.world.violations.length;
       try {
         applyEvent(rt, ev);
@@ -625,6 +631,9 @@ export class Explorer {
     visited.add(root.key[0], root.key[1], 0);
     let frontier: StoredNode[] = [root];
     const levels: LevelStats[] = [];
+    // With a packed frontier every successor is packed (or dropped) before the next event, so one
+    // working world is loaded and reused for every event: no clone, and no garbage, per transition.
+    const work = this.packFrontier ? cloneGraph(this.load(root).world) : undefined;
     const best = new Map<string, Counterexample>();
     let transitions = 0;
     let stoppedBy: string | null = null;
@@ -662,7 +671,7 @@ export class Explorer {
             cut = true;
             continue;
           }
-          const r = this.step(node, ev);
+          const r = this.step(node, ev, work);
           if (!r.enabled) continue;
           transitions++;
           if (r.violations.length) {
