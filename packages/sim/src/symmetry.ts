@@ -9,10 +9,32 @@
 // per-CPU data and its idle task to another CPU's slot and renames the CPU numbers tasks hold
 // (task->cpu, thread.fpsimd_cpu) and the ones events carry.
 //
-// Sound only where nothing else carries a task's identity. Signal frames and ptrace buffers keep
-// register images in user memory, fork names a child, a tracer names its tracee and a VMM owns its
-// vcpus: an alphabet or configuration with any of these gets no symmetry at all.
-
+// Where a task's identity lives, beyond the fields above, for the host alphabets (signals, ptrace,
+// fork, exec, prctl), and why the relabelling above covers it:
+// - signal frames (a task's `frames` and the frame records in its user memory) and a tracer's
+//   regset buffer (its user memory) hold register images: symbolic values, whose writer the
+//   fingerprint renames (VAL_KEYS and VAL_CHUNK_KINDS of world-keys.ts); the rest of a chunk is
+//   plain numbers (magics, sizes, vector lengths, flags, addresses the same for every task);
+// - queued and taken signals, kernel-generated signals, a ptrace stop and `frozen` hold signal
+//   numbers, function names and flags, no task: ptrace keeps no tracer in the world (any other
+//   task may act as tracer, and the event names both, as fork names parent and child: events are
+//   renamed by relabelEvent, the `task`, `tracer`, `child` and `next` fields);
+// - fork writes the child under the pid and name of the unborn slot it claims, which move with
+//   the slot; the child's memory and frames are copies of the parent's (writers renamed).
+// - the kernel's findings (a forced signal's pid among them) are history, not state (SKIP_KEYS),
+//   and an event reads only the ones it adds itself.
+// No CPU number is kept in any of these (frames keep stack addresses, not CPUs).
+//
+// What stays blocked, and why:
+// - a VMM and its vcpus: a guest names its VMM task by name (GuestProgram.vmm) and KVM's data
+//   points at vcpus by index; none of it is relabelled (see taskSymmetry's note on KVM);
+// - CPUs with ptrace on more than two CPUs: PTRACE_CONT wakes the task on its own CPU if idle,
+//   otherwise on the lowest-numbered idle CPU (events-host.ts ptraceCont), a choice that names a
+//   CPU; with two CPUs the other one is the only choice, which relabelling preserves;
+// - several unborn tasks: a fork is offered only for the first unborn task in slot order, which a
+//   relabelling can change, so with more than one unborn task each stays in a class of unborn
+//   tasks alike (their data is the same until a fork claims one); a single unborn task is
+//   interchangeable with the born tasks of its kind, since nothing reads its declared data.
 import { writerOf } from '@kvmfp/machine';
 import type { task_struct } from '@kvmfp/fpsimd';
 import { worldFingerprint } from './canon.js';
@@ -20,6 +42,7 @@ import type { WorldConfig } from './config.js';
 import type { Event } from './events.js';
 import type { RaceAlphabet } from './explore-alphabet.js';
 import { cloneGraph, Hasher } from './graph.js';
+import { VAL_KEYS } from './world-keys.js';
 import type { UserProgram, World } from './world.js';
 
 /** The alphabet keys that decide whether tasks may be interchanged. */
@@ -38,27 +61,43 @@ export interface TaskSymmetry {
   cpus: boolean;
 }
 
-/** Why a configuration gets no symmetry (null: it may have some). */
-function symmetryBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
-  if (config.vcpus.length) return 'a VMM owns its vcpus';
-  if (a.signal || a.signalInKernel || a.frameEdits.length)
-    return 'signal frames hold register images in user memory';
-  if (a.ptrace || a.ptraceSyscall || a.ptracePayloads) return 'a tracer names its tracee';
-  if (a.fork) return 'fork names its child';
+/** Why a configuration's tasks may not be interchanged (null: those of one kind may). */
+function taskBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
+  if (config.vcpus.length) return 'a VMM owns its vcpus, and a guest names its VMM';
   if (a.kvmRun || a.guestExit || a.kvmExit) return 'KVM_RUN belongs to a VMM';
   return null;
 }
 
-/** The interchangeable tasks of a configuration, or null when there are none. */
+/** Why a configuration's CPUs may not be interchanged (null: they may). */
+function cpuBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
+  if (config.machine.ncpus < 2) return 'one CPU';
+  if (config.vcpus.length) return 'KVM data holds per-CPU pointers to vcpus';
+  if (a.kvmRun || a.guestExit || a.kvmExit) return 'KVM_RUN belongs to a VMM';
+  if (a.ptrace && config.machine.ncpus > 2)
+    return 'PTRACE_CONT wakes its task on the lowest-numbered idle CPU when its own is busy';
+  return null;
+}
+
+/**
+ * The interchangeable tasks of a configuration, or null when there are none. KVM stays out: to let
+ * it in, a relabelling would have to rename a guest's VMM (GuestProgram.vmm, by name), move the
+ * vcpus with their VMM (and KVM's per-CPU pointers to the loaded vcpu with the CPUs), and rename
+ * the `vcpu` field of guest events; the soundness test would need a KVM configuration with two
+ * VMMs alike.
+ */
 export function taskSymmetry(config: WorldConfig, a: SymmetryAlphabet): TaskSymmetry | null {
-  if (symmetryBlocker(config, a)) return null;
-  const byKind = new Map<string, number[]>();
-  config.tasks.forEach((t, i) => {
-    const kind = JSON.stringify([t.vmm ?? false, t.unborn ?? false, t.sveVl ?? null, t.smeVl ?? null]);
-    byKind.set(kind, [...(byKind.get(kind) ?? []), i]);
-  });
-  const classes = [...byKind.values()].filter((c) => c.length >= 2);
-  const cpus = config.machine.ncpus >= 2;
+  const cpus = cpuBlocker(config, a) === null;
+  const classes: number[][] = [];
+  if (taskBlocker(config, a) === null) {
+    const unborn = config.tasks.filter((t) => t.unborn).length;
+    const byKind = new Map<string, number[]>();
+    config.tasks.forEach((t, i) => {
+      const apart = unborn > 1 && (t.unborn ?? false);
+      const kind = JSON.stringify([t.vmm ?? false, apart, t.sveVl ?? null, t.smeVl ?? null]);
+      byKind.set(kind, [...(byKind.get(kind) ?? []), i]);
+    });
+    classes.push(...[...byKind.values()].filter((c) => c.length >= 2));
+  }
   return classes.length || cpus ? { classes, cpus } : null;
 }
 
@@ -198,8 +237,10 @@ function ownLook(w: World, i: number): string {
   let slots = '';
   for (const v of u.view.slots) slots += writerOf(v) === 0 ? `${v},` : writerOf(v) === u.writer ? 'o,' : 'x,';
   const retry = u.retry ? `${u.retry.op}:${u.retry.check}` : '';
+  // The signal and ptrace data that names no task: queued signals, frames, the stop.
+  const host = `${u.pending.join(',')}|${u.frames.length}|${u.signals.length}|${u.frozen}|${u.mm.chunks.length}`;
   return (
-    `${u.mode}|${u.kpath}|${retry}|${u.stop}|${u.view.sm}|${u.view.za}|${slots}|${w.runq.indexOf(u.pid)}|` +
+    `${u.mode}|${u.kpath}|${retry}|${u.stop}|${u.view.sm}|${u.view.za}|${slots}|${w.runq.indexOf(u.pid)}|${host}|` +
     `${t.flags}|${th.fp_type}|${th.vl.join(',')}|${th.vl_onexec.join(',')}|${th.svcr}|` +
     `${th.sve_state === null}|${th.sme_state === null}`
   );
@@ -227,7 +268,11 @@ function cpuLook(w: World, c: number): string {
   const cpu = w.machine.cpus[c];
   const p = w.kernel.percpu[c];
   let sys = '';
-  for (const k in cpu.sys) sys += `${cpu.sys[k as keyof typeof cpu.sys]},`;
+  for (const k in cpu.sys) {
+    // A symbolic value (TPIDR2_EL0) without its writer, which a relabelling of tasks renames.
+    const v = cpu.sys[k as keyof typeof cpu.sys];
+    sys += VAL_KEYS.has(k) && writerOf(v) !== 0 ? 'w,' : `${v},`;
+  }
   return (
     `${cpu.el}|${cpu.world}|${sys}|${p.fpsimd_context_busy}|${p.preempt_count}|${p.softirq_disable}|` +
     `${p.irqs_disabled}|${p.in_softirq}|${p.in_hardirq}|${p.current.mm}`
