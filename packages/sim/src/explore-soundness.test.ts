@@ -80,7 +80,11 @@ function between(from: Node, to: Node): { event: (e: Event) => Event; identity: 
   const name = compose(to.relabel?.name ?? new Map<string, string>(), from.relabel?.name ?? new Map());
   const cpu = compose(to.relabel?.cpu ?? new Map<number, number>(), from.relabel?.cpu ?? new Map());
   const r = { from: [], pid: new Map(), writer: new Map(), name, cpu };
-  return { event: (e) => relabelEvent(e, r), identity: name.size === 0 && cpu.size === 0, tasks: name.size > 0 };
+  return {
+    event: (e) => relabelEvent(e, r),
+    identity: name.size === 0 && cpu.size === 0,
+    tasks: name.size > 0,
+  };
 }
 
 /** Two outcomes alike up to a relabelling of tasks: same enabledness, invariants, and world data. */
@@ -211,18 +215,36 @@ const smallForkExec: Variant = (c) => ({
 
 /** A history mirrored: the tasks of each pair swapped, and CPUs 0 and 1 with `cpus`. */
 function mirrorOf(pairs: [string, string][], cpus: boolean): (e: Event) => Event {
-  const name = new Map(pairs.flatMap(([x, y]): [string, string][] => [[x, y], [y, x]]));
-  const cpu = new Map<number, number>(cpus ? [[0, 1], [1, 0]] : []);
+  const name = new Map(
+    pairs.flatMap(([x, y]): [string, string][] => [
+      [x, y],
+      [y, x],
+    ]),
+  );
+  const cpu = new Map<number, number>(
+    cpus
+      ? [
+          [0, 1],
+          [1, 0],
+        ]
+      : [],
+  );
   return (e) => relabelEvent(e, { from: [], pid: new Map(), writer: new Map(), name, cpu });
 }
 
 /** Only the tasks that start on a CPU (the runnable third one breaks the mirror symmetry). */
-const startedOnly: Variant = (c) => ({ ...c, world: { ...c.world, tasks: c.world.tasks.filter((t) => t.cpu !== undefined) } });
+const startedOnly: Variant = (c) => ({
+  ...c,
+  world: { ...c.world, tasks: c.world.tasks.filter((t) => t.cpu !== undefined) },
+});
 
 /** fork-exec with a second unborn child: a fork into either makes the same state up to their names. */
 const twoChildren: Variant = (c) => {
   const small = smallForkExec(c);
-  return { ...small, world: { ...small.world, tasks: [...small.world.tasks, { name: 'child2', unborn: true }] } };
+  return {
+    ...small,
+    world: { ...small.world, tasks: [...small.world.tasks, { name: 'child2', unborn: true }] },
+  };
 };
 
 const fork = (child: string): Event => ({ do: 'fork', task: 'parent', child });
@@ -258,6 +280,13 @@ const ptraceWalk: WalkOptions = {
   interesting: (w) => w.users.some((u) => u.stop !== 'none' || u.mm.chunks.length > 0),
 };
 
+/** The race alphabet on the host: a frame, a task in a ptrace stop, then anything. */
+const racesHostWalk: WalkOptions = {
+  prefix: [...signalsPrefix, { do: 'ptrace_stop', task: 't1' }],
+  mirror: t0t1,
+  interesting: (w) => w.users.some((u) => u.frames.length > 0 || u.stop !== 'none'),
+};
+
 /** After a fork into one of two children, the next fork names the other one. */
 const twoChildrenWalk: WalkOptions = {
   variant: twoChildren,
@@ -284,6 +313,7 @@ describe('explorer state identity (soundness)', () => {
     ['ptrace.yaml', 30, 10, 10, ptraceWalk],
     ['fork-exec.yaml', 60, 12, 5, { variant: smallForkExec, prefix: [fork('child')] }],
     ['fork-exec.yaml', 30, 10, 10, twoChildrenWalk],
+    ['races-host.yaml', 14, 8, 5, racesHostWalk],
   ] as [string, number, number, number, WalkOptions?][])(
     '%s: merged states behave alike and rebuilt paths match the ground truth',
     (file, walks, length, relabelled, options) => {
@@ -291,7 +321,6 @@ describe('explorer state identity (soundness)', () => {
       // The walks must exercise what they test: states with paths in flight, and merges.
       expect(r.checkedStates).toBeGreaterThan(5);
       expect(r.merges).toBeGreaterThan(5);
-      console.log(file, r);
       expect(r.relabelled).toBeGreaterThanOrEqual(relabelled);
       // Where the data under test is, relabelled merges of tasks must be checked too.
       if (options?.interesting) expect(r.interesting).toBeGreaterThanOrEqual(relabelled);
@@ -320,7 +349,13 @@ describe('explorer state identity (symmetry)', () => {
     (file, pairs, cpus, { variant = (c) => c, prefix = [] }) => {
       const mirror = mirrorOf(pairs, cpus);
       const cfg = variant(loadExploreConfig(join(here, file)));
-      const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
+      const ex = new Explorer(
+        cfg.world,
+        resolveTable('v6.4', null),
+        fullAlphabet(cfg.alphabet),
+        'v6.4',
+        null,
+      );
       const random = rng(7);
       let compared = 0;
       let keysCompared = 0;
