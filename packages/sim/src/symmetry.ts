@@ -31,10 +31,14 @@
 // - CPUs with ptrace on more than two CPUs: PTRACE_CONT wakes the task on its own CPU if idle,
 //   otherwise on the lowest-numbered idle CPU (events-host.ts ptraceCont), a choice that names a
 //   CPU; with two CPUs the other one is the only choice, which relabelling preserves;
-// - several unborn tasks: a fork is offered only for the first unborn task in slot order, which a
-//   relabelling can change, so with more than one unborn task each stays in a class of unborn
-//   tasks alike (their data is the same until a fork claims one); a single unborn task is
-//   interchangeable with the born tasks of its kind, since nothing reads its declared data.
+// - several unborn tasks: the explorer offers a fork only into the first unborn task in slot order.
+//   Among unborn tasks declared alike the choice does not matter (they hold the same data but for
+//   their names until a fork claims one and overwrites it), so with more than one unborn task the
+//   declared-unborn tasks of one kind form a class of their own: whatever a relabelling does, the
+//   unborn tasks it leaves are alike. A single unborn task is interchangeable with the born tasks of
+//   its kind: it is the only fork target in any slot, and nothing reads its data before the fork
+//   overwrites it (so after a fork, parent and child are interchangeable).
+
 import { writerOf } from '@kvmfp/machine';
 import type { task_struct } from '@kvmfp/fpsimd';
 import { worldFingerprint } from './canon.js';
@@ -80,10 +84,11 @@ function cpuBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
 
 /**
  * The interchangeable tasks of a configuration, or null when there are none. KVM stays out: to let
- * it in, a relabelling would have to rename a guest's VMM (GuestProgram.vmm, by name), move the
- * vcpus with their VMM (and KVM's per-CPU pointers to the loaded vcpu with the CPUs), and rename
- * the `vcpu` field of guest events; the soundness test would need a KVM configuration with two
- * VMMs alike.
+ * it in, a relabelling of tasks would have to rename a guest's VMM (GuestProgram.vmm, by name) and
+ * move each VMM's guests and vcpus with it (w.guests and w.kvm.vcpus by index, a VMM's kpath
+ * `guest:<index>`, the `vcpu` field of guest events, the guests' writer numbers), and a relabelling
+ * of CPUs would have to follow KVM's per-CPU pointers to the loaded vcpu and the vcpu's record of
+ * the CPU it last ran on. The soundness test would need a KVM configuration with two VMMs alike.
  */
 export function taskSymmetry(config: WorldConfig, a: SymmetryAlphabet): TaskSymmetry | null {
   const cpus = cpuBlocker(config, a) === null;
