@@ -87,8 +87,8 @@ function cpuBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
  * it in, a relabelling of tasks would have to rename a guest's VMM (GuestProgram.vmm, by name) and
  * move each VMM's guests and vcpus with it (w.guests and w.kvm.vcpus by index, a VMM's kpath
  * `guest:<index>`, the `vcpu` field of guest events, the guests' writer numbers), and a relabelling
- * of CPUs would have to follow KVM's per-CPU pointers to the loaded vcpu and the vcpu's record of
- * the CPU it last ran on. The soundness test would need a KVM configuration with two VMMs alike.
+ * of CPUs would have to follow KVM's per-CPU pointers to the loaded vcpu and rename the CPU a vcpu is
+ * loaded on (kvm_vcpu.cpu). The soundness test would need a KVM configuration with two VMMs alike.
  */
 export function taskSymmetry(config: WorldConfig, a: SymmetryAlphabet): TaskSymmetry | null {
   const cpus = cpuBlocker(config, a) === null;
