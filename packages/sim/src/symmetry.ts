@@ -25,9 +25,13 @@
 //   and an event reads only the ones it adds itself.
 // No CPU number is kept in any of these (frames keep stack addresses, not CPUs).
 //
+// With KVM, a relabelling of CPUs also moves KVM's per-CPU data and renames the CPU a vcpu is
+// loaded on (kvm_vcpu.cpu); the rest of KVM's data points at objects (the vcpu, the VMM's FP
+// state), which move with what they point at.
+//
 // What stays blocked, and why:
-// - a VMM and its vcpus: a guest names its VMM task by name (GuestProgram.vmm) and KVM's data
-//   points at vcpus by index; none of it is relabelled (see taskSymmetry's note on KVM);
+// - the VMM tasks of a configuration with vcpus: a guest names its VMM by name and its vcpu by
+//   index, and neither is relabelled (taskSymmetry says what would be needed);
 // - CPUs with ptrace on more than two CPUs: PTRACE_CONT wakes the task on its own CPU if idle,
 //   otherwise on the lowest-numbered idle CPU (events-host.ts ptraceCont), a choice that names a
 //   CPU; with two CPUs the other one is the only choice, which relabelling preserves;
@@ -65,44 +69,33 @@ export interface TaskSymmetry {
   cpus: boolean;
 }
 
-/** Why a configuration's tasks may not be interchanged (null: those of one kind may). */
-function taskBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
-  if (config.vcpus.length) return 'a VMM owns its vcpus, and a guest names its VMM';
-  if (a.kvmRun || a.guestExit || a.kvmExit) return 'KVM_RUN belongs to a VMM';
-  return null;
-}
-
 /** Why a configuration's CPUs may not be interchanged (null: they may). */
 function cpuBlocker(config: WorldConfig, a: SymmetryAlphabet): string | null {
   if (config.machine.ncpus < 2) return 'one CPU';
-  if (config.vcpus.length) return 'KVM data holds per-CPU pointers to vcpus';
-  if (a.kvmRun || a.guestExit || a.kvmExit) return 'KVM_RUN belongs to a VMM';
   if (a.ptrace && config.machine.ncpus > 2)
     return 'PTRACE_CONT wakes its task on the lowest-numbered idle CPU when its own is busy';
   return null;
 }
 
 /**
- * The interchangeable tasks of a configuration, or null when there are none. KVM stays out: to let
- * it in, a relabelling of tasks would have to rename a guest's VMM (GuestProgram.vmm, by name) and
- * move each VMM's guests and vcpus with it (w.guests and w.kvm.vcpus by index, a VMM's kpath
- * `guest:<index>`, the `vcpu` field of guest events, the guests' writer numbers), and a relabelling
- * of CPUs would have to follow KVM's per-CPU pointers to the loaded vcpu and rename the CPU a vcpu is
- * loaded on (kvm_vcpu.cpu). The soundness test would need a KVM configuration with two VMMs alike.
+ * The interchangeable tasks of a configuration, or null when there are none. With vcpus, the VMM
+ * tasks stay out of every class: to interchange two VMMs a relabelling would have to rename a
+ * guest's VMM (GuestProgram.vmm, by name), move each VMM's guests and vcpus with it (w.guests and
+ * w.kvm.vcpus by index, a VMM's kpath `guest:<index>`, the `vcpu` field of guest events, the
+ * guests' writer numbers) and the pid a vcpu keeps of its VMM (kvm_vcpu.pid). The other tasks,
+ * which KVM's data never names, may be interchanged, and so may the CPUs.
  */
 export function taskSymmetry(config: WorldConfig, a: SymmetryAlphabet): TaskSymmetry | null {
   const cpus = cpuBlocker(config, a) === null;
-  const classes: number[][] = [];
-  if (taskBlocker(config, a) === null) {
-    const unborn = config.tasks.filter((t) => t.unborn).length;
-    const byKind = new Map<string, number[]>();
-    config.tasks.forEach((t, i) => {
-      const apart = unborn > 1 && (t.unborn ?? false);
-      const kind = JSON.stringify([t.vmm ?? false, apart, t.sveVl ?? null, t.smeVl ?? null]);
-      byKind.set(kind, [...(byKind.get(kind) ?? []), i]);
-    });
-    classes.push(...[...byKind.values()].filter((c) => c.length >= 2));
-  }
+  const unborn = config.tasks.filter((t) => t.unborn).length;
+  const byKind = new Map<string, number[]>();
+  config.tasks.forEach((t, i) => {
+    if (config.vcpus.length && t.vmm) return;
+    const apart = unborn > 1 && (t.unborn ?? false);
+    const kind = JSON.stringify([t.vmm ?? false, apart, t.sveVl ?? null, t.smeVl ?? null]);
+    byKind.set(kind, [...(byKind.get(kind) ?? []), i]);
+  });
+  const classes = [...byKind.values()].filter((c) => c.length >= 2);
   return classes.length || cpus ? { classes, cpus } : null;
 }
 
@@ -163,6 +156,17 @@ function moveCpus(w: World, cpu: Map<number, number>): void {
   cpus.forEach((x, k) => (x.index = k));
   w.machine.cpus = cpus;
   w.kernel.percpu = percpu;
+  // The per-CPU data beside the kernel's own, where a world has it: the EFI SVE buffers and KVM's
+  // (host context, loaded vcpu); and the CPU a vcpu is loaded on.
+  const permute = <T>(xs: T[]): T[] => {
+    const out = xs.slice();
+    xs.forEach((x, c) => (out[to(c)] = x));
+    return out;
+  };
+  const k = w.kernel as typeof w.kernel & { kvm_percpu?: unknown[] };
+  if (k.efi_sve_state) k.efi_sve_state = permute(k.efi_sve_state);
+  if (k.kvm_percpu) k.kvm_percpu = permute(k.kvm_percpu);
+  for (const v of w.kvm.vcpus) if (v.cpu >= 0 && v.cpu < n) v.cpu = to(v.cpu);
   // Idle tasks are the kernel tasks without an mm whose pid is their CPU's number; their slots
   // and names are read before any pid changes.
   const isIdle = (t: task_struct) => !t.mm && t.pid < n;
