@@ -27,7 +27,8 @@
 //
 // With KVM, a relabelling of CPUs also moves KVM's per-CPU data and renames the CPU a vcpu is
 // loaded on (kvm_vcpu.cpu); the rest of KVM's data points at objects (the vcpu, the VMM's FP
-// state), which move with what they point at.
+// state), which move with what they point at, or names the VMM (kvm_vcpu.pid, GuestProgram.vmm),
+// which no relabelling moves.
 //
 // What stays blocked, and why:
 // - the VMM tasks of a configuration with vcpus: a guest names its VMM by name and its vcpu by
