@@ -18,7 +18,7 @@ import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { resolveTable } from './revisions.js';
 import { Runtime } from './runtime.js';
-import { relabelEvent, symmetricKey } from './symmetry.js';
+import { relabelEvent, symmetricKey, taskSymmetry } from './symmetry.js';
 import { createWorld, type World } from './world.js';
 import { anchorOf } from './paths.js';
 import { rng } from './prng.js';
@@ -137,6 +137,8 @@ interface WalkOptions {
   mirrorStart?: Event[];
   /** The states whose relabelled merges the test counts apart (they hold the data under test). */
   interesting?: (w: World) => boolean;
+  /** KVM configurations: the symmetry the explorer leaves off by default (taskSymmetry's `kvm`). */
+  kvm?: boolean;
 }
 
 /** Random walks; checks rebuilt paths against the ground truth and every merge of two histories. */
@@ -145,10 +147,12 @@ function walkAndCheck(
   walks: number,
   length: number,
   seed: number,
-  { variant = (c) => c, prefix = [], mirror, mirrorStart = [], interesting }: WalkOptions = {},
+  { variant = (c) => c, prefix = [], mirror, mirrorStart = [], interesting, kvm }: WalkOptions = {},
 ): Walked {
   const cfg = variant(loadExploreConfig(join(here, file)));
-  const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
+  const alphabet = fullAlphabet(cfg.alphabet);
+  const ex = new Explorer(cfg.world, resolveTable('v6.4', null), alphabet, 'v6.4', null);
+  if (kvm) Object.assign(ex, { symmetry: taskSymmetry(cfg.world, alphabet, { kvm }) });
   const random = rng(seed);
   const firstAt = new Map<string, Node>();
   let checkedStates = 0;
@@ -301,6 +305,7 @@ const kvmWalk: WalkOptions = {
     { do: 'step', cpu: 1 },
   ],
   interesting: (w) => w.kvm.vcpus.some((v) => v.cpu >= 0),
+  kvm: true,
 };
 
 /**
@@ -319,6 +324,7 @@ const refThreeCpus: WalkOptions = {
   prefix: [{ do: 'kvm_run', task: 'vmm', to: 'first' }],
   mirror: mirrorOf([['t1', 't2']], [[1, 2]]),
   interesting: (w) => w.kvm.vcpus.some((v) => v.cpu >= 0),
+  kvm: true,
 };
 
 /** After a fork into one of two children, the next fork names the other one. */
