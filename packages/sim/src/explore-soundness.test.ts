@@ -336,7 +336,9 @@ const twoChildrenWalk: WalkOptions = {
 };
 
 describe('explorer state identity (soundness)', () => {
-  // The last column: how many merges of relabelled states the walks must check (task symmetry).
+  // The fourth column: how many merges of relabelled states the walks must check (symmetry.ts),
+  // and as many in the states the fifth column's `interesting` picks; the fifth says where the
+  // walks start and how every other one mirrors the one before.
   it.each([
     ['sched-sve.yaml', 100, 14, 5],
     ['sched-sme.yaml', 80, 14, 3],
@@ -354,6 +356,7 @@ describe('explorer state identity (soundness)', () => {
     ['fork-exec.yaml', 60, 12, 5, { variant: smallForkExec, prefix: [fork('child')] }],
     ['fork-exec.yaml', 24, 10, 10, twoChildrenWalk],
     ['races-host.yaml', 12, 8, 5, racesHostWalk],
+    // KVM with the symmetry the explorer leaves off by default: CPUs, and tasks other than the VMM.
     ['races-kvm.yaml', 16, 8, 5, kvmWalk],
     ['ref.yaml', 16, 8, 5, refThreeCpus],
   ] as [string, number, number, number, WalkOptions?][])(
@@ -364,7 +367,7 @@ describe('explorer state identity (soundness)', () => {
       expect(r.checkedStates).toBeGreaterThan(5);
       expect(r.merges).toBeGreaterThan(5);
       expect(r.relabelled).toBeGreaterThanOrEqual(relabelled);
-      // Where the data under test is, relabelled merges of tasks must be checked too.
+      // Where the data under test is, relabelled merges must be checked too.
       if (options?.interesting) expect(r.interesting).toBeGreaterThanOrEqual(relabelled);
     },
   );
