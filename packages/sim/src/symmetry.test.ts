@@ -1,0 +1,77 @@
+// Which tasks and CPUs a configuration lets the explorer interchange (symmetry.ts taskSymmetry):
+// the host alphabets (signals, ptrace, fork, exec, prctl) keep both, KVM keeps nothing by default
+// and, asked, the CPUs and the tasks other than the VMMs, ptrace on more than two CPUs keeps the tasks only, and unborn tasks
+// join the born ones only when there is one of them. That merged states behave alike is explore-soundness.test.ts's business.
+
+import { describe, expect, it } from 'vitest';
+import type { WorldConfig } from './config.js';
+import { fullAlphabet } from './explore-config.js';
+import type { Alphabet } from './explore.js';
+import { taskSymmetry } from './symmetry.js';
+
+const FEATURES = { fpsimd: true, sve: true, sme: true, sme2: true, fa64: false, vhe: true };
+
+function config(tasks: WorldConfig['tasks'], ncpus = 2, vcpus: WorldConfig['vcpus'] = []): WorldConfig {
+  return { machine: { ncpus, features: FEATURES, sveVls: [16, 32], smeVls: [16, 32] }, tasks, vcpus };
+}
+
+const two: WorldConfig['tasks'] = [
+  { name: 't0', cpu: 0 },
+  { name: 't1', cpu: 1 },
+];
+
+const symmetryOf = (c: WorldConfig, a: Partial<Alphabet>) => taskSymmetry(c, fullAlphabet(a));
+
+describe('taskSymmetry', () => {
+  it.each([
+    ['signals', { signal: true, signalInKernel: true, frameEdits: ['set_v' as const] }],
+    ['ptrace', { ptrace: true, ptraceSyscall: true, ptracePayloads: true }],
+    ['prctl', { prctl: true }],
+    ['exec', { exec: true }],
+  ])('interchanges tasks and CPUs with %s', (_name, alphabet) => {
+    expect(symmetryOf(config(two), { user: ['sve'], preempt: true, ...alphabet })).toEqual({
+      classes: [[0, 1]],
+      cpus: true,
+    });
+  });
+
+  it('keeps the tasks but not the CPUs with ptrace on three CPUs (PTRACE_CONT picks a CPU by number)', () => {
+    expect(symmetryOf(config(two, 3), { ptrace: true })).toEqual({ classes: [[0, 1]], cpus: false });
+    expect(symmetryOf(config(two, 3), { signal: true })).toEqual({ classes: [[0, 1]], cpus: true });
+  });
+
+  it('puts a single unborn task with the born tasks of its kind, several unborn tasks apart', () => {
+    const parent = { name: 'parent', cpu: 0 };
+    expect(symmetryOf(config([parent, { name: 'child', unborn: true }]), { fork: true })).toEqual({
+      classes: [[0, 1]],
+      cpus: true,
+    });
+    const tasks = [parent, { name: 'c1', unborn: true }, { name: 'c2', unborn: true }, { name: 'other' }];
+    expect(symmetryOf(config(tasks), { fork: true })).toEqual({
+      classes: [
+        [0, 3],
+        [1, 2],
+      ],
+      cpus: true,
+    });
+  });
+
+  it('keeps tasks of different vector lengths apart', () => {
+    const tasks = [...two, { name: 't2', sveVl: 32 }];
+    expect(symmetryOf(config(tasks), { signal: true })?.classes).toEqual([[0, 1]]);
+  });
+
+  it('with vcpus, interchanges nothing unless asked; asked, keeps the VMMs out and interchanges the CPUs', () => {
+    const tasks = [{ name: 'vmm', vmm: true, cpu: 0 }, { name: 'vmm2', vmm: true }, ...two];
+    const vcpus = [
+      { name: 'g0', vmm: 'vmm', sve: true },
+      { name: 'g1', vmm: 'vmm2', sve: true },
+    ];
+    const alphabet = fullAlphabet({ kvmRun: true, kvmExit: true, signal: true });
+    expect(taskSymmetry(config(tasks, 2, vcpus), alphabet)).toBeNull();
+    expect(taskSymmetry(config(tasks, 2, vcpus), alphabet, { kvm: true })).toEqual({
+      classes: [[2, 3]],
+      cpus: true,
+    });
+  });
+});
