@@ -82,7 +82,7 @@ describe('a guest entered from another CPU (explorer state identity)', () => {
     expect(compare('races-kvm.yaml', history)).toEqual([]);
   });
 
-  it.fails('nVHE (known bug): the rebuilt guest path exits as a replay does', () => {
+  it('nVHE: the rebuilt guest path exits as a replay does', () => {
     expect(compare('races-kvm-nvhe.yaml', history)).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ export interface StepRecord {
 /** How a kernel path stopped: at a preemption point, at guest entry, or finished. */
 export type PathStop =
   | { kind: 'point'; label: string; locals?: Readonly<Record<string, number | boolean | null>> }
-  | { kind: 'guest'; vcpuId: number }
+  | { kind: 'guest'; vcpuId: number; cpu?: number }
   | { kind: 'done' };
 
 /**
@@ -107,8 +107,12 @@ export class Runtime {
       this.forget(pid);
       return { kind: 'done' };
     }
+    // A guest stop records the CPU it entered on: on nVHE the hyp frames under the entry hold that
+    // CPU's host context, so the same vcpu entered on another CPU is another suspended path.
     const stop: PathStop =
-      r.value.kind === 'point' ? { kind: 'point', label: r.value.label, locals: r.value.locals } : r.value;
+      r.value.kind === 'point'
+        ? { kind: 'point', label: r.value.label, locals: r.value.locals }
+        : { ...r.value, cpu };
     this.stops.set(pid, stop);
     return stop;
   }
