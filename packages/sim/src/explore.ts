@@ -520,7 +520,7 @@ export class Explorer {
       };
       if (anchor) {
         const sig = anchorSignature(stop, anchor, tag);
-        const k = `${pid}:${sig[0]}:${sig[1]}`;
+        const k = `${pid}:${sig[0]}:${sig[1]}:${stop.kind === 'guest' ? stop.cpu : ''}`;
         let chain = this.anchorChains.get(k);
         if (!chain) this.anchorChains.set(k, (chain = seg));
         out.push({ pid, sig, chain, stop, label, tag });

@@ -86,9 +86,10 @@ export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
 /**
  * A guest run is an anchor too: the hyp frames under __guest_enter hold pointers into the vcpu and
  * this CPU's data, which the world holds, and the exit code that the sim passes in. Which CPU that
- * is belongs to the signature (the stop records it): an nVHE entry keeps that CPU's host context
- * until the exit, so a path rebuilt from an entry on another CPU would exit differently
- * (explore-guest-anchor.test.ts).
+ * is (the stop records it) is part of the state: an nVHE entry keeps that CPU's host context until
+ * the exit, so a path rebuilt from an entry on another CPU would exit differently
+ * (explore-guest-anchor.test.ts). It is not in the signature but joins the key beside it
+ * (symmetry.ts keyWith, where a CPU relabelling renames it) and the explorer's choice of chain.
  */
 const GUEST_ANCHOR: Anchor = {
   keepTag: true,
@@ -105,7 +106,7 @@ export function anchorOf(stop: PathStop): Anchor | undefined {
 export function anchorSignature(stop: PathStop, anchor: Anchor, tag: string): [number, number] {
   const h = new Hasher();
   h.string('anchor');
-  if (stop.kind === 'guest') h.string(`guest:${stop.vcpuId}@${stop.cpu ?? -1}`);
+  if (stop.kind === 'guest') h.string(`guest:${stop.vcpuId}`);
   else if (stop.kind === 'point') {
     h.string(stop.label);
     const locals = stop.locals ?? {};

@@ -51,6 +51,7 @@ import { worldFingerprint } from './canon.js';
 import type { WorldConfig } from './config.js';
 import type { Event } from './events.js';
 import type { RaceAlphabet } from './explore-alphabet.js';
+import type { PathStop } from './runtime.js';
 import { cloneGraph, Hasher } from './graph.js';
 import { VAL_KEYS } from './world-keys.js';
 import type { UserProgram, World } from './world.js';
@@ -371,10 +372,17 @@ function permutations(xs: number[]): number[][] {
   return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
 }
 
-/** A suspended path's part of a key: its pid and its signature. */
+/** A suspended path's part of a key: its pid, its signature and, in a guest, the CPU it entered on. */
 export interface KeyedPath {
   pid: number;
   sig: [number, number];
+  stop?: PathStop;
+}
+
+/** The CPU a path in a guest entered on (part of its state: paths.ts GUEST_ANCHOR), or -1. */
+function guestCpu(p: KeyedPath, cpuMap?: ReadonlyMap<number, number>): number {
+  if (p.stop?.kind !== 'guest' || p.stop.cpu === undefined) return -1;
+  return cpuMap?.get(p.stop.cpu) ?? p.stop.cpu;
 }
 
 /**
@@ -386,10 +394,11 @@ export function keyWith(
   paths: readonly KeyedPath[],
   pidMap?: ReadonlyMap<number, number>,
   writers?: ReadonlyMap<number, number>,
+  cpuMap?: ReadonlyMap<number, number>,
 ): [number, number] {
   if (paths.length === 0) return worldFingerprint(world, undefined, writers);
   const mapped = paths
-    .map((p) => ({ pid: pidMap?.get(p.pid) ?? p.pid, sig: p.sig }))
+    .map((p) => ({ pid: pidMap?.get(p.pid) ?? p.pid, sig: p.sig, cpu: guestCpu(p, cpuMap) }))
     .sort((a, b) => a.pid - b.pid);
   return worldFingerprint(
     world,
@@ -398,6 +407,7 @@ export function keyWith(
         h.word(p.pid);
         h.word(p.sig[0]);
         h.word(p.sig[1]);
+        if (p.cpu >= 0) h.word(p.cpu);
       }
     },
     writers,
@@ -439,7 +449,7 @@ export function symmetricKey(
       const r = relabelling(world, from, cpu);
       const key = isIdentity(r)
         ? keyWith(world, paths)
-        : keyWith(relabelForKey(world, r), paths, r.pid, r.writer);
+        : keyWith(relabelForKey(world, r), paths, r.pid, r.writer, r.cpu);
       if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1]))
         best = { key, relabel: r };
     }
