@@ -3,7 +3,7 @@
 // what is new, and the equivalence on the reference configurations. Small budgets keep it fast;
 // the real budgets (CHECK_BUDGETS) are checked against the configurations and findings that exist.
 
-import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../../test/cli-harness.js';
@@ -93,34 +93,33 @@ const KNOWN_BEYOND_EVERYWHERE = [
 ];
 
 describe('kvmfp check: exit status', () => {
-  // The whole corpus and kill table (so that only the exploration decides), with one configuration.
-  function fullCorpus(): string {
+  // The kill table's scenarios (those that name a mutant) and the findings, so that the corpus and
+  // the kill table pass and only the exploration decides; one configuration.
+  function mutantCorpus(): string {
     const dir = tmpDir('kvmfp-check-');
-    cpSync(fixtures, dir, { recursive: true, filter: (src) => !src.startsWith(join(fixtures, 'configs')) });
+    const skip = ['configs', 'node_modules', 'test-output'].map((d) => join(fixtures, d));
+    const keep = (src: string) =>
+      !skip.some((d) => src.startsWith(d)) &&
+      (statSync(src).isDirectory() ||
+        src.startsWith(join(fixtures, 'findings')) ||
+        !/\.ya?ml$/.test(src) ||
+        /^mutant: [a-z]/m.test(readFileSync(src, 'utf8')));
+    cpSync(fixtures, dir, { recursive: true, filter: keep });
     mkdirSync(join(dir, 'configs'));
     copyFileSync(join(fixtures, 'configs/guest-nosve.yaml'), join(dir, 'configs/guest-nosve.yaml'));
     return dir;
   }
 
-  it('exits 0 when the expected finding is re-found and 1, saying which, when it is not', () => {
-    const dir = fullCorpus();
-    const run = (b: Record<string, CheckBudget>) => {
-      const out: string[] = [];
-      const status = checkCorpus(
-        dir,
-        { out: (s: string) => out.push(s), err: () => {} },
-        false,
-        false,
-        false,
-        b,
-      );
-      return { status, out: out.join('\n') };
-    };
-    const good = run(budget([FINDING]));
-    expect(good.out).not.toMatch(/FAIL/);
-    expect(good.status).toBe(0);
-    const bad = run(budget([FINDING, DEEP]));
-    expect(bad.out).toContain(`FAIL: expected finding not re-found: ${DEEP}`);
-    expect(bad.status).toBe(1);
+  it('exits 1 on an expected finding not re-found, with everything else passing, and says which', () => {
+    const out: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: () => {} };
+    const status = checkCorpus(mutantCorpus(), io, false, false, false, budget([FINDING, DEEP]));
+    const screen = out.join('\n');
+    expect(screen).toMatch(/corpus: (\d+)\/\1 scenarios meet their expectations/);
+    expect(screen).toMatch(/mutants: (\d+)\/\1 killed by the corpus/);
+    expect(screen).toMatch(/guest-nosve +depth \d+, 1\d{3} states +re-found 1\/2; 0 new/);
+    expect(screen).toContain(`      FAIL: expected finding not re-found: ${DEEP}`);
+    expect(screen).toMatch(/guest-nosve +no observable difference/);
+    expect(status).toBe(1);
   }, 120_000);
 });

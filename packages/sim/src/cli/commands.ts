@@ -94,7 +94,10 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     .option('--tap', 'TAP output')
     .option('--dir <dir>', 'fixture corpus directory', 'fixtures')
     .option('--quick', 'the corpus and the kill table only')
-    .option('--times', 'the seconds each exploration and equivalence took (the screen then differs between runs)')
+    .option(
+      '--times',
+      'the seconds each exploration and equivalence took (the screen then differs between runs)',
+    )
     .description(
       'the main job: the fixture corpus, the mutant kill table, every explorer configuration to its state budget (CHECK_BUDGETS) or exhaustion with the known findings of findings/, and v6.3 = v6.4 on the reference configurations (--quick: corpus and kill table only); exit 1 on a failed scenario, a surviving mutant, a new violation, an expected finding not re-found or a difference',
     )
