@@ -162,10 +162,10 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
     beyond: [
       {
         finding: 'nvhe-softirq-neon-after-exit-guest-zcr-vl-mismatch',
-        states: 'more than 267,043 states: not met with depth 3 complete; it takes 4 choices',
+        states: 'more than 267,043 states: not met in 150 s, at depth 3; it takes 4 choices',
       },
     ],
-    why: 'its finding takes four choices, past 267,043 states (depth 3 complete, 150 s): far beyond check; the minimum budget',
+    why: 'its finding takes four choices, past 267,043 states (150 s, still at depth 3): far beyond check; the minimum budget',
   },
   'races-kvm': {
     states: CHECK_STATES,
@@ -196,10 +196,10 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
     beyond: [
       {
         finding: 'nvhe-softirq-neon-after-exit-guest-zcr-vl-mismatch',
-        states: 'more than 224,823 states: not met with depth 3 complete; it takes 4 choices',
+        states: 'more than 224,823 states: not met in 150 s, at depth 3; it takes 4 choices',
       },
     ],
-    why: 'its finding takes four choices, past 224,823 states (depth 3 complete, 150 s): far beyond check; the minimum budget',
+    why: 'its finding takes four choices, past 224,823 states (150 s, still at depth 3): far beyond check; the minimum budget',
   },
   ref: {
     states: 7_000,
