@@ -73,7 +73,7 @@ describe('kvmfp check: explorations', () => {
     expect(line).toEqual([
       '    x   exhausted, 12 states     re-found 1/1; 0 new (also known: c)',
       '      not re-found within budget: b (needs 300,000 states; re-found on y)',
-      '      not re-found within budget: d (needs more than 1; no configuration re-finds it within check: kvmfp explore or the campaign)',
+      '      not re-found within budget: d (needs more than 1; no configuration re-finds it within check)',
     ]);
   });
 
