@@ -3,8 +3,8 @@
 // known findings of fixtures/findings, as `kvmfp check` does (task and CPU symmetry on), and prints
 // for every known finding it meets the distinct states counted when it was first met, its depth
 // and the time. It stops when every finding the configuration is expected to show
-// (CHECK_BUDGETS in src/cli/check.ts) has been met, or at --states / --seconds. The budgets of
-// CHECK_BUDGETS come from its output.
+// (CHECK_BUDGETS in src/cli/check.ts) has been met, or at --states / --seconds (a configuration
+// expecting nothing runs to those bounds). The budgets of CHECK_BUDGETS come from its output.
 //
 //   npx tsx --conditions=@kvmfp/source packages/sim/scripts/check-budgets.ts [CONFIG...]
 //       [--states 400000] [--seconds 300] [--all]   (--all: run to the bound even when all are met)
