@@ -157,4 +157,17 @@ describe('fingerprint set', () => {
     expect(found?.[2]).toBe(2);
     expect(s.bytes / s.size).toBeLessThanOrEqual(20);
   });
+
+  it('stays at most 16 bytes per state at every size past its initial table', () => {
+    const s = new FingerprintSet(1 << 12);
+    let worst = 0;
+    for (let i = 1; i <= 300_000; i++) {
+      s.add(Math.imul(i, 0x9e3779b1) >>> 0, Math.imul(i, 0x85ebca6b) >>> 0, i & 7);
+      if (i > 4096) worst = Math.max(worst, s.bytes / s.size);
+    }
+    expect(s.size).toBe(300_000);
+    expect(worst).toBeLessThanOrEqual(16);
+    for (let i = 1; i <= 300_000; i += 997)
+      expect(s.depthOf(Math.imul(i, 0x9e3779b1) >>> 0, Math.imul(i, 0x85ebca6b) >>> 0)).toBe(i & 7);
+  });
 });

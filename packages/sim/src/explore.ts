@@ -14,6 +14,7 @@ import type { WorldConfig } from './config.js';
 import { applyEvent, bootstrap, Event, EventError } from './events.js';
 import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { cloneGraph, loadInto } from './graph.js';
+import { PackedWorld, Packer } from './pack.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
@@ -60,8 +61,8 @@ export interface ExploreOptions {
   maxStates?: number;
   maxBytes?: number;
   /**
-   * Bound on the JavaScript heap (the frontier holds whole worlds): past it the search stops
-   * cleanly and says so. Default: 85% of the heap limit of this process or thread.
+   * Bound on the JavaScript heap plus array buffers (the frontier's packed worlds): past it the
+   * search stops cleanly and says so. Default: 85% of the heap limit of this process or thread.
    */
   maxHeapBytes?: number;
   /** Stop after this many distinct violations. */
@@ -98,6 +99,8 @@ export interface ExploreOptions {
 export interface ExplorerOptions {
   /** Merge the states that differ only by which of several interchangeable tasks is which. */
   symmetry?: boolean;
+  /** Keep the frontier's worlds packed (pack.ts; default on). Off: whole worlds, as before. */
+  packFrontier?: boolean;
 }
 
 /** Where a level stands while it is being explored. */
@@ -151,7 +154,8 @@ export interface ExploreResult {
 /** One step of a path's history: the state it was taken from and the event. */
 interface Segment {
   prev: Segment | null;
-  snap: World;
+  /** The world the event was taken from: packed when it came from the explorer's frontier. */
+  snap: World | PackedWorld;
   ev: Event;
   /** On a chain's first segment: the path was restarted from data at this anchor before `ev`. */
   from?: { stop: PathStop; tag: string };
@@ -187,7 +191,12 @@ export interface Node {
   hist: History | null;
   /** The relabelling of tasks under which `key` was taken (task symmetry); absent: none. */
   relabel?: Relabelling;
+  /** The same world packed, when the node came from the explorer's frontier (pack.ts). */
+  packed?: PackedWorld;
 }
+
+/** A node as the frontier keeps it: its world packed, unpacked again when it is expanded. */
+type StoredNode = Omit<Node, 'world'> & { packed?: PackedWorld; world?: World };
 
 /** What applying one event to a stored state gave. */
 export interface Step {
@@ -272,8 +281,10 @@ function defaultHeapBound(): number {
   return Math.floor(getHeapStatistics().heap_size_limit * 0.85);
 }
 
+/** Heap in use plus the bytes of packed worlds (array buffers live outside the heap). */
 function heapFull(bound: number): boolean {
-  return process.memoryUsage().heapUsed > bound;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers > bound;
 }
 
 export class Explorer {
@@ -281,6 +292,9 @@ export class Explorer {
   private readonly anchorChains = new Map<string, Segment>();
   /** The interchangeable tasks whose states are merged, or null (symmetry.ts). */
   readonly symmetry: TaskSymmetry | null;
+  /** Packs the worlds the frontier and the rebuild chains keep (pack.ts). */
+  private readonly packer = new Packer();
+  private readonly packFrontier: boolean;
 
   constructor(
     readonly config: WorldConfig,
@@ -291,6 +305,7 @@ export class Explorer {
     options: ExplorerOptions = {},
   ) {
     this.symmetry = options.symmetry === false ? null : taskSymmetry(config, alphabet);
+    this.packFrontier = options.packFrontier !== false;
   }
 
   /** The key of a state, and the relabelling of tasks it was taken under (task symmetry). */
@@ -370,7 +385,7 @@ export class Explorer {
     rt.lazy.clear();
     for (const s of segs) {
       for (const pid of [...rt.paths.keys()]) if (pid !== p.pid) rt.paths.delete(pid);
-      loadInto(rt.world, s.snap);
+      loadInto(rt.world, this.snapWorld(s.snap));
       if (s.from) this.restart(rt, p.pid, s.from.stop, s.from.tag);
       applyEvent(rt, s.ev);
     }
@@ -393,6 +408,22 @@ export class Explorer {
     for (const pid of lazy) rt.lazy.add(pid);
     loadInto(rt.world, n.world);
     rt.dead = null;
+  }
+
+  private snapWorld(snap: World | PackedWorld): World {
+    return snap instanceof PackedWorld ? this.packer.unpack<World>(snap) : snap;
+  }
+
+  /** The node as the frontier keeps it: its world packed (the world itself is dropped). */
+  private store(n: Node): StoredNode {
+    if (!this.packFrontier) return n;
+    const { world, ...rest } = n;
+    return { ...rest, packed: n.packed ?? this.packer.pack(world) };
+  }
+
+  /** A stored node with its world unpacked, for expanding it. */
+  private load(s: StoredNode): Node {
+    return s.packed ? { ...s, world: this.packer.unpack<World>(s.packed) } : (s as Node);
   }
 
   /** Puts a path stopped at a restartable anchor back as a fresh generator of its continuation. */
@@ -477,7 +508,7 @@ export class Explorer {
       }
       const seg: Segment = {
         prev: old?.chain ?? null,
-        snap: n.world,
+        snap: n.packed ?? n.world,
         ev,
         from: old && !old.chain ? { stop: old.stop, tag: old.tag } : undefined,
       };
@@ -589,10 +620,10 @@ export class Explorer {
   explore(opts: ExploreOptions): ExploreResult {
     const bound = opts.depth ?? Infinity;
     const heapBound = opts.maxHeapBytes ?? defaultHeapBound();
-    const visited = new FingerprintSet(1 << 16, opts.maxBytes);
-    const root = this.initial();
+    const visited = new FingerprintSet(1 << 12, opts.maxBytes);
+    const root = this.store(this.initial());
     visited.add(root.key[0], root.key[1], 0);
-    let frontier: Node[] = [root];
+    let frontier: StoredNode[] = [root];
     const levels: LevelStats[] = [];
     const best = new Map<string, Counterexample>();
     let transitions = 0;
@@ -601,11 +632,11 @@ export class Explorer {
     // Whether the bound kept some event from being explored (then the space is not exhausted).
     let cut = false;
     for (let depth = 0; depth <= bound && frontier.length && !stoppedBy; depth++) {
-      const next: Node[] = [];
+      const next: StoredNode[] = [];
       let newStates = 0;
       for (let qi = 0; qi < frontier.length && !stoppedBy; qi++) {
-        const node = frontier[qi];
-        if (visited.depthOf(node.key[0], node.key[1]) < node.depth) continue;
+        const stored = frontier[qi];
+        if (visited.depthOf(stored.key[0], stored.key[1]) < stored.depth) continue;
         opts.onProgress?.({
           depth,
           distinct: visited.size,
@@ -622,9 +653,10 @@ export class Explorer {
           stoppedBy = `memory bound: the frontier of depth ${depth} filled ${Math.round(heapBound / 2 ** 20)} MiB of heap`;
           break;
         }
+        const node = this.load(stored);
         const cands = this.candidatesOf(node, opts.atomicPaths ?? false);
         for (let ci = 0; ci < cands.length; ci++) {
-          if (node === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
+          if (stored === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
           const ev = cands[ci];
           if (ev.do !== 'step' && depth === bound) {
             cut = true;
@@ -654,7 +686,7 @@ export class Explorer {
           if (added === Added.Seen) continue;
           if (added === Added.New) newStates++;
           diameter = Math.max(diameter, child.depth);
-          (child.depth === depth ? frontier : next).push(child);
+          (child.depth === depth ? frontier : next).push(this.store(child));
           if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
         }
         if (opts.maxViolations && best.size >= opts.maxViolations) stoppedBy = `${best.size} violations`;

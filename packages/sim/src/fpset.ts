@@ -1,5 +1,8 @@
 // The visited set: 64-bit fingerprints in an open-addressing table of two Uint32Arrays (8 bytes a
-// slot, grown at 80% full, so between 10 and 20 bytes per state). The top 8 bits of the high word
+// slot). The table is grown by half at 80% full, so it stays between 53% and 80% full: between
+// 10 and 15 bytes per state once past its initial size (a power-of-two table doubled at 80% would
+// fall to 40% full, 20 bytes per state). A slot is chosen by scaling the mixed hash to the
+// capacity (a multiply, not a mask), which any capacity allows. The top 8 bits of the high word
 // carry the depth at which the state was first reached (for merging shard reports and for the 0-1
 // breadth-first search, which may find a shorter way to a state later); depths of 255 and more
 // are kept exactly in a side map, which only very deep runs use. 56 bits of the fingerprint take
@@ -17,17 +20,27 @@ export type Added = (typeof Added)[keyof typeof Added];
 export class FingerprintSet {
   private hi: Uint32Array;
   private lo: Uint32Array;
-  private mask: number;
+  private cap: number;
   size = 0;
 
   constructor(
     initialCapacity = 1 << 12,
     private readonly maxBytes = 2 ** 31,
   ) {
-    const cap = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
+    const cap = Math.max(16, Math.ceil(initialCapacity));
     this.hi = new Uint32Array(cap);
     this.lo = new Uint32Array(cap);
-    this.mask = cap - 1;
+    this.cap = cap;
+  }
+
+  /** The first slot to probe for a fingerprint (the mixed hash scaled to the capacity). */
+  private slotOf(hi: number, lo: number): number {
+    const mixed = (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
+    return Math.floor((mixed * this.cap) / 4294967296);
+  }
+
+  private nextSlot(i: number): number {
+    return i + 1 === this.cap ? 0 : i + 1;
   }
 
   get bytes(): number {
@@ -48,7 +61,7 @@ export class FingerprintSet {
   visit(hi: number, lo: number, depth = 0): Added {
     hi &= HASH_MASK;
     if (hi === 0 && lo === 0) lo = 1;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let i = this.slotOf(hi, lo);
     for (;;) {
       const h = this.hi[i];
       const l = this.lo[i];
@@ -58,7 +71,7 @@ export class FingerprintSet {
         this.setDepth(i, hi, lo, depth);
         return Added.Shallower;
       }
-      i = (i + 1) & this.mask;
+      i = this.nextSlot(i);
     }
     this.setDepth(i, hi, lo, depth);
     this.lo[i] = lo;
@@ -71,7 +84,7 @@ export class FingerprintSet {
   depthOf(hi: number, lo: number): number {
     hi &= HASH_MASK;
     if (hi === 0 && lo === 0) lo = 1;
-    for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = this.slotOf(hi, lo); ; i = this.nextSlot(i)) {
       const h = this.hi[i];
       const l = this.lo[i];
       if (h === 0 && l === 0) return -1;
@@ -92,13 +105,13 @@ export class FingerprintSet {
   }
 
   private grow(): void {
-    const cap = this.hi.length * 2;
+    const cap = Math.ceil(this.cap * 1.5);
     if (cap * 8 > this.maxBytes) throw new MemoryBoundError(this.size, this.maxBytes);
     const oldHi = this.hi;
     const oldLo = this.lo;
     this.hi = new Uint32Array(cap);
     this.lo = new Uint32Array(cap);
-    this.mask = cap - 1;
+    this.cap = cap;
     this.size = 0;
     for (let j = 0; j < oldHi.length; j++)
       if (oldHi[j] || oldLo[j]) {

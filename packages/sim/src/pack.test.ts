@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Packed worlds (pack.ts) against cloneGraph: on states random walks reach in several kinds of
+// configuration, unpacking a packed world must give what a clone gives — the same data, the same
+// sharing (the reference fingerprint numbers back-references, so extra or missing sharing shows),
+// the same fingerprint, the unchanging SHARED_KEYS values themselves and no other object of the
+// original — and loading it in place must equal loading the original.
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { referenceFingerprint } from './canon-reference.js';
+import { worldFingerprint } from './canon.js';
+import { Explorer, Node } from './explore.js';
+import { fullAlphabet, loadExploreConfig } from './explore-config.js';
+import { cloneGraph, loadInto } from './graph.js';
+import { Packer } from './pack.js';
+import { rng } from './prng.js';
+import { resolveTable } from './revisions.js';
+import type { World } from './world.js';
+import { SHARED_KEYS } from './world-keys.js';
+
+const here = join(import.meta.dirname, '../../../fixtures/configs');
+const CONFIGS = ['sched-sme.yaml', 'ref.yaml', 'races-host.yaml', 'signals.yaml', 'ptrace.yaml', 'sme2.yaml'];
+
+function sampleWorlds(file: string, walks: number, length: number): World[] {
+  const cfg = loadExploreConfig(join(here, file));
+  const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
+  const random = rng(23);
+  const out: World[] = [];
+  for (let w = 0; w < walks; w++) {
+    let n: Node = ex.initial();
+    out.push(n.world);
+    for (let i = 0; i < length; i++) {
+      const cands = ex.candidatesOf(n, false);
+      if (!cands.length) break;
+      const r = ex.step(n, cands[Math.floor(random() * cands.length)]);
+      if (!r.child) break;
+      n = r.child;
+      out.push(n.world);
+    }
+  }
+  return out;
+}
+
+/** Every object reachable outside the SHARED_KEYS fields. */
+function objectsOf(root: object): Set<object> {
+  const seen = new Set<object>();
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) v.forEach(walk);
+    else for (const [k, x] of Object.entries(v)) if (!SHARED_KEYS.has(k)) walk(x);
+  };
+  walk(root);
+  return seen;
+}
+
+describe('packed worlds', () => {
+  it.each(CONFIGS)('%s: unpack(pack(w)) is a clone of w', (file) => {
+    const packer = new Packer();
+    const worlds = sampleWorlds(file, 8, 16);
+    let bytes = 0;
+    for (const w of worlds) {
+      const p = packer.pack(w);
+      bytes += p.bytes.length;
+      const u = packer.unpack<World>(p);
+      expect(JSON.stringify(u)).toBe(JSON.stringify(w));
+      expect(referenceFingerprint(u)).toEqual(referenceFingerprint(w));
+      expect(worldFingerprint(u)).toEqual(worldFingerprint(w));
+      expect(u.machine.config).toBe(w.machine.config);
+      expect(u.writers).toBe(w.writers);
+      const mine = objectsOf(w);
+      expect([...objectsOf(u)].filter((o) => mine.has(o))).toEqual([]);
+      // Packing is a function of the data: a clone packs to the same bytes.
+      expect(packer.pack(cloneGraph(w)).bytes).toEqual(p.bytes);
+    }
+    // Far smaller than the object graph it stands for (~7 KB of heap).
+    expect(bytes / worlds.length).toBeLessThan(4096);
+  });
+
+  it.each(CONFIGS)('%s: loading an unpacked world in place equals loading the world', (file) => {
+    const packer = new Packer();
+    const worlds = sampleWorlds(file, 4, 12);
+    const random = rng(3);
+    for (let i = 0; i < 40; i++) {
+      const src = worlds[Math.floor(random() * worlds.length)];
+      const a = cloneGraph(worlds[Math.floor(random() * worlds.length)]);
+      const b = cloneGraph(a);
+      loadInto(a, src);
+      loadInto(b, packer.unpack<World>(packer.pack(src)));
+      expect(referenceFingerprint(b)).toEqual(referenceFingerprint(a));
+    }
+  });
+
+  it('keeps numbers, strings, sharing and cycles of plain data exactly', () => {
+    const packer = new Packer();
+    const leaf = { n: -0 };
+    const data: Record<string, unknown> = {
+      nums: [0, 199, 200, 2 ** 31, 2 ** 53 - 1, -1, -(2 ** 40), 0.5, -1e-300, NaN, Infinity, -Infinity],
+      text: ['', 'é', 'x'.repeat(300)],
+      flags: [true, false, null, undefined],
+      a: leaf,
+      b: [leaf, { 0: 'x', 1: 'y' }],
+      config: { fixed: true },
+      self: null,
+    };
+    data.self = data;
+    const u = packer.unpack<Record<string, unknown>>(packer.pack(data));
+    expect(u.nums).toEqual(data.nums);
+    expect(Object.is((u.a as { n: number }).n, -0)).toBe(true);
+    expect(u.text).toEqual(data.text);
+    expect(u.flags).toEqual(data.flags);
+    expect(u.self).toBe(u);
+    expect((u.b as unknown[])[0]).toBe(u.a);
+    expect(u.a).not.toBe(leaf);
+    expect(u.config).toBe(data.config);
+    expect((u.b as unknown[])[1]).toEqual({ 0: 'x', 1: 'y' });
+  });
+
+  it('refuses what is not world data', () => {
+    expect(() => new Packer().pack({ f: () => 1 })).toThrow(/function in world data/);
+  });
+});

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Packed worlds: the explorer's frontier and its rebuild chains keep each stored world as one
+// byte array instead of a graph of ~140 objects. A stored graph costs the garbage collector a
+// trace of every object on every major collection (the top of the profile before this file) and
+// ~7 KB of heap; a packed world is one byte array of well under 1 KB (583 bytes for the first
+// world of sched-sve.yaml) that the collector never looks into.
+//
+// The format is a pre-order walk of the data, like the clone in graph.ts, with code compiled once
+// per shape (shapes.ts): an object is its shape's number followed by its fields' values in the
+// shape's key order (no key names); an array is its length and items; small non-negative
+// integers are one byte, other numbers a tag and a varint or eight bytes; strings and the values
+// of SHARED_KEYS (data no event changes, shared by every clone) are numbers into tables kept by
+// the Packer. Objects of shapes that can be pointed at from two places are numbered in order of
+// first meeting; a second meeting writes a back-reference, so unpacking restores the sharing
+// (fpsimd_last_state.st pointing into a task) exactly as cloneGraph does.
+
+import { compile, field, shapeAt, Site, VisitList, type Shape } from './shapes.js';
+import { SHARED_KEYS } from './world-keys.js';
+
+/** A world packed by a Packer: only that Packer can unpack it. */
+export class PackedWorld {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+// Value tags. Bytes below SMALL_LIMIT are the non-negative integer they spell.
+const SMALL_LIMIT = 200;
+const T_NULL = 200;
+const T_UNDEF = 201;
+const T_FALSE = 202;
+const T_TRUE = 203;
+const T_STRING = 204;
+const T_UINT = 205;
+const T_NEG = 206;
+const T_DOUBLE = 207;
+const T_OBJECT = 208;
+const T_ARRAY = 209;
+const T_REF = 210;
+const T_SHARED = 211;
+
+/**
+ * The tables a packed world's numbers point into: strings, SHARED_KEYS values, and shapes. One
+ * Packer per explorer; its tables only grow, by the few strings and shared objects a
+ * configuration has.
+ */
+export class Packer {
+  readonly strings: string[] = [];
+  readonly stringIds = new Map<string, number>();
+  readonly shared: unknown[] = [];
+  readonly sharedIds = new Map<unknown, number>();
+
+  pack(root: object): PackedWorld {
+    return new PackedWorld(encodeRoot(this, root));
+  }
+
+  unpack<T>(p: PackedWorld): T {
+    return decodeRoot(this, p.bytes) as T;
+  }
+}
+
+// ---- Encoding (one walk at a time per thread: the running state is module-level, as in graph.ts)
+
+let out = new Uint8Array(1 << 16);
+let pos = 0;
+let packer: Packer;
+/** Objects of shared shapes written so far, with their numbers. */
+const numbered = new VisitList<number>();
+let count = 0;
+const encRoot = new Site();
+
+/** Shapes by number (the number is written before an object's fields). */
+const shapeList: Shape[] = [];
+
+function shapeNumber(s: Shape): number {
+  let n = s.code.packId as number | undefined;
+  if (n === undefined) {
+    n = shapeList.push(s) - 1;
+    s.code.packId = n;
+  }
+  return n;
+}
+
+function encodeRoot(p: Packer, root: object): Uint8Array {
+  packer = p;
+  pos = 0;
+  count = 0;
+  try {
+    writeObject(encRoot, root);
+    return out.slice(0, pos);
+  } finally {
+    numbered.clear();
+  }
+}
+
+/** Room for one value's fixed part (a tag and a varint, or a tag and a double). */
+function room(n: number): void {
+  if (pos + n <= out.length) return;
+  const bigger = new Uint8Array(Math.max(out.length * 2, pos + n));
+  bigger.set(out.subarray(0, pos));
+  out = bigger;
+}
+
+function writeVarint(x: number): void {
+  while (x >= 0x80) {
+    out[pos++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  out[pos++] = x;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+function writeNumber(v: number): void {
+  room(11);
+  if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER && !Object.is(v, -0)) {
+    if (v >= 0 && v < SMALL_LIMIT) {
+      out[pos++] = v;
+    } else if (v >= 0) {
+      out[pos++] = T_UINT;
+      writeVarint(v);
+    } else {
+      out[pos++] = T_NEG;
+      writeVarint(-v);
+    }
+    return;
+  }
+  out[pos++] = T_DOUBLE;
+  f64[0] = v;
+  out.set(f64Bytes, pos);
+  pos += 8;
+}
+
+function writeString(v: string): void {
+  let id = packer.stringIds.get(v);
+  if (id === undefined) {
+    id = packer.strings.push(v) - 1;
+    packer.stringIds.set(v, id);
+  }
+  room(11);
+  out[pos++] = T_STRING;
+  writeVarint(id);
+}
+
+/** A value found at `site`. */
+function writeValue(site: Site, v: unknown): void {
+  switch (typeof v) {
+    case 'number':
+      return writeNumber(v);
+    case 'string':
+      return writeString(v);
+    case 'boolean':
+      room(1);
+      out[pos++] = v ? T_TRUE : T_FALSE;
+      return;
+    case 'undefined':
+      room(1);
+      out[pos++] = T_UNDEF;
+      return;
+    case 'object':
+      if (v === null) {
+        room(1);
+        out[pos++] = T_NULL;
+        return;
+      }
+      return writeObject(site, v);
+    default:
+      throw new Error(`pack: a ${typeof v} in world data`);
+  }
+}
+
+function writeObject(site: Site, v: object): void {
+  if (Array.isArray(v)) {
+    const items = site.items();
+    room(11);
+    out[pos++] = T_ARRAY;
+    writeVarint(v.length);
+    for (let i = 0; i < v.length; i++) writeValue(items, v[i]);
+    return;
+  }
+  const s = shapeAt(site, v);
+  if (s.shared) {
+    const n = numbered.get(v);
+    if (n !== undefined) {
+      room(11);
+      out[pos++] = T_REF;
+      writeVarint(n);
+      return;
+    }
+    numbered.add(v, count++);
+  }
+  room(11);
+  out[pos++] = T_OBJECT;
+  writeVarint(shapeNumber(s));
+  encodeCode(s)(v);
+}
+
+/** A value no event changes, written as its number in the Packer's table. */
+function writeShared(v: unknown): void {
+  let id = packer.sharedIds.get(v);
+  if (id === undefined) {
+    id = packer.shared.push(v) - 1;
+    packer.sharedIds.set(v, id);
+  }
+  room(11);
+  out[pos++] = T_SHARED;
+  writeVarint(id);
+}
+
+type EncodeFn = (o: object) => void;
+
+function encodeCode(s: Shape): EncodeFn {
+  return (s.code.encode ??= s.compilable ? compileEncode(s) : genericEncode(s)) as EncodeFn;
+}
+
+/** A shape's writer: its fields' values in key order, each through the site of its field. */
+function compileEncode(s: Shape): EncodeFn {
+  const sites = s.keys.map(() => new Site());
+  const body = s.keys
+    .map((k, i) =>
+      SHARED_KEYS.has(k) ? `shared(${field('o', k)});` : `value(sites[${i}], ${field('o', k)});`,
+    )
+    .join('\n');
+  return compile<EncodeFn>(
+    ['value', 'shared', 'sites'],
+    [writeValue, writeShared, sites],
+    `return function encode(o) { ${body} };`,
+  );
+}
+
+function genericEncode(s: Shape): EncodeFn {
+  const site = new Site();
+  return (o) => {
+    const src = o as Record<string, unknown>;
+    for (const k of s.keys) {
+      if (SHARED_KEYS.has(k)) writeShared(src[k]);
+      else writeValue(site, src[k]);
+    }
+  };
+}
+
+// ---- Decoding
+
+let inp: Uint8Array = new Uint8Array(0);
+let at = 0;
+let unpacker: Packer;
+/** Objects of shared shapes made so far, by number. */
+let made: object[] = [];
+
+function decodeRoot(p: Packer, bytes: Uint8Array): unknown {
+  unpacker = p;
+  inp = bytes;
+  at = 0;
+  made = [];
+  try {
+    const v = readValue();
+    if (at !== bytes.length) throw new Error(`unpack: ${bytes.length - at} bytes left over`);
+    return v;
+  } finally {
+    made = [];
+    inp = new Uint8Array(0);
+  }
+}
+
+function readVarint(): number {
+  let x = 0;
+  let scale = 1;
+  for (;;) {
+    const b = inp[at++];
+    x += (b & 0x7f) * scale;
+    if (b < 0x80) return x;
+    scale *= 0x80;
+  }
+}
+
+function readValue(): unknown {
+  const t = inp[at++];
+  if (t < SMALL_LIMIT) return t;
+  switch (t) {
+    case T_NULL:
+      return null;
+    case T_UNDEF:
+      return undefined;
+    case T_FALSE:
+      return false;
+    case T_TRUE:
+      return true;
+    case T_STRING:
+      return unpacker.strings[readVarint()];
+    case T_UINT:
+      return readVarint();
+    case T_NEG:
+      return -readVarint();
+    case T_DOUBLE:
+      f64Bytes.set(inp.subarray(at, at + 8));
+      at += 8;
+      return f64[0];
+    case T_OBJECT:
+      return decodeCode(shapeList[readVarint()])();
+    case T_ARRAY: {
+      const n = readVarint();
+      const a: unknown[] = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) a[i] = readValue();
+      return a;
+    }
+    case T_REF:
+      return made[readVarint()];
+    case T_SHARED:
+      return unpacker.shared[readVarint()];
+    default:
+      throw new Error(`unpack: bad tag ${t} at byte ${at - 1}`);
+  }
+}
+
+type DecodeFn = () => object;
+
+function decodeCode(s: Shape): DecodeFn {
+  return (s.code.decode ??= s.compilable ? compileDecode(s) : genericDecode(s)) as DecodeFn;
+}
+
+/**
+ * A shape's reader: a new object given the keys in order (so it gets the hidden class a clone
+ * gets), numbered before its fields are read, as the writer numbered it.
+ */
+function compileDecode(s: Shape): DecodeFn {
+  const body = `const out = {};
+    ${s.shared ? 'made().push(out);' : ''}
+    ${s.keys.map((k) => `${field('out', k)} = value();`).join('\n')}
+    return out;`;
+  return compile<DecodeFn>(
+    ['value', 'made'],
+    [readValue, () => made],
+    `return function decode() { ${body} };`,
+  );
+}
+
+function genericDecode(s: Shape): DecodeFn {
+  return () => {
+    const o: Record<string, unknown> = {};
+    if (s.shared) made.push(o);
+    for (const k of s.keys) o[k] = readValue();
+    return o;
+  };
+}
