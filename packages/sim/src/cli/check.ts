@@ -69,13 +69,175 @@ export function killTable(scenarios: Map<string, Scenario>): Map<string, string[
   return table;
 }
 
-/**
- * The exploration budget of the main job: every configuration to this many distinct states (or
- * to exhaustion), which keeps the whole of `kvmfp check` near two minutes on two cores; a state
- * budget rather than a time budget, so the screen is the same on every machine. The campaign
- * (npm run campaign) is where the configurations run long.
- */
+/** What `kvmfp check` explores a configuration to, and which known findings it must meet again. */
+export interface CheckBudget {
+  /** Distinct states (or exhaustion, if sooner). */
+  states: number;
+  /** The findings (file names in findings/, without .yaml) this configuration must show again. */
+  expect: string[];
+  /**
+   * Findings the campaign met on this configuration that need more than check can afford here:
+   * shown as "not re-found within budget" with the states they need (or a lower bound) and the
+   * configuration that re-finds them within its budget (`on`), or none.
+   */
+  beyond?: { finding: string; states: string; on?: string }[];
+  /** Why this budget: where each expected finding was measured (states, depth with symmetry). */
+  why: string;
+}
+
+/** The budget of a configuration the table does not name. */
 export const CHECK_STATES = 5_000;
+
+/**
+ * Per configuration: the states `kvmfp check` explores (a state budget rather than a time budget,
+ * so the screen is the same on every machine) and the known findings it must meet again. Each
+ * budget is the states at which the last expected finding was first met, measured with
+ * `scripts/check-budgets.ts` (task and CPU symmetry on, as in check), rounded up with room, and
+ * never below CHECK_STATES. The expected findings are those the campaign (README, Campaign) met
+ * on that configuration. A match that names several findings (one symptom, "A or B") counts for
+ * each of them. The campaign (npm run campaign) is where the configurations run long.
+ */
+export const CHECK_BUDGETS: Record<string, CheckBudget> = {
+  'fork-exec': {
+    states: 18_000,
+    expect: [
+      'signal-entry-preempted-fp-type-sve-warn',
+      'signal-entry-preempted-handler-keeps-sm',
+      'signal-streaming-stale-fpsimd-context',
+    ],
+    why: 'the setup_return race with a softirq: fp-type WARN at 14,490 states (depth 3), its SM face at 14,502, the stale fpsimd_context at 16,037',
+  },
+  'guest-nosve-nvhe': {
+    states: CHECK_STATES,
+    expect: [],
+    beyond: [
+      {
+        finding: 'signal-entry-smstop-clobbers-other-task-za',
+        states: '120,846 states, depth 5',
+        on: 'guest-nosve',
+      },
+    ],
+    why: 'the VHE twin (guest-nosve) re-finds the same finding at the same cost; paying it twice would double the time',
+  },
+  'guest-nosve': {
+    states: 130_000,
+    expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap', 'signal-entry-smstop-clobbers-other-task-za'],
+    why: "SVCR trap at 455 states (depth 3); the VMM's SIGILL preempted in setup_return at 120,846 (depth 5): the cheapest configuration for that finding",
+  },
+  'host-only': {
+    states: 14_000,
+    expect: ['ptrace-inactive-mode-register-data'],
+    beyond: [
+      {
+        finding: 'prctl-sve-vl-change-resurrects-stale-sve',
+        states: '175,556 states, depth 2',
+        on: 'vl-change',
+      },
+    ],
+    why: 'ptrace inactive-mode data at 12,457 states (depth 2); the prctl finding is re-found by vl-change at a quarter of the cost',
+  },
+  'kernel-neon': {
+    states: CHECK_STATES,
+    expect: [],
+    why: 'no known finding: the campaign met none here (506,236 states); the minimum budget',
+  },
+  'one-vl': {
+    states: 6_000,
+    expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
+    why: 'SVCR trap at 4,930 states (depth 3)',
+  },
+  ptrace: {
+    states: CHECK_STATES,
+    expect: ['ptrace-inactive-mode-register-data'],
+    why: 'ptrace inactive-mode data at 2,884 states (depth 2); the minimum budget',
+  },
+  'races-host': {
+    states: 6_000,
+    expect: ['ptrace-inactive-mode-register-data'],
+    why: 'ptrace inactive-mode data at 5,171 states (depth 2)',
+  },
+  'races-kvm-nvhe': {
+    states: CHECK_STATES,
+    expect: [],
+    beyond: [
+      {
+        finding: 'nvhe-softirq-neon-after-exit-guest-zcr-vl-mismatch',
+        states: 'more than 267,043 states, 4 choices',
+      },
+    ],
+    why: 'its finding takes four choices, past 267,043 states (150 s, still at depth 3): far beyond check; the minimum budget',
+  },
+  'races-kvm': {
+    states: CHECK_STATES,
+    expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
+    why: 'SVCR trap at 3,680 states (depth 3); the minimum budget',
+  },
+  'races-sme-without-sve': {
+    states: 125_000,
+    expect: [
+      'signal-after-syscall-preemption-stale-sve',
+      'signal-streaming-stale-fpsimd-context',
+      'signal-entry-preempted-fp-type-sve-warn',
+      'signal-entry-preempted-handler-keeps-za',
+      'signal-entry-preempted-handler-keeps-sm',
+    ],
+    beyond: [
+      {
+        finding: 'signal-entry-smstop-clobbers-other-task-za',
+        states: '309,805 states, depth 5',
+        on: 'guest-nosve',
+      },
+    ],
+    why: 'stale frames at 15,151 states (depth 3); the setup_return race at 115,482 (fp-type WARN), 116,214 (SM face) and 116,289 (ZA face), depth 4; the clobbered ZA of another task only at 309,805 (guest-nosve re-finds it)',
+  },
+  'ref-nvhe': {
+    states: CHECK_STATES,
+    expect: [],
+    beyond: [
+      {
+        finding: 'nvhe-softirq-neon-after-exit-guest-zcr-vl-mismatch',
+        states: 'more than 224,823 states, 4 choices',
+      },
+    ],
+    why: 'its finding takes four choices, past 224,823 states (150 s, still at depth 3): far beyond check; the minimum budget',
+  },
+  ref: {
+    states: 7_000,
+    expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
+    why: 'SVCR trap at 6,000 states (depth 3)',
+  },
+  'sched-sme': {
+    states: CHECK_STATES,
+    expect: [],
+    beyond: [
+      {
+        finding: 'sme-trap-migrated-stale-binding-warn',
+        states: 'more than 564,714 states, 6 choices',
+      },
+    ],
+    why: 'its finding takes six choices; every ZA check before SMSTART ZA delivers a SIGILL whose signal paths interleave on both CPUs, so depth 3 alone is past 564,714 states (README, kvmfp check): far beyond check',
+  },
+  'sched-sve': {
+    states: 65_000,
+    expect: ['sve-trap-migrated-stale-binding-warn', 'sve-trap-migrated-stale-binding-null-deref'],
+    why: 'with task and CPU symmetry: the NULL dereference at 21,806 states (depth 7), the do_sve_acc WARN at 59,587 (depth 6)',
+  },
+  signals: {
+    states: CHECK_STATES,
+    expect: [],
+    why: 'no known finding: the campaign met none here (594,299 states); the minimum budget',
+  },
+  sme2: {
+    states: 10_000,
+    expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
+    why: 'SVCR trap at 8,484 states (depth 3)',
+  },
+  'vl-change': {
+    states: 52_000,
+    expect: ['ptrace-inactive-mode-register-data', 'prctl-sve-vl-change-resurrects-stale-sve'],
+    why: 'ptrace inactive-mode data at 3,482 states (depth 2); the stale SVE after a VL change at 47,473 (depth 2; its symptom, V = zero, is shared by three other findings)',
+  },
+};
 /** State pairs of the v6.3/v6.4 equivalence on each reference configuration. */
 export const CHECK_PAIRS = 4_000;
 /**
@@ -90,16 +252,37 @@ export interface ExploreLine {
   exhausted: boolean;
   states: number;
   depth: number;
-  known: string[];
+  /** The expected findings met again, and those not met (CheckBudget.expect). */
+  refound: string[];
+  missing: string[];
+  /** Findings known on this configuration beyond the budget (CheckBudget.beyond) and not met. */
+  beyond: { finding: string; states: string; on?: string }[];
+  /** Known findings met that the configuration was not expected to show. */
+  otherKnown: string[];
   fresh: string[];
+  seconds?: number;
 }
 
-/** One configuration's line: how far the exploration got, the findings known and new. */
-export function exploreLine(l: ExploreLine, width: number): string {
+/**
+ * One configuration's lines: how far the exploration got, the expected findings met again out of
+ * those expected, the new violations; then a FAIL line per expected finding not met, and a line
+ * for the known findings beyond the budget.
+ */
+export function exploreLines(l: ExploreLine, width: number): string[] {
   const reach = l.exhausted ? `exhausted, ${l.states} states` : `depth ${l.depth}, ${l.states} states`;
-  const known = l.known.length ? `${l.known.length} (${l.known.join(', ')})` : '0';
+  const expected = l.refound.length + l.missing.length;
   const fresh = l.fresh.length ? `${l.fresh.length} NEW (${l.fresh.join(', ')})` : '0 new';
-  return `    ${l.name.padEnd(width)} ${reach.padEnd(24)} known ${known}; ${fresh}`;
+  const other = l.otherKnown.length ? ` (also known: ${l.otherKnown.join(', ')})` : '';
+  const time = l.seconds === undefined ? '' : ` [${l.seconds.toFixed(1)} s]`;
+  const lines = [
+    `    ${l.name.padEnd(width)} ${reach.padEnd(24)} re-found ${l.refound.length}/${expected}; ${fresh}${other}${time}`,
+  ];
+  for (const f of l.missing) lines.push(`      FAIL: expected finding not re-found: ${f}`);
+  for (const b of l.beyond)
+    lines.push(
+      `      not re-found within budget: ${b.finding} (needs ${b.states}; ${b.on ? `re-found on ${b.on}` : 'no configuration re-finds it within check'})`,
+    );
+  return lines;
 }
 
 function configNames(dir: string): string[] {
@@ -113,8 +296,22 @@ function configNames(dir: string): string[] {
   }
 }
 
-/** The explorations (with the known findings of `dir`/findings) and equivalences; lines and whether all is well. */
-export function exploreSummary(dir: string): { lines: string[]; ok: boolean } {
+/** The finding names (without .yaml) a known match names: one, or several with one symptom ("A or B"). */
+function findingNames(match: string): string[] {
+  return match.split(' or ').map((f) => f.replace(/\.ya?ml$/, ''));
+}
+
+/**
+ * The explorations (with the known findings of `dir`/findings) and equivalences; lines and whether
+ * all is well: no new violation, every expected finding met again, no difference. `budgets`
+ * defaults to CHECK_BUDGETS; a configuration it does not name gets CHECK_STATES and expects
+ * nothing. `times` adds each configuration's seconds to its line.
+ */
+export function exploreSummary(
+  dir: string,
+  budgets: Record<string, CheckBudget> = CHECK_BUDGETS,
+  times = false,
+): { lines: string[]; ok: boolean } {
   const names = configNames(dir);
   if (!names.length) return { lines: ['  exploration: no configurations'], ok: true };
   const findings = join(dir, 'findings');
@@ -122,28 +319,46 @@ export function exploreSummary(dir: string): { lines: string[]; ok: boolean } {
   const knownKeys = [...known.keys()];
   const width = Math.max(...names.map((n) => n.length));
   const lines = [
-    `  exploration (v6.4, ${CHECK_STATES} states or exhaustion each; known: matches a scenario of findings/; new: not explained):`,
+    `  exploration (v6.4, each configuration to its state budget (CHECK_BUDGETS in check.ts) or exhaustion;`,
+    `  re-found: the findings of findings/ it is expected to show, met again; new: not explained):`,
   ];
   let ok = true;
   for (const name of names) {
+    const budget = budgets[name] ?? { states: CHECK_STATES, expect: [], why: '' };
     const cfg = loadExploreConfig(join(dir, 'configs', `${name}.yaml`));
     const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
-    const r = ex.explore({ maxStates: CHECK_STATES, knownKeys });
+    const t0 = performance.now();
+    const r = ex.explore({ maxStates: budget.states, knownKeys });
+    const seconds = (performance.now() - t0) / 1000;
     const split = splitKnown(r.violations, known);
-    const l = {
+    const met = new Set(split.known.flatMap((k) => findingNames(k.finding)));
+    const accounted = new Set([...budget.expect, ...(budget.beyond ?? []).map((b) => b.finding)]);
+    const l: ExploreLine = {
       name,
       exhausted: r.exhausted,
       states: r.distinct,
       depth: r.diameter,
-      known: [...new Set(split.known.map((k) => k.finding.replace(/\.ya?ml\b/g, '')))],
+      refound: budget.expect.filter((f) => met.has(f)),
+      missing: budget.expect.filter((f) => !met.has(f)),
+      beyond: (budget.beyond ?? []).filter((b) => !met.has(b.finding)),
+      otherKnown: [
+        ...new Set(
+          split.known
+            .map((k) => findingNames(k.finding))
+            .filter((fs) => !fs.some((f) => accounted.has(f)))
+            .map((fs) => fs.join(' or ')),
+        ),
+      ],
       fresh: split.fresh.map((v) => v.invariant),
+      seconds: times ? seconds : undefined,
     };
-    ok &&= l.fresh.length === 0;
-    lines.push(exploreLine(l, width));
+    ok &&= l.fresh.length === 0 && l.missing.length === 0;
+    lines.push(...exploreLines(l, width));
   }
   lines.push(`  v6.3 = v6.4 (${CHECK_PAIRS} state pairs per reference configuration):`);
   for (const name of EQUIV_CONFIGS.filter((n) => names.includes(n))) {
     const cfg = loadExploreConfig(join(dir, 'configs', `${name}.yaml`));
+    const t0 = performance.now();
     const eq = equivalence(
       cfg.world,
       { name: 'v6.3', table: resolveTable('v6.3', null) },
@@ -153,16 +368,24 @@ export function exploreSummary(dir: string): { lines: string[]; ok: boolean } {
       false,
       { maxPairs: CHECK_PAIRS },
     );
+    const time = times ? ` [${((performance.now() - t0) / 1000).toFixed(1)} s]` : '';
     ok &&= eq.equivalent;
     const verdict = eq.equivalent
       ? `no observable difference (${eq.distinct} pairs, ${eq.exhausted ? 'exhausted' : `depth ${eq.depthReached}`})`
       : `DIFFERENCE after ${eq.difference!.events.length} events`;
-    lines.push(`    ${name.padEnd(width)} ${verdict}`);
+    lines.push(`    ${name.padEnd(width)} ${verdict}${time}`);
   }
   return { lines, ok };
 }
 
-export function checkCorpus(dir: string, io: Io, tap: boolean, quick = false): number {
+export function checkCorpus(
+  dir: string,
+  io: Io,
+  tap: boolean,
+  quick = false,
+  times = false,
+  budgets: Record<string, CheckBudget> = CHECK_BUDGETS,
+): number {
   let files: string[];
   try {
     files = scenarioFiles(dir);
@@ -196,9 +419,12 @@ export function checkCorpus(dir: string, io: Io, tap: boolean, quick = false): n
       `  mutants: ${kills.size - unkilled.length}/${kills.size} killed by the corpus${unkilled.length ? ` (NOT killed: ${unkilled.join(', ')})` : ''} (--tap names the killers)`,
     );
     if (!quick) {
-      const ex = exploreSummary(dir);
+      const t0 = performance.now();
+      const ex = exploreSummary(dir, budgets, times);
       for (const l of ex.lines) io.out(l);
       explored = ex.ok;
+      if (times)
+        io.out(`  (explorations and equivalences: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
   return failed.length || unkilled.length || !explored ? 1 : 0;

@@ -94,11 +94,15 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     .option('--tap', 'TAP output')
     .option('--dir <dir>', 'fixture corpus directory', 'fixtures')
     .option('--quick', 'the corpus and the kill table only')
-    .description(
-      'the main job: the fixture corpus, the mutant kill table, every explorer configuration to a state budget or exhaustion with the known findings of findings/, and v6.3 = v6.4 on the reference configurations (--quick: corpus and kill table only); exit 1 on a failed scenario, a surviving mutant, a new violation or a difference',
+    .option(
+      '--times',
+      'the seconds each exploration and equivalence took (the screen then differs between runs)',
     )
-    .action((o: { tap?: boolean; dir: string; quick?: boolean }) => {
-      throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false, o.quick ?? false));
+    .description(
+      'the main job: the fixture corpus, the mutant kill table, every explorer configuration to its state budget (CHECK_BUDGETS) or exhaustion with the known findings of findings/, and v6.3 = v6.4 on the reference configurations (--quick: corpus and kill table only); exit 1 on a failed scenario, a surviving mutant, a new violation, an expected finding not re-found or a difference',
+    )
+    .action((o: { tap?: boolean; dir: string; quick?: boolean; times?: boolean }) => {
+      throw new ExitWith(checkCorpus(o.dir, io, o.tap ?? false, o.quick ?? false, o.times ?? false));
     });
   program
     .command('explore')
