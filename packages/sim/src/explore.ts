@@ -191,6 +191,8 @@ export interface Node {
   hist: History | null;
   /** The relabelling of tasks under which `key` was taken (task symmetry); absent: none. */
   relabel?: Relabelling;
+  /** Other relabellings that give the same key (the state is its own mirror image under them). */
+  ties?: Relabelling[];
   /** The same world packed, when the node came from the explorer's frontier (pack.ts). */
   packed?: PackedWorld;
 }
@@ -309,7 +311,10 @@ export class Explorer {
   }
 
   /** The key of a state, and the relabelling of tasks it was taken under (task symmetry). */
-  keyOf(world: World, paths: readonly PathRef[]): { key: [number, number]; relabel?: Relabelling } {
+  keyOf(
+    world: World,
+    paths: readonly PathRef[],
+  ): { key: [number, number]; relabel?: Relabelling; ties?: Relabelling[] } {
     if (!this.symmetry) return { key: keyWith(world, paths) };
     return symmetricKey(world, paths, this.symmetry);
   }
@@ -495,8 +500,12 @@ export class Explorer {
     const out: PathRef[] = [];
     // A path stopped elsewhere than at an anchor is signed by the parent's key and the event, both
     // read under the parent's relabelling of tasks (with the path's pid): equal signatures then
-    // mean the same event on the same state up to that relabelling, so the paths are alike.
-    let evText: string | undefined;
+    // mean the same event on the same state up to that relabelling, so the paths are alike. When
+    // several relabellings give the parent's key (the parent is its own mirror image), any of
+    // them is a sound reading; the least signature over all of them is also canonical, so an
+    // event and its mirror image on such a parent give the same signature.
+    const signed = (pid: number, r: Relabelling | undefined) =>
+      segmentSignature(n.key, JSON.stringify(r ? relabelEvent(ev, r) : ev), r?.pid.get(pid) ?? pid);
     for (const pid of rt.inFlight()) {
       const old = n.paths.find((p) => p.pid === pid);
       if (!rt.touched.has(pid) && old) {
@@ -525,9 +534,12 @@ export class Explorer {
         if (!chain) this.anchorChains.set(k, (chain = seg));
         out.push({ pid, sig, chain, stop, label, tag });
       } else {
-        evText ??= JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
-        const keyedPid = n.relabel?.pid.get(pid) ?? pid;
-        out.push({ pid, sig: segmentSignature(n.key, evText, keyedPid), chain: seg, stop, label, tag });
+        let sig = signed(pid, n.relabel);
+        for (const r of n.ties ?? []) {
+          const other = signed(pid, r);
+          if (other[0] < sig[0] || (other[0] === sig[0] && other[1] < sig[1])) sig = other;
+        }
+        out.push({ pid, sig, chain: seg, stop, label, tag });
       }
     }
     return out;

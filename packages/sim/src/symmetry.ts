@@ -427,7 +427,7 @@ export function symmetricKey(
   world: World,
   paths: readonly KeyedPath[],
   sym: TaskSymmetry,
-): { key: [number, number]; relabel: Relabelling } {
+): { key: [number, number]; relabel: Relabelling; ties?: Relabelling[] } {
   const n = world.machine.cpus.length;
   const identity = [...Array(n).keys()];
   const cpuOrders = sym.cpus ? permutations(identity).slice(0, ORDER_LIMIT) : [identity];
@@ -440,6 +440,8 @@ export function symmetricKey(
   const cands = cpuOrders.map((cpuFrom) => cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
   const least = cands.reduce((m, c) => (c.look < m ? c.look : m), cands[0].look);
   let best: { key: [number, number]; relabel: Relabelling } | null = null;
+  // The other relabellings that give the least key (the world is its own image under them).
+  let ties: Relabelling[] = [];
   let tried = 0;
   for (const c of cands) {
     if (c.look !== least) continue;
@@ -450,9 +452,11 @@ export function symmetricKey(
       const key = isIdentity(r)
         ? keyWith(world, paths)
         : keyWith(relabelForKey(world, r), paths, r.pid, r.writer, r.cpu);
-      if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1]))
+      if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1])) {
         best = { key, relabel: r };
+        ties = [];
+      } else if (key[0] === best.key[0] && key[1] === best.key[1]) ties.push(r);
     }
   }
-  return best!;
+  return ties.length ? { ...best!, ties } : best!;
 }
