@@ -20,6 +20,8 @@ import { attachVcpus } from './kvm.js';
 import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
 import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
 import {
+  compactRelabelling,
+  expandRelabelling,
   keyWith,
   relabelEvent,
   symmetricKey,
@@ -198,7 +200,16 @@ export interface Node {
 }
 
 /** A node as the frontier keeps it: its world packed, unpacked again when it is expanded. */
-type StoredNode = Omit<Node, 'world'> & { packed?: PackedWorld; world?: World };
+type StoredNode = Omit<Node, 'world' | 'relabel' | 'ties'> & {
+  packed?: PackedWorld;
+  world?: World;
+  /** Whole-world nodes keep their relabellings as they are. */
+  relabel?: Relabelling;
+  ties?: Relabelling[];
+  /** Packed nodes keep them as lists (symmetry.ts compactRelabelling), rebuilt when expanded. */
+  relabelList?: number[];
+  tieLists?: number[][];
+};
 
 /** What applying one event to a stored state gave. */
 export interface Step {
@@ -423,13 +434,27 @@ export class Explorer {
   /** The node as the frontier keeps it: its world packed (the world itself is dropped). */
   private store(n: Node): StoredNode {
     if (!this.packFrontier) return n;
-    const { world, ...rest } = n;
-    return { ...rest, packed: n.packed ?? this.packer.pack(world) };
+    const { world, relabel, ties, ...rest } = n;
+    const ncpus = world.machine.cpus.length;
+    return {
+      ...rest,
+      packed: n.packed ?? this.packer.pack(world),
+      relabelList: relabel && compactRelabelling(relabel, ncpus),
+      tieLists: ties?.map((r) => compactRelabelling(r, ncpus)),
+    };
   }
 
-  /** A stored node with its world unpacked, for expanding it. */
+  /** A stored node with its world unpacked (and its relabellings rebuilt), for expanding it. */
   private load(s: StoredNode): Node {
-    return s.packed ? { ...s, world: this.packer.unpack<World>(s.packed) } : (s as Node);
+    if (!s.packed) return s as Node;
+    const { relabelList, tieLists, ...rest } = s;
+    const world = this.packer.unpack<World>(s.packed);
+    return {
+      ...rest,
+      world,
+      relabel: relabelList && expandRelabelling(world, relabelList),
+      ties: tieLists?.map((c) => expandRelabelling(world, c)),
+    };
   }
 
   /** Puts a path stopped at a restartable anchor back as a fresh generator of its continuation. */

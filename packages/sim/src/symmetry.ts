@@ -149,6 +149,22 @@ function relabelling(w: World, from: number[], cpu = new Map<number, number>()):
   return { from, pid, writer, name, cpu };
 }
 
+/**
+ * A relabelling as two short lists (the task slots' sources, then the CPU slots' sources), for
+ * stored states: the maps are rebuilt from the world they were made for (expandRelabelling).
+ */
+export function compactRelabelling(r: Relabelling, ncpus: number): number[] {
+  const cpuFrom = [...Array(ncpus).keys()];
+  for (const [src, k] of r.cpu) cpuFrom[k] = src;
+  return [...r.from, ...cpuFrom];
+}
+
+/** The relabelling compactRelabelling listed, for the world `w` it was made for. */
+export function expandRelabelling(w: World, c: readonly number[]): Relabelling {
+  const n = w.users.length;
+  return relabelling(w, c.slice(0, n), cpuMap(c.slice(n)));
+}
+
 function isIdentity(r: Relabelling): boolean {
   return r.pid.size === 0 && r.cpu.size === 0;
 }
