@@ -12,7 +12,7 @@ import { startEquiv, startExplore } from '../parallel.js';
 import { knownKeyOf } from '../signature.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
 import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
-import { taskSymmetry } from '../symmetry.js';
+import { taskSymmetry, type TaskSymmetry } from '../symmetry.js';
 import { describeEvent } from '../run.js';
 import { resolveTable, REVISION_NAMES } from '../revisions.js';
 import { checkCompleteSet, readReportFile, runId, writeReportFiles } from '../report-file.js';
@@ -51,9 +51,15 @@ function counterexampleScenario(
   };
 }
 
-function modeOf(o: { atomicPaths?: boolean; freeSteps?: boolean }, symmetric: boolean): string {
+/**
+ * How states are explored and keyed, as the report says it (reports of different modes do not
+ * merge): which of the tasks and CPUs symmetry interchanges is part of it.
+ */
+function modeOf(o: { atomicPaths?: boolean; freeSteps?: boolean }, sym: TaskSymmetry | null): string {
   const base = o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
-  return symmetric ? `${base}, task symmetry` : base;
+  if (!sym) return base;
+  const what = [sym.classes.length ? 'task' : '', sym.cpus ? 'CPU' : ''].filter(Boolean).join(' and ');
+  return `${base}, ${what} symmetry`;
 }
 
 function printReport(r: ExploreReport, io: Io, json: boolean, out: OutSummary, seconds: number): void {
@@ -145,7 +151,7 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
     knownKeys: [...known.keys()],
     symmetry: o.symmetry !== false,
   };
-  const symmetric = options.symmetry && taskSymmetry(cfg.world, fullAlphabet(cfg.alphabet)) !== null;
+  const symmetric = options.symmetry ? taskSymmetry(cfg.world, fullAlphabet(cfg.alphabet)) : null;
   const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o, symmetric) };
   const t0 = Date.now();
   const view = progressView(progressMode(o.progress !== false, process.stderr), process.stderr, 'explore');
