@@ -6,41 +6,17 @@
 // the same fingerprint, the unchanging SHARED_KEYS values themselves and no other object of the
 // original — and loading it in place must equal loading the original.
 
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceFingerprint } from './canon-reference.js';
 import { worldFingerprint } from './canon.js';
-import { Explorer, Node } from './explore.js';
-import { fullAlphabet, loadExploreConfig } from './explore-config.js';
 import { cloneGraph, loadInto } from './graph.js';
 import { Packer } from './pack.js';
 import { rng } from './prng.js';
-import { resolveTable } from './revisions.js';
 import type { World } from './world.js';
 import { SHARED_KEYS } from './world-keys.js';
+import { sampleWorlds } from './test-walks.js';
 
-const here = join(import.meta.dirname, '../../../fixtures/configs');
 const CONFIGS = ['sched-sme.yaml', 'ref.yaml', 'races-host.yaml', 'signals.yaml', 'ptrace.yaml', 'sme2.yaml'];
-
-function sampleWorlds(file: string, walks: number, length: number): World[] {
-  const cfg = loadExploreConfig(join(here, file));
-  const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
-  const random = rng(23);
-  const out: World[] = [];
-  for (let w = 0; w < walks; w++) {
-    let n: Node = ex.initial();
-    out.push(n.world);
-    for (let i = 0; i < length; i++) {
-      const cands = ex.candidatesOf(n, false);
-      if (!cands.length) break;
-      const r = ex.step(n, cands[Math.floor(random() * cands.length)]);
-      if (!r.child) break;
-      n = r.child;
-      out.push(n.world);
-    }
-  }
-  return out;
-}
 
 /** Every object reachable outside the SHARED_KEYS fields. */
 function objectsOf(root: object): Set<object> {
@@ -58,7 +34,7 @@ function objectsOf(root: object): Set<object> {
 describe('packed worlds', () => {
   it.each(CONFIGS)('%s: unpack(pack(w)) is a clone of w', (file) => {
     const packer = new Packer();
-    const worlds = sampleWorlds(file, 8, 16);
+    const worlds = sampleWorlds(file, 8, 16, 23);
     let bytes = 0;
     for (const w of worlds) {
       const p = packer.pack(w);
@@ -80,7 +56,7 @@ describe('packed worlds', () => {
 
   it.each(CONFIGS)('%s: loading an unpacked world in place equals loading the world', (file) => {
     const packer = new Packer();
-    const worlds = sampleWorlds(file, 4, 12);
+    const worlds = sampleWorlds(file, 4, 12, 23);
     const random = rng(3);
     for (let i = 0; i < 40; i++) {
       const src = worlds[Math.floor(random() * worlds.length)];

@@ -132,13 +132,18 @@ function writeNumber(v: number): void {
 }
 
 function writeString(v: string): void {
-  let id = packer.stringIds.get(v);
+  writeTableRef(T_STRING, packer.strings, packer.stringIds, v);
+}
+
+/** `v` as its number in one of the Packer's tables (added there at its first meeting). */
+function writeTableRef<T>(tag: number, table: T[], ids: Map<T, number>, v: T): void {
+  let id = ids.get(v);
   if (id === undefined) {
-    id = packer.strings.push(v) - 1;
-    packer.stringIds.set(v, id);
+    id = table.push(v) - 1;
+    ids.set(v, id);
   }
   room(11);
-  out[pos++] = T_STRING;
+  out[pos++] = tag;
   writeVarint(id);
 }
 
@@ -197,14 +202,7 @@ function writeObject(site: Site, v: object): void {
 
 /** A value no event changes, written as its number in the Packer's table. */
 function writeShared(v: unknown): void {
-  let id = packer.sharedIds.get(v);
-  if (id === undefined) {
-    id = packer.shared.push(v) - 1;
-    packer.sharedIds.set(v, id);
-  }
-  room(11);
-  out[pos++] = T_SHARED;
-  writeVarint(id);
+  writeTableRef(T_SHARED, packer.shared, packer.sharedIds, v);
 }
 
 type EncodeFn = (o: object) => void;

@@ -3,14 +3,12 @@
 // and, asked, the CPUs and the tasks other than the VMMs, ptrace on more than two CPUs keeps the tasks only, and unborn tasks
 // join the born ones only when there is one of them. That merged states behave alike is explore-soundness.test.ts's business.
 
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { WorldConfig } from './config.js';
-import { fullAlphabet, loadExploreConfig } from './explore-config.js';
-import { Explorer, type Alphabet } from './explore.js';
-import { rng } from './prng.js';
-import { resolveTable } from './revisions.js';
+import { fullAlphabet } from './explore-config.js';
+import type { Alphabet } from './explore.js';
 import { compactRelabelling, expandRelabelling, taskSymmetry } from './symmetry.js';
+import { sampleNodes, v64Explorer } from './test-walks.js';
 
 const FEATURES = { fpsimd: true, sve: true, sme: true, sme2: true, fa64: false, vhe: true };
 
@@ -84,23 +82,12 @@ describe('stored relabellings', () => {
   // the state's world when it is expanded: the rebuilt relabelling must be the one the key was
   // taken under (the non-anchor signatures read events through it).
   it.each(['sched-sve.yaml', 'signals.yaml', 'fork-exec.yaml'])('%s: expand(compact(r)) is r', (file) => {
-    const cfg = loadExploreConfig(join(import.meta.dirname, '../../../fixtures/configs', file));
-    const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
-    const random = rng(17);
     let moved = 0;
-    for (let walk = 0; walk < 12; walk++) {
-      let n = ex.initial();
-      for (let i = 0; i < 14; i++) {
-        const cands = ex.candidatesOf(n, false);
-        if (!cands.length) break;
-        const r = ex.step(n, cands[Math.floor(random() * cands.length)]);
-        if (!r.child) break;
-        n = r.child;
-        for (const rl of [n.relabel!, ...(n.ties ?? [])]) {
-          const back = expandRelabelling(n.world, compactRelabelling(rl, n.world.machine.cpus.length));
-          expect(back).toEqual(rl);
-          if (rl.pid.size || rl.cpu.size) moved++;
-        }
+    for (const n of sampleNodes(v64Explorer(file), 12, 14, 17)) {
+      for (const rl of [n.relabel!, ...(n.ties ?? [])]) {
+        const back = expandRelabelling(n.world, compactRelabelling(rl, n.world.machine.cpus.length));
+        expect(back).toEqual(rl);
+        if (rl.pid.size || rl.cpu.size) moved++;
       }
     }
     expect(moved).toBeGreaterThan(10);

@@ -12,42 +12,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceClone, referenceFingerprint, referenceLoadInto } from './canon-reference.js';
 import { worldFingerprint } from './canon.js';
-import { Explorer, Node } from './explore.js';
+import { Explorer } from './explore.js';
 import { fullAlphabet, loadExploreConfig } from './explore-config.js';
 import { cloneGraph, loadInto } from './graph.js';
 import { resolveTable } from './revisions.js';
 import { shapeOf } from './shapes.js';
 import type { World } from './world.js';
 import { rng } from './prng.js';
+import { sampleWorlds } from './test-walks.js';
 
-const here = join(import.meta.dirname, '../../../fixtures/configs');
 const CONFIGS = ['sched-sve.yaml', 'sched-sme.yaml', 'ref.yaml', 'guest-nosve.yaml', 'races-host.yaml'];
 /** The fields clones share with their original (graph.ts SHARED_KEYS): set when a world is made. */
 const SHARED_KEYS = new Set(['config', 'writers', 'vl_info']);
 
-/** The worlds of the states random walks reach (violating states included: they are states too). */
-function sampleWorlds(file: string, walks: number, length: number): World[] {
-  const cfg = loadExploreConfig(join(here, file));
-  const ex = new Explorer(cfg.world, resolveTable('v6.4', null), fullAlphabet(cfg.alphabet), 'v6.4', null);
-  const random = rng(11);
-  const out: World[] = [];
-  for (let w = 0; w < walks; w++) {
-    let n: Node = ex.initial();
-    out.push(n.world);
-    for (let i = 0; i < length; i++) {
-      const cands = ex.candidatesOf(n, false);
-      if (!cands.length) break;
-      const r = ex.step(n, cands[Math.floor(random() * cands.length)]);
-      if (!r.child) break;
-      n = r.child;
-      out.push(n.world);
-    }
-  }
-  return out;
-}
-
 const sampled = new Map<string, World[]>();
-const samples = { get: (f: string) => sampled.get(f) ?? sampled.set(f, sampleWorlds(f, 30, 24)).get(f) };
+const samples = { get: (f: string) => sampled.get(f) ?? sampled.set(f, sampleWorlds(f, 30, 24, 11)).get(f) };
 
 type Digest = (w: World) => string;
 const reference: Digest = (w) => referenceFingerprint(w).join(',');
