@@ -529,8 +529,14 @@ export class Explorer {
     // several relabellings give the parent's key (the parent is its own mirror image), any of
     // them is a sound reading; the least signature over all of them is also canonical, so an
     // event and its mirror image on such a parent give the same signature.
+    const evTexts = new Map<Relabelling | undefined, string>();
+    const evText = (r: Relabelling | undefined): string => {
+      let t = evTexts.get(r);
+      if (t === undefined) evTexts.set(r, (t = JSON.stringify(r ? relabelEvent(ev, r) : ev)));
+      return t;
+    };
     const signed = (pid: number, r: Relabelling | undefined) =>
-      segmentSignature(n.key, JSON.stringify(r ? relabelEvent(ev, r) : ev), r?.pid.get(pid) ?? pid);
+      segmentSignature(n.key, evText(r), r?.pid.get(pid) ?? pid);
     for (const pid of rt.inFlight()) {
       const old = n.paths.find((p) => p.pid === pid);
       if (!rt.touched.has(pid) && old) {
@@ -670,7 +676,7 @@ export class Explorer {
     const levels: LevelStats[] = [];
     // With a packed frontier every successor is packed (or dropped) before the next event, so one
     // working world is loaded and reused for every event: no clone, and no garbage, per transition.
-    const work = this.packFrontier ? cloneGraph(this.load(root).world) : undefined;
+    const work = this.packFrontier ? this.load(root).world : undefined;
     const best = new Map<string, Counterexample>();
     let transitions = 0;
     let stoppedBy: string | null = null;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Clone and in-place load of world data, and a generic fingerprint of any data graph (the hasher
-// itself is in hasher.ts). World state is plain data (objects, arrays, numbers, strings,
+// Clone and in-place load of world data (the world's fingerprint is canon.ts's, its hasher
+// hasher.ts's; Hasher and keyHash are re-exported here). World state is plain data (objects, arrays, numbers, strings,
 // booleans, null) whose objects may be shared — fpsimd_last_state.st points at a task's
 // fpsimd_state, as in the kernel — so both walks keep the sharing: an object met a second time
 // is the one made at its first meeting. Each walk runs code compiled once per shape of object
@@ -9,17 +9,6 @@
 // canon-reference.ts holds the generic walks these must agree with.
 
 import { SHARED_KEYS } from './world-keys.js';
-import {
-  Hasher,
-  keyHash,
-  TAG_ARRAY,
-  TAG_FALSE,
-  TAG_NULL,
-  TAG_OBJECT,
-  TAG_REF,
-  TAG_TRUE,
-  TAG_UNDEF,
-} from './hasher.js';
 import { referenceClone, referenceLoadInto } from './canon-reference.js';
 import { compile, field, hasKeys, shapeAt, Site, VisitList, type Shape } from './shapes.js';
 
@@ -264,55 +253,6 @@ function genericLoad(s: Shape): LoadFn {
     if (!same) clearKeys(o);
     s.keys.forEach((k, i) => (o[k] = values[i]));
   };
-}
-
-/** Feeds a data graph into a hasher in a canonical order (keys in insertion order of each object). */
-export function hashGraph(h: Hasher, root: unknown, skipKeys?: ReadonlySet<string>): void {
-  const seen = new Map<object, number>();
-  const walk = (v: unknown): void => {
-    switch (typeof v) {
-      case 'number':
-        h.number(v);
-        return;
-      case 'string':
-        h.string(v);
-        return;
-      case 'boolean':
-        h.word(v ? TAG_TRUE : TAG_FALSE);
-        return;
-      case 'undefined':
-        h.word(TAG_UNDEF);
-        return;
-    }
-    if (v === null) return h.word(TAG_NULL);
-    const obj = v as object;
-    const id = seen.get(obj);
-    if (id !== undefined) {
-      h.word(TAG_REF);
-      h.word(id);
-      return;
-    }
-    seen.set(obj, seen.size);
-    if (Array.isArray(obj)) {
-      h.word(TAG_ARRAY);
-      h.word(obj.length);
-      for (const x of obj) walk(x);
-      return;
-    }
-    h.word(TAG_OBJECT);
-    for (const k in obj) {
-      if (skipKeys?.has(k)) continue;
-      h.word(keyHash(k));
-      walk((obj as Record<string, unknown>)[k]);
-    }
-  };
-  walk(root);
-}
-
-export function fingerprint(root: unknown, skipKeys?: ReadonlySet<string>): string {
-  const h = new Hasher();
-  hashGraph(h, root, skipKeys);
-  return h.hex();
 }
 
 export type { Plain };
