@@ -30,6 +30,7 @@ import {
   type TaskSymmetry,
 } from './symmetry.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
+import { independentSteps, invertCpuMap, pathsTouchRunQueue, renameMask } from './sleep.js';
 import { firedFunction, knownKeyOf, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
 import { createWorld, inPtraceStop, taskOf } from './world.js';
@@ -91,6 +92,11 @@ export interface ExploreOptions {
   /** Known findings (signature.ts knownKeyOf): states that violate only these are expanded. */
   knownKeys?: readonly string[];
   /**
+   * Sleep sets over the steps of different CPUs' paths (sleep.ts; default on): a step already
+   * taken in the other order is not taken again. Off: every enabled event of every state.
+   */
+  sleepSets?: boolean;
+  /**
    * Whether interchangeable tasks are merged (symmetry.ts; default on). Read by the Explorer's
    * constructor where a worker builds one; explore() itself keys states as its Explorer does.
    */
@@ -110,6 +116,8 @@ export interface ProgressStats {
   depth: number;
   distinct: number;
   transitions: number;
+  /** Transitions not taken because a sleep set holds them. */
+  slept?: number;
   /** States of this level expanded so far, out of `frontier`. */
   expanded: number;
   frontier: number;
@@ -149,6 +157,9 @@ export interface ExploreResult {
   levels: LevelStats[];
   violations: Counterexample[];
   visitedBytes: number;
+  /** Transitions sleep sets saved (not taken), and second expansions they needed. */
+  slept?: number;
+  reexpanded?: number;
   /** The visited set, packed, when asked for (shard reports and merging). */
   visited?: ReturnType<FingerprintSet['pack']>;
 }
@@ -209,6 +220,12 @@ type StoredNode = Omit<Node, 'world' | 'relabel' | 'ties'> & {
   /** Packed nodes keep them as lists (symmetry.ts compactRelabelling), rebuilt when expanded. */
   relabelList?: number[];
   tieLists?: number[][];
+  /**
+   * A second expansion of a state already expanded (sleep sets): only the steps of these CPUs
+   * (a mask, in this node's CPU numbers), with `sleep` as the sleep set.
+   */
+  only?: number;
+  sleep?: number;
 };
 
 /** What applying one event to a stored state gave. */
@@ -287,6 +304,50 @@ function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
 /** Whether the search continues from a state with this violation. */
 function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
   return opts.expandViolations === true || (opts.knownKeys?.includes(knownKeyOf(violationKind(c))) ?? false);
+}
+
+/** A sleep table's key: the state's whole 64-bit key. */
+function sleepKey(key: readonly [number, number]): string {
+  return `${key[0]},${key[1]}`;
+}
+
+/** Bit set in a sleep table entry once its state has been expanded. */
+const EXPANDED = 1 << 30;
+
+/** A sleep mask in a node's own CPU numbers, from the canonical ones (none if it is its own mirror). */
+function ownSleep(mask: number, n: Node): number {
+  if (n.ties?.length) return 0;
+  return renameMask(mask, invertCpuMap(n.relabel?.cpu));
+}
+
+/** The sleep set a state is expanded with (the intersection of the ways it was reached); marks it expanded. */
+function takeSleep(table: Map<string, number>, n: Node): number {
+  const k = sleepKey(n.key);
+  const e = table.get(k);
+  if (e === undefined) return 0;
+  table.set(k, e | EXPANDED);
+  return ownSleep(e & ~EXPANDED, n);
+}
+
+/**
+ * Records that `child`'s state was reached with the sleep set `sleep` (its own CPU numbers): the
+ * state's sleep set becomes the intersection. When the state was already expanded with steps asleep
+ * that are awake now, returns them (a mask in `child`'s CPU numbers): they must be taken from it.
+ */
+function mergeSleep(table: Map<string, number>, child: Node, sleep: number, isNew: boolean): number {
+  const canonical = child.ties?.length ? 0 : renameMask(sleep, child.relabel?.cpu);
+  const k = sleepKey(child.key);
+  if (isNew) {
+    if (canonical) table.set(k, canonical);
+    return 0;
+  }
+  const e = table.get(k);
+  if (e === undefined) return 0;
+  const old = e & ~EXPANDED;
+  const kept = old & canonical;
+  if (kept) table.set(k, kept | (e & EXPANDED));
+  else table.delete(k);
+  return e & EXPANDED ? ownSleep(old & ~canonical, child) : 0;
 }
 
 /** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
@@ -678,6 +739,13 @@ export class Explorer {
     // working world is loaded and reused for every event: no clone, and no garbage, per transition.
     const work = this.packFrontier ? this.load(root).world : undefined;
     const best = new Map<string, Counterexample>();
+    // Sleep sets (sleep.ts): per state with a non-empty one, its steps asleep (CPU mask, in the
+    // CPU numbers of the state's canonical relabelling) and whether it was expanded.
+    const sleeping = opts.sleepSets !== false;
+    const sleepTable = new Map<string, number>();
+    const runQueueMoves = pathsTouchRunQueue(this.alphabet);
+    let slept = 0;
+    let reexpanded = 0;
     let transitions = 0;
     let stoppedBy: string | null = null;
     let diameter = 0;
@@ -688,7 +756,8 @@ export class Explorer {
       let newStates = 0;
       for (let qi = 0; qi < frontier.length && !stoppedBy; qi++) {
         const stored = frontier[qi];
-        if (visited.depthOf(stored.key[0], stored.key[1]) < stored.depth) continue;
+        const again = stored.only !== undefined;
+        if (!again && visited.depthOf(stored.key[0], stored.key[1]) < stored.depth) continue;
         opts.onProgress?.({
           depth,
           distinct: visited.size,
@@ -707,16 +776,28 @@ export class Explorer {
         }
         const node = this.load(stored);
         const cands = this.candidatesOf(node, opts.atomicPaths ?? false);
+        const asleep = again ? stored.sleep! : sleeping ? takeSleep(sleepTable, node) : 0;
+        // The CPUs whose step this expansion has taken (they sleep in later independent successors).
+        let taken = 0;
         for (let ci = 0; ci < cands.length; ci++) {
           if (stored === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
           const ev = cands[ci];
+          const stepCpu = ev.do === 'step' ? 1 << ev.cpu : 0;
+          if (again && !(stepCpu & stored.only!)) continue;
+          if (stepCpu & asleep) {
+            slept++;
+            continue;
+          }
           if (ev.do !== 'step' && depth === bound) {
             cut = true;
             continue;
           }
+          const independent = sleeping ? independentSteps(node.world, ev, runQueueMoves) : 0;
           const r = this.step(node, ev, work);
           if (!r.enabled) continue;
           transitions++;
+          const childSleep = (asleep | taken) & independent;
+          taken |= stepCpu;
           if (r.violations.length) {
             const events = [...historyOf(node), ev];
             const at = ev.do === 'step' ? node.depth : node.depth + 1;
@@ -735,10 +816,18 @@ export class Explorer {
             stoppedBy = e.message;
             break;
           }
+          const queue = child.depth === depth ? frontier : next;
+          if (sleeping) {
+            const awake = mergeSleep(sleepTable, child, childSleep, added === Added.New);
+            if (awake) {
+              reexpanded++;
+              queue.push({ ...this.store(child), only: awake, sleep: childSleep });
+            }
+          }
           if (added === Added.Seen) continue;
           if (added === Added.New) newStates++;
           diameter = Math.max(diameter, child.depth);
-          (child.depth === depth ? frontier : next).push(this.store(child));
+          queue.push(this.store(child));
           if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
         }
         if (opts.maxViolations && best.size >= opts.maxViolations) stoppedBy = `${best.size} violations`;
@@ -761,6 +850,8 @@ export class Explorer {
       violations: sortedViolations(best),
       visitedBytes: visited.bytes,
       visited: opts.keepVisited ? visited.pack() : undefined,
+      slept,
+      reexpanded,
     };
   }
 

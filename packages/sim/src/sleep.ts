@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Sleep sets (Godefroid's partial-order reduction) over the steps of kernel paths on different
+// CPUs. When a state has a path stopped on CPU 0 and another on CPU 1, the explorer meets
+// "step 0 then step 1" and "step 1 then step 0": the same world, the same paths at the same points,
+// but a path signed by its parent's key (paths.ts) gets a different signature on each side, so both
+// orders were kept as two states and each explored further. A sleep set records, per state, the
+// steps already explored from an ancestor in the other order: after exploring `step d` from a
+// state, the explorer puts `step d` to sleep in the successors of every later event that is
+// independent of it, and does not take it there (the other order took it first).
+//
+// Soundness rests on the independence relation below: two events are independent when both
+// orders are enabled, reach the same world with the paths at the same points, with the same
+// violations, and behave alike after (sleep.test.ts checks every independent pair it meets on
+// random states of every configuration against the replayed ground truth). The relation is static,
+// by kind of event: a step of the path on CPU d touches d's registers and per-CPU data and the task
+// running there; so do the events that act on the task running on another CPU c (its instructions,
+// a syscall, a signal or sigreturn, prctl, KVM_RUN) and the CPU-local interrupts (softirq NEON).
+// A preemption on c takes a task from the run queue, which no step touches unless a path of the
+// alphabet can stop or wake a task (ptrace stops and PTRACE_CONT, fork's wake-up): with those in
+// the alphabet it is dependent on every step. Events that name two tasks (ptrace regset access,
+// fork, exec) or a guest are dependent on everything: no sleep across them.
+//
+// With state caching the sleep set of a state is the intersection over the ways it was reached
+// (explore.ts): a state already expanded that is reached again with a smaller sleep set is
+// expanded again for the steps it slept before and does not now.
+
+import type { Event } from './events.js';
+import type { World } from './world.js';
+
+/** Event kinds that act only on the CPU they run on and the task running there. */
+const CPU_LOCAL = new Set<Event['do']>([
+  'step',
+  'user',
+  'syscall',
+  'softirq_neon',
+  'signal',
+  'sigreturn',
+  'prctl',
+  'kvm_run',
+]);
+
+/** Whether a path of the alphabet may move tasks on or off the run queue (then preemption is dependent). */
+export function pathsTouchRunQueue(a: { ptrace: boolean; fork: boolean; exec: boolean }): boolean {
+  return a.ptrace || a.fork || a.exec;
+}
+
+/** The CPU an event runs on in `w`: its `cpu`, or the CPU its task is running on (-1: none). */
+export function cpuOfEvent(w: World, ev: Event): number {
+  if ('cpu' in ev && typeof ev.cpu === 'number') return ev.cpu;
+  if (!('task' in ev)) return -1;
+  const u = w.users.find((x) => x.name === ev.task);
+  if (!u) return -1;
+  return w.kernel.percpu.findIndex((p) => p.current.pid === u.pid);
+}
+
+/**
+ * The CPUs whose step is independent of `ev` in `w`, as a bit mask: every CPU but the one `ev`
+ * runs on when `ev` is CPU-local, none otherwise.
+ */
+export function independentSteps(w: World, ev: Event, runQueueMoves: boolean): number {
+  const local = CPU_LOCAL.has(ev.do) || (ev.do === 'preempt' && !runQueueMoves);
+  if (!local) return 0;
+  const cpu = cpuOfEvent(w, ev);
+  if (cpu < 0) return 0;
+  const all = (1 << w.kernel.percpu.length) - 1;
+  return all & ~(1 << cpu);
+}
+
+/** A mask of CPUs renamed by a CPU relabelling (old -> new; CPUs absent from the map stay). */
+export function renameMask(mask: number, cpu: ReadonlyMap<number, number> | undefined): number {
+  if (!mask || !cpu?.size) return mask;
+  let out = 0;
+  for (let c = 0; mask >> c; c++) if ((mask >> c) & 1) out |= 1 << (cpu.get(c) ?? c);
+  return out;
+}
+
+/** A CPU relabelling's inverse. */
+export function invertCpuMap(cpu: ReadonlyMap<number, number> | undefined): Map<number, number> {
+  return new Map([...(cpu ?? [])].map(([a, b]) => [b, a]));
+}
