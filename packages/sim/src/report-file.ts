@@ -84,7 +84,11 @@ const REPORT_SCHEMA = {
     mutant: { enum: [null, ...MUTANT_NAMES] },
     // null: a run to exhaustion (no bound on choices).
     depth: { type: ['integer', 'null'], minimum: 1, maximum: MAX_DEPTH },
-    mode: { enum: ['points', 'whole paths', 'points, free steps'] },
+    // How states were explored and keyed (explore-cmd.ts modeOf): reports of different modes do not merge.
+    mode: {
+      type: 'string',
+      pattern: '^(points|whole paths|points, free steps)(, sleep sets)?(, (task|CPU|task and CPU) symmetry)?$',
+    },
     shards: { type: 'integer', minimum: 1, maximum: MAX_SHARDS },
     distinct: count,
     levels: {

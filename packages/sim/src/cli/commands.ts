@@ -143,6 +143,10 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
       'keep states apart that differ only by which of several interchangeable tasks is which',
     )
     .option(
+      '--no-sleep-sets',
+      'take every enabled event, also a step another order already took (sleep sets: sleep.ts)',
+    )
+    .option(
       '--workers <n>',
       `explore shards in this many worker threads (at most ${MAX_WORKERS})`,
       parseWorkers,

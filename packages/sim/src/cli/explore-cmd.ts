@@ -55,8 +55,12 @@ function counterexampleScenario(
  * How states are explored and keyed, as the report says it (reports of different modes do not
  * merge): which of the tasks and CPUs symmetry interchanges is part of it.
  */
-function modeOf(o: { atomicPaths?: boolean; freeSteps?: boolean }, sym: TaskSymmetry | null): string {
-  const base = o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
+function modeOf(
+  o: { atomicPaths?: boolean; freeSteps?: boolean; sleepSets?: boolean },
+  sym: TaskSymmetry | null,
+): string {
+  const paths = o.atomicPaths ? 'whole paths' : o.freeSteps ? 'points, free steps' : 'points';
+  const base = o.sleepSets === false ? paths : `${paths}, sleep sets`;
   if (!sym) return base;
   const what = [sym.classes.length ? 'task' : '', sym.cpus ? 'CPU' : ''].filter(Boolean).join(' and ');
   return `${base}, ${what} symmetry`;
@@ -118,6 +122,7 @@ interface ExploreFlags {
   progress?: boolean;
   timeLimit?: number;
   symmetry?: boolean;
+  sleepSets?: boolean;
 }
 
 export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Promise<number> {
@@ -150,6 +155,7 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
     expandViolations: Boolean(o.expandViolations),
     knownKeys: [...known.keys()],
     symmetry: o.symmetry !== false,
+    sleepSets: o.sleepSets !== false,
   };
   const symmetric = options.symmetry ? taskSymmetry(cfg.world, fullAlphabet(cfg.alphabet)) : null;
   const meta = { config: file, revision: rev, mutant, depth, mode: modeOf(o, symmetric) };
