@@ -87,7 +87,8 @@ const REPORT_SCHEMA = {
     // How states were explored and keyed (explore-cmd.ts modeOf): reports of different modes do not merge.
     mode: {
       type: 'string',
-      pattern: '^(points|whole paths|points, free steps)(, sleep sets)?(, (task|CPU|task and CPU) symmetry)?$',
+      pattern:
+        '^(points|whole paths|points, free steps)(, sleep sets)?(, (task|CPU|task and CPU) symmetry)?$',
     },
     shards: { type: 'integer', minimum: 1, maximum: MAX_SHARDS },
     distinct: count,
