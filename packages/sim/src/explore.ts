@@ -347,7 +347,10 @@ function mergeSleep(table: Map<string, number>, child: Node, sleep: number, isNe
   const kept = old & canonical;
   if (kept) table.set(k, kept | (e & EXPANDED));
   else table.delete(k);
-  return e & EXPANDED ? ownSleep(old & ~canonical, child) : 0;
+  if (!(e & EXPANDED)) return 0;
+  // A state that is its own mirror image has no one naming of its CPUs: wake every step.
+  if (child.ties?.length) return (1 << child.world.kernel.percpu.length) - 1;
+  return ownSleep(old & ~canonical, child);
 }
 
 /** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
