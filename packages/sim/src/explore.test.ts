@@ -111,7 +111,7 @@ describe('explorer', () => {
   }, 120_000);
 
   it.each([
-    ['sched-sme.yaml', 3],
+    ['sched-sme.yaml', 4],
     ['signals.yaml', 3],
     ['races-kvm.yaml', 3],
   ])(

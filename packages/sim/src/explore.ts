@@ -30,7 +30,7 @@ import {
   type TaskSymmetry,
 } from './symmetry.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
-import { independentSteps, invertCpuMap, pathsTouchRunQueue, renameMask } from './sleep.js';
+import { independent, pathsTouchRunQueue } from './sleep.js';
 import { firedFunction, knownKeyOf, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
 import { createWorld, inPtraceStop, taskOf } from './world.js';
@@ -221,11 +221,11 @@ type StoredNode = Omit<Node, 'world' | 'relabel' | 'ties'> & {
   relabelList?: number[];
   tieLists?: number[][];
   /**
-   * A second expansion of a state already expanded (sleep sets): only the steps of these CPUs
-   * (a mask, in this node's CPU numbers), with `sleep` as the sleep set.
+   * A second expansion of a state already expanded (sleep sets): only these events (canonical
+   * keys, eventKey; 'all': every event), with `sleep` (canonical keys) as the sleep set.
    */
-  only?: number;
-  sleep?: number;
+  only?: string[] | 'all';
+  sleep?: string[];
 };
 
 /** What applying one event to a stored state gave. */
@@ -311,46 +311,57 @@ function sleepKey(key: readonly [number, number]): string {
   return `${key[0]},${key[1]}`;
 }
 
-/** Bit set in a sleep table entry once its state has been expanded. */
-const EXPANDED = 1 << 30;
+/**
+ * An event as the state's canonical relabelling names it (tasks and CPUs renamed), so that two
+ * arrivals at one state that are mirror images of each other name its events alike.
+ */
+function eventKey(ev: Event, n: Node): string {
+  return JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
+}
 
-/** A sleep mask in a node's own CPU numbers, from the canonical ones (none if it is its own mirror). */
-function ownSleep(mask: number, n: Node): number {
-  if (n.ties?.length) return 0;
-  return renameMask(mask, invertCpuMap(n.relabel?.cpu));
+/** A state's sleep set (canonical event keys) and whether it was expanded. */
+interface SleepEntry {
+  asleep: string[];
+  expanded: boolean;
 }
 
 /** The sleep set a state is expanded with (the intersection of the ways it was reached); marks it expanded. */
-function takeSleep(table: Map<string, number>, n: Node): number {
-  const k = sleepKey(n.key);
-  const e = table.get(k);
-  if (e === undefined) return 0;
-  table.set(k, e | EXPANDED);
-  return ownSleep(e & ~EXPANDED, n);
+function takeSleep(table: Map<string, SleepEntry>, n: Node): ReadonlySet<string> {
+  const e = table.get(sleepKey(n.key));
+  if (!e) return new Set();
+  e.expanded = true;
+  // A state that is its own mirror image has no one naming of its events.
+  return n.ties?.length ? new Set() : new Set(e.asleep);
 }
 
 /**
- * Records that `child`'s state was reached with the sleep set `sleep` (its own CPU numbers): the
- * state's sleep set becomes the intersection. When the state was already expanded with steps asleep
- * that are awake now, returns them (a mask in `child`'s CPU numbers): they must be taken from it.
+ * Records that `child`'s state was reached with the sleep set `sleep` (events in its own names):
+ * the state's sleep set becomes the intersection. When the state was already expanded with events
+ * asleep that are awake now, returns them (canonical keys, or 'all' for a state that is its own
+ * mirror image): they must be taken from it. Null: nothing to do.
  */
-function mergeSleep(table: Map<string, number>, child: Node, sleep: number, isNew: boolean): number {
-  const canonical = child.ties?.length ? 0 : renameMask(sleep, child.relabel?.cpu);
+function mergeSleep(
+  table: Map<string, SleepEntry>,
+  child: Node,
+  sleep: readonly Event[],
+  isNew: boolean,
+): string[] | 'all' | null {
+  const canonical = child.ties?.length ? [] : sleep.map((ev) => eventKey(ev, child));
   const k = sleepKey(child.key);
   if (isNew) {
-    if (canonical) table.set(k, canonical);
-    return 0;
+    if (canonical.length) table.set(k, { asleep: canonical, expanded: false });
+    return null;
   }
   const e = table.get(k);
-  if (e === undefined) return 0;
-  const old = e & ~EXPANDED;
-  const kept = old & canonical;
-  if (kept) table.set(k, kept | (e & EXPANDED));
+  if (!e) return null;
+  const now = new Set(canonical);
+  const kept = e.asleep.filter((x) => now.has(x));
+  if (kept.length === e.asleep.length) return null;
+  const woke = e.asleep.filter((x) => !now.has(x));
+  if (kept.length) e.asleep = kept;
   else table.delete(k);
-  if (!(e & EXPANDED)) return 0;
-  // A state that is its own mirror image has no one naming of its CPUs: wake every step.
-  if (child.ties?.length) return (1 << child.world.kernel.percpu.length) - 1;
-  return ownSleep(old & ~canonical, child);
+  if (!e.expanded) return null;
+  return child.ties?.length ? 'all' : woke;
 }
 
 /** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
@@ -745,7 +756,7 @@ export class Explorer {
     // Sleep sets (sleep.ts): per state with a non-empty one, its steps asleep (CPU mask, in the
     // CPU numbers of the state's canonical relabelling) and whether it was expanded.
     const sleeping = opts.sleepSets !== false;
-    const sleepTable = new Map<string, number>();
+    const sleepTable = new Map<string, SleepEntry>();
     const runQueueMoves = pathsTouchRunQueue(this.alphabet);
     let slept = 0;
     let reexpanded = 0;
@@ -779,15 +790,18 @@ export class Explorer {
         }
         const node = this.load(stored);
         const cands = this.candidatesOf(node, opts.atomicPaths ?? false);
-        const asleep = again ? stored.sleep! : sleeping ? takeSleep(sleepTable, node) : 0;
-        // The CPUs whose step this expansion has taken (they sleep in later independent successors).
-        let taken = 0;
+        const asleepKeys = again ? new Set(stored.sleep) : sleeping ? takeSleep(sleepTable, node) : new Set();
+        const only = again && stored.only !== 'all' ? new Set(stored.only) : null;
+        const keys = asleepKeys.size || only ? cands.map((ev) => eventKey(ev, node)) : null;
+        // The events asleep here (inherited by later independent successors), and those this
+        // expansion has taken (they sleep in the successors of later independent events).
+        const asleep = keys ? cands.filter((_, i) => asleepKeys.has(keys[i])) : [];
+        const taken: Event[] = [];
         for (let ci = 0; ci < cands.length; ci++) {
           if (stored === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
           const ev = cands[ci];
-          const stepCpu = ev.do === 'step' ? 1 << ev.cpu : 0;
-          if (again && !(stepCpu & stored.only!)) continue;
-          if (stepCpu & asleep) {
+          if (only && !only.has(keys![ci])) continue;
+          if (keys && asleepKeys.has(keys[ci])) {
             slept++;
             continue;
           }
@@ -795,12 +809,13 @@ export class Explorer {
             cut = true;
             continue;
           }
-          const independent = sleeping ? independentSteps(node.world, ev, runQueueMoves) : 0;
           const r = this.step(node, ev, work);
           if (!r.enabled) continue;
           transitions++;
-          const childSleep = (asleep | taken) & independent;
-          taken |= stepCpu;
+          const childSleep = sleeping
+            ? [...asleep, ...taken].filter((u) => independent(node.world, u, ev, runQueueMoves))
+            : [];
+          if (sleeping) taken.push(ev);
           if (r.violations.length) {
             const events = [...historyOf(node), ev];
             const at = ev.do === 'step' ? node.depth : node.depth + 1;
@@ -824,7 +839,8 @@ export class Explorer {
             const awake = mergeSleep(sleepTable, child, childSleep, added === Added.New);
             if (awake) {
               reexpanded++;
-              queue.push({ ...this.store(child), only: awake, sleep: childSleep });
+              const sleep = child.ties?.length ? [] : childSleep.map((u) => eventKey(u, child));
+              queue.push({ ...this.store(child), only: awake, sleep });
             }
           }
           if (added === Added.Seen) continue;

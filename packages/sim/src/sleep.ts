@@ -1,29 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Sleep sets (Godefroid's partial-order reduction) over the steps of kernel paths on different
-// CPUs. When a state has a path stopped on CPU 0 and another on CPU 1, the explorer meets
-// "step 0 then step 1" and "step 1 then step 0": the same world, the same paths at the same points,
-// but a path signed by its parent's key (paths.ts) gets a different signature on each side, so both
-// orders were kept as two states and each explored further. A sleep set records, per state, the
-// steps already explored from an ancestor in the other order: after exploring `step d` from a
-// state, the explorer puts `step d` to sleep in the successors of every later event that is
-// independent of it, and does not take it there (the other order took it first).
+// Sleep sets (Godefroid's partial-order reduction) over independent events of different CPUs.
+// When a state has a path stopped on CPU 0 and another on CPU 1, the explorer meets "step 0 then
+// step 1" and "step 1 then step 0": the same world, the same paths at the same points, but a path
+// signed by its parent's key (paths.ts) gets a different signature on each side, so both orders
+// were kept as two states and each was explored further; so with two instructions, or signals, on
+// two CPUs. A sleep set records, per state, the events already explored from an ancestor in the
+// other order: after exploring an event from a state, the explorer puts it to sleep in the
+// successors of every later event independent of it (and passes it on while the events taken stay
+// independent of it), and does not take it there: the other order took it first.
 //
 // Soundness rests on the independence relation below: two events are independent when both
 // orders are enabled, reach the same world with the paths at the same points, with the same
-// violations, and behave alike after (sleep.test.ts checks every independent pair it meets on
-// random states of every configuration against the replayed ground truth). The relation is static,
-// by kind of event: a step of the path on CPU d touches d's registers and per-CPU data and the task
-// running there; so do the events that act on the task running on another CPU c (its instructions,
-// a syscall, a signal or sigreturn, prctl, KVM_RUN) and the CPU-local interrupts (softirq NEON).
-// A preemption on c takes a task from the run queue, which no step touches unless a path of the
-// alphabet can stop or wake a task (ptrace stops and PTRACE_CONT, fork's wake-up): with those in
-// the alphabet it is dependent on every step. Events that name two tasks (ptrace regset access,
-// fork, exec) or a guest are dependent on everything: no sleep across them.
+// violations, and behave alike after (sleep.test.ts checks the independent pairs it meets on random
+// states of nine configurations against the replayed ground truth). The relation is static, by
+// kind of event: a step of the path on a CPU touches that CPU's registers and per-CPU data and the
+// task running there; so do the events that act on the task running on a CPU (its instructions, a
+// syscall, a signal or sigreturn, prctl, KVM_RUN) and the CPU-local interrupts (softirq NEON). Two
+// such events on different CPUs are independent. A preemption takes a task from the run queue:
+// two preemptions are dependent, and a preemption is dependent on every event when a path of the
+// alphabet can stop or wake a task (ptrace stops and PTRACE_CONT, fork's wake-up, exec). Events
+// that name two tasks (ptrace regset access, fork, exec) or a guest are dependent on everything.
 //
 // With state caching the sleep set of a state is the intersection over the ways it was reached
 // (explore.ts): a state already expanded that is reached again with a smaller sleep set is
-// expanded again for the steps it slept before and does not now.
+// expanded again for the events it slept before and does not now.
 
 import type { Event } from './events.js';
 import type { World } from './world.js';
@@ -54,13 +55,29 @@ export function cpuOfEvent(w: World, ev: Event): number {
   return w.kernel.percpu.findIndex((p) => p.current.pid === u.pid);
 }
 
+/** Whether an event acts only on its CPU and the task running there (see the head of this file). */
+function cpuLocal(ev: Event, runQueueMoves: boolean): boolean {
+  return CPU_LOCAL.has(ev.do) || (ev.do === 'preempt' && !runQueueMoves);
+}
+
+/**
+ * Whether two events enabled in `w` are independent: both CPU-local, on different CPUs, and not
+ * two preemptions (both draw from the one run queue).
+ */
+export function independent(w: World, u: Event, t: Event, runQueueMoves: boolean): boolean {
+  if (!cpuLocal(u, runQueueMoves) || !cpuLocal(t, runQueueMoves)) return false;
+  if (u.do === 'preempt' && t.do === 'preempt') return false;
+  const cu = cpuOfEvent(w, u);
+  const ct = cpuOfEvent(w, t);
+  return cu >= 0 && ct >= 0 && cu !== ct;
+}
+
 /**
  * The CPUs whose step is independent of `ev` in `w`, as a bit mask: every CPU but the one `ev`
  * runs on when `ev` is CPU-local, none otherwise.
  */
 export function independentSteps(w: World, ev: Event, runQueueMoves: boolean): number {
-  const local = CPU_LOCAL.has(ev.do) || (ev.do === 'preempt' && !runQueueMoves);
-  if (!local) return 0;
+  if (!cpuLocal(ev, runQueueMoves)) return 0;
   const cpu = cpuOfEvent(w, ev);
   if (cpu < 0) return 0;
   const all = (1 << w.kernel.percpu.length) - 1;
