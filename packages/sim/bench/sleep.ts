@@ -4,7 +4,7 @@
 // in CI at a small size; a difference in the violations is a soundness failure.
 
 import { basename, resolve } from 'node:path';
-import { Explorer, fullAlphabet, loadExploreConfig, resolveTable } from '../src/index.js';
+import { configExplorer } from '../src/test-walks.js';
 
 const [file, depthArg, mutant = null] = process.argv.slice(2);
 if (!file || !depthArg || !Number.isInteger(Number(depthArg))) {
@@ -12,16 +12,9 @@ if (!file || !depthArg || !Number.isInteger(Number(depthArg))) {
   process.exit(2);
 }
 const depth = Number(depthArg);
-const cfg = loadExploreConfig(resolve(file));
 const found: string[] = [];
 for (const sleepSets of [false, true]) {
-  const ex = new Explorer(
-    cfg.world,
-    resolveTable('v6.4', mutant),
-    fullAlphabet(cfg.alphabet),
-    'v6.4',
-    mutant,
-  );
+  const ex = configExplorer(resolve(file), mutant);
   const t0 = performance.now();
   const r = ex.explore({ depth, sleepSets, expandViolations: true });
   const s = (performance.now() - t0) / 1000;

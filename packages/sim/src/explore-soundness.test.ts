@@ -11,17 +11,16 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { worldFingerprint } from './canon.js';
-import { applyEvent, bootstrap, Event, EventError } from './events.js';
+import { applyEvent, Event, EventError } from './events.js';
 import { Explorer, historyOf, Node } from './explore.js';
 import { fullAlphabet, loadExploreConfig } from './explore-config.js';
 import { checkInvariants } from './invariants.js';
-import { attachVcpus } from './kvm.js';
 import { resolveTable } from './revisions.js';
-import { Runtime } from './runtime.js';
 import { relabelEvent, symmetricKey, taskSymmetry } from './symmetry.js';
-import { createWorld, type World } from './world.js';
+import type { World } from './world.js';
 import { anchorOf } from './paths.js';
 import { rng } from './prng.js';
+import { replayed } from './test-walks.js';
 
 const here = join(import.meta.dirname, '../../../fixtures/configs');
 
@@ -35,11 +34,8 @@ interface Outcome {
 
 /** The ground truth: the history replayed on a fresh world, then `ev`. */
 function groundTruth(ex: Explorer, history: Event[], ev: Event): Outcome {
-  const world = createWorld(ex.config, ex.rev, ex.mutant);
-  const rt = new Runtime(world, ex.table, false);
-  attachVcpus(rt, ex.config);
-  bootstrap(rt);
-  for (const e of history) applyEvent(rt, e);
+  const rt = replayed(ex, history);
+  const world = rt.world;
   const before = world.violations.length;
   try {
     applyEvent(rt, ev);

@@ -11,6 +11,7 @@ import { resolveTable } from './revisions.js';
 import { runScenario } from './run.js';
 import { FingerprintSet } from './fpset.js';
 import { equivalence } from './equiv.js';
+import { configExplorer } from './test-walks.js';
 
 const configs = join(import.meta.dirname, '../../../fixtures/configs');
 const meta = (file: string, depth: number) => ({
@@ -22,15 +23,8 @@ const meta = (file: string, depth: number) => ({
 });
 
 function explore(file: string, depth: number, mutant: string | null = null, atomicPaths = false) {
-  const cfg = loadExploreConfig(file);
-  const ex = new Explorer(
-    cfg.world,
-    resolveTable('v6.4', mutant),
-    fullAlphabet(cfg.alphabet),
-    'v6.4',
-    mutant,
-  );
-  return { cfg, result: ex.explore({ depth, keepVisited: true, atomicPaths }) };
+  const ex = configExplorer(file, mutant);
+  return { cfg: loadExploreConfig(file), result: ex.explore({ depth, keepVisited: true, atomicPaths }) };
 }
 
 describe('explorer', () => {

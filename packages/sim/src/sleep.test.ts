@@ -7,15 +7,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { worldFingerprint } from './canon.js';
-import { applyEvent, bootstrap, type Event, EventError } from './events.js';
+import { applyEvent, type Event, EventError } from './events.js';
 import { Explorer, historyOf, type Node } from './explore.js';
 import { checkInvariants } from './invariants.js';
-import { attachVcpus } from './kvm.js';
 import { resolveTable } from './revisions.js';
 import { Runtime } from './runtime.js';
 import { independent, independentSteps, pathsTouchRunQueue, renameMask, invertCpuMap } from './sleep.js';
-import { sampleNodes, v64Explorer } from './test-walks.js';
-import { createWorld } from './world.js';
+import { replayed, sampleNodes, v64Explorer } from './test-walks.js';
 
 /** What a sequence of events does from the initial world, replayed with live paths. */
 interface Replayed {
@@ -27,11 +25,8 @@ interface Replayed {
 }
 
 function replay(ex: Explorer, events: Event[], tail: Event[]): Replayed {
-  const world = createWorld(ex.config, ex.rev, ex.mutant);
-  const rt = new Runtime(world, ex.table, false);
-  attachVcpus(rt, ex.config);
-  bootstrap(rt);
-  for (const e of events) applyEvent(rt, e);
+  const rt = replayed(ex, events);
+  const world = rt.world;
   const before = world.violations.length;
   for (const e of tail) {
     try {
