@@ -212,11 +212,11 @@ function* el0Trap(task: task_struct, ec: number, esr: number): KernelPath {
   yield* exitToUserMode(task);
 }
 
-/** el0_undef (entry-common.c) -> do_undefinstr (traps.c): SIGILL, then the exit work. */
+/** el0_undef (entry-common.c) -> do_el0_undef (traps.c): SIGILL, then the exit work. */
 function* el0Undef(task: task_struct): KernelPath {
   task.regs.syscallno = NO_SYSCALL;
   local_irq_enable();
-  forcedSignal('do_undefinstr', SIGILL);
+  forcedSignal('do_el0_undef', SIGILL);
   yield* exitToUserMode(task);
 }
 
@@ -378,7 +378,7 @@ function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?
     return;
   }
   if (outcome.kind === 'undef') {
-    // An UNDEFINED instruction at EL0: el0_undef -> do_undefinstr finds no handler for it and
+    // An UNDEFINED instruction at EL0: el0_undef -> do_el0_undef finds no handler for it and
     // forces SIGILL, which the return to user space delivers. kernel-signal-granted judges it.
     u.retry = { op, check };
     const task = taskOf(w, u.pid);
