@@ -2,6 +2,8 @@
 // configuration is reported as known, the search goes on past it, and a deeper, different
 // violation of the same invariant is still reported as new.
 
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli/commands.js';
@@ -34,13 +36,20 @@ describe('kvmfp explore --known', () => {
   it('reports a shallow known finding as known and a deeper, different violation of its invariant as new', async () => {
     const out: string[] = [];
     const err: string[] = [];
+    // Only the shallow finding is known: the deeper violations of its invariant in this world are
+    // findings of their own in fixtures/findings (the SSVE write without TIF_SME), found since.
+    const knownDir = mkdtempSync(join(tmpdir(), 'kvmfp-known-'));
+    copyFileSync(
+      join(root, 'fixtures/findings/prctl-sve-vl-change-resurrects-stale-sve.yaml'),
+      join(knownDir, 'prctl-sve-vl-change-resurrects-stale-sve.yaml'),
+    );
     const status = await runCli(
       [
         'explore',
         join(import.meta.dirname, 'testdata/known-shallow.yaml'),
         '--atomic-paths',
         '--known',
-        join(root, 'fixtures/findings'),
+        knownDir,
         '--json',
         '--no-progress',
         '--out',
