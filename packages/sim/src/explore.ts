@@ -30,7 +30,7 @@ import {
   type TaskSymmetry,
 } from './symmetry.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
-import { independent, pathsTouchRunQueue } from './sleep.js';
+import { independentOn, localCpu, pathsTouchRunQueue } from './sleep.js';
 import { firedFunction, knownKeyOf, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
 import { createWorld, inPtraceStop, taskOf } from './world.js';
@@ -92,7 +92,7 @@ export interface ExploreOptions {
   /** Known findings (signature.ts knownKeyOf): states that violate only these are expanded. */
   knownKeys?: readonly string[];
   /**
-   * Sleep sets over the steps of different CPUs' paths (sleep.ts; default on): a step already
+   * Sleep sets over independent events of different CPUs (sleep.ts; default on): an event already
    * taken in the other order is not taken again. Off: every enabled event of every state.
    */
   sleepSets?: boolean;
@@ -116,8 +116,6 @@ export interface ProgressStats {
   depth: number;
   distinct: number;
   transitions: number;
-  /** Transitions not taken because a sleep set holds them. */
-  slept?: number;
   /** States of this level expanded so far, out of `frontier`. */
   expanded: number;
   frontier: number;
@@ -321,7 +319,7 @@ function eventKey(ev: Event, n: Node): string {
 
 /** A state's sleep set (canonical event keys) and whether it was expanded. */
 interface SleepEntry {
-  asleep: string[];
+  asleep: readonly string[];
   expanded: boolean;
 }
 
@@ -335,18 +333,17 @@ function takeSleep(table: Map<string, SleepEntry>, n: Node): ReadonlySet<string>
 }
 
 /**
- * Records that `child`'s state was reached with the sleep set `sleep` (events in its own names):
- * the state's sleep set becomes the intersection. When the state was already expanded with events
+ * Records that `child`'s state was reached with the sleep set `canonical` (eventKey names; none
+ * when the state is its own mirror image): the state's sleep set becomes the intersection. When the state was already expanded with events
  * asleep that are awake now, returns them (canonical keys, or 'all' for a state that is its own
  * mirror image): they must be taken from it. Null: nothing to do.
  */
 function mergeSleep(
   table: Map<string, SleepEntry>,
   child: Node,
-  sleep: readonly Event[],
+  canonical: readonly string[],
   isNew: boolean,
 ): string[] | 'all' | null {
-  const canonical = child.ties?.length ? [] : sleep.map((ev) => eventKey(ev, child));
   const k = sleepKey(child.key);
   if (isNew) {
     if (canonical.length) table.set(k, { asleep: canonical, expanded: false });
@@ -753,8 +750,8 @@ export class Explorer {
     // working world is loaded and reused for every event: no clone, and no garbage, per transition.
     const work = this.packFrontier ? this.load(root).world : undefined;
     const best = new Map<string, Counterexample>();
-    // Sleep sets (sleep.ts): per state with a non-empty one, its steps asleep (CPU mask, in the
-    // CPU numbers of the state's canonical relabelling) and whether it was expanded.
+    // Sleep sets (sleep.ts): per state with a non-empty one, its events asleep (named as the
+    // state's canonical relabelling names them) and whether it was expanded.
     const sleeping = opts.sleepSets !== false;
     const sleepTable = new Map<string, SleepEntry>();
     const runQueueMoves = pathsTouchRunQueue(this.alphabet);
@@ -793,10 +790,12 @@ export class Explorer {
         const asleepKeys = again ? new Set(stored.sleep) : sleeping ? takeSleep(sleepTable, node) : new Set();
         const only = again && stored.only !== 'all' ? new Set(stored.only) : null;
         const keys = asleepKeys.size || only ? cands.map((ev) => eventKey(ev, node)) : null;
-        // The events asleep here (inherited by later independent successors), and those this
-        // expansion has taken (they sleep in the successors of later independent events).
-        const asleep = keys ? cands.filter((_, i) => asleepKeys.has(keys[i])) : [];
-        const taken: Event[] = [];
+        // The CPU each event acts on alone (sleep.ts localCpu), the events asleep here (inherited by
+        // later independent successors) and those this expansion has taken (they sleep in the
+        // successors of later independent events), as indices into cands.
+        const cpus = sleeping ? cands.map((ev) => localCpu(node.world, ev, runQueueMoves)) : [];
+        const asleep = keys ? cands.flatMap((_, i) => (asleepKeys.has(keys[i]) ? [i] : [])) : [];
+        const taken: number[] = [];
         for (let ci = 0; ci < cands.length; ci++) {
           if (stored === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
           const ev = cands[ci];
@@ -813,9 +812,11 @@ export class Explorer {
           if (!r.enabled) continue;
           transitions++;
           const childSleep = sleeping
-            ? [...asleep, ...taken].filter((u) => independent(node.world, u, ev, runQueueMoves))
+            ? [...asleep, ...taken]
+                .filter((u) => independentOn(cpus[u], cands[u], cpus[ci], ev))
+                .map((u) => cands[u])
             : [];
-          if (sleeping) taken.push(ev);
+          if (sleeping) taken.push(ci);
           if (r.violations.length) {
             const events = [...historyOf(node), ev];
             const at = ev.do === 'step' ? node.depth : node.depth + 1;
@@ -836,10 +837,10 @@ export class Explorer {
           }
           const queue = child.depth === depth ? frontier : next;
           if (sleeping) {
-            const awake = mergeSleep(sleepTable, child, childSleep, added === Added.New);
+            const sleep = child.ties?.length ? [] : childSleep.map((u) => eventKey(u, child));
+            const awake = mergeSleep(sleepTable, child, sleep, added === Added.New);
             if (awake) {
               reexpanded++;
-              const sleep = child.ties?.length ? [] : childSleep.map((u) => eventKey(u, child));
               queue.push({ ...this.store(child), only: awake, sleep });
             }
           }

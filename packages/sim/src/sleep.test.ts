@@ -12,7 +12,7 @@ import { Explorer, historyOf, type Node } from './explore.js';
 import { checkInvariants } from './invariants.js';
 import { resolveTable } from './revisions.js';
 import { Runtime } from './runtime.js';
-import { independent, independentSteps, pathsTouchRunQueue, renameMask, invertCpuMap } from './sleep.js';
+import { independent, pathsTouchRunQueue } from './sleep.js';
 import { replayed, sampleNodes, v64Explorer } from './test-walks.js';
 
 /** What a sequence of events does from the initial world, replayed with live paths. */
@@ -133,20 +133,11 @@ describe('sleep sets: the independence relation', () => {
     const ex = v64Explorer('ptrace.yaml', { symmetry: false });
     const n = ex.initial();
     const preempt: Event = { do: 'preempt', cpu: 0, idle: true };
-    expect(independentSteps(n.world, preempt, pathsTouchRunQueue(ex.alphabet))).toBe(0);
-    expect(independentSteps(n.world, preempt, false)).toBe(0b10);
-  });
-
-  it('renames CPU masks both ways', () => {
-    const swap = new Map([
-      [0, 1],
-      [1, 0],
-    ]);
-    expect(renameMask(0b01, swap)).toBe(0b10);
-    expect(renameMask(0b11, swap)).toBe(0b11);
-    expect(renameMask(0b001, new Map([[0, 2]]))).toBe(0b100);
-    const move = new Map([[0, 2]]);
-    expect(renameMask(renameMask(0b001, move), invertCpuMap(move))).toBe(0b001);
+    const step: Event = { do: 'step', cpu: 1 };
+    expect(independent(n.world, preempt, step, pathsTouchRunQueue(ex.alphabet))).toBe(false);
+    expect(independent(n.world, preempt, step, false)).toBe(true);
+    expect(independent(n.world, preempt, { do: 'preempt', cpu: 1, idle: true }, false)).toBe(false);
+    expect(independent(n.world, preempt, { do: 'step', cpu: 0 }, false)).toBe(false);
   });
 });
 

@@ -55,44 +55,24 @@ export function cpuOfEvent(w: World, ev: Event): number {
   return w.kernel.percpu.findIndex((p) => p.current.pid === u.pid);
 }
 
-/** Whether an event acts only on its CPU and the task running there (see the head of this file). */
-function cpuLocal(ev: Event, runQueueMoves: boolean): boolean {
-  return CPU_LOCAL.has(ev.do) || (ev.do === 'preempt' && !runQueueMoves);
+/**
+ * The CPU an event acts on alone (it touches only that CPU and the task running there; see the
+ * head of this file), or -1 when it is not CPU-local: taken once per event of a state.
+ */
+export function localCpu(w: World, ev: Event, runQueueMoves: boolean): number {
+  const local = CPU_LOCAL.has(ev.do) || (ev.do === 'preempt' && !runQueueMoves);
+  return local ? cpuOfEvent(w, ev) : -1;
 }
 
 /**
- * Whether two events enabled in `w` are independent: both CPU-local, on different CPUs, and not
- * two preemptions (both draw from the one run queue).
+ * Whether two events are independent, given their localCpu: both CPU-local, on different CPUs,
+ * and not two preemptions (both draw from the one run queue).
  */
+export function independentOn(cu: number, u: Event, ct: number, t: Event): boolean {
+  return cu >= 0 && ct >= 0 && cu !== ct && !(u.do === 'preempt' && t.do === 'preempt');
+}
+
+/** Whether two events enabled in `w` are independent (localCpu, then independentOn). */
 export function independent(w: World, u: Event, t: Event, runQueueMoves: boolean): boolean {
-  if (!cpuLocal(u, runQueueMoves) || !cpuLocal(t, runQueueMoves)) return false;
-  if (u.do === 'preempt' && t.do === 'preempt') return false;
-  const cu = cpuOfEvent(w, u);
-  const ct = cpuOfEvent(w, t);
-  return cu >= 0 && ct >= 0 && cu !== ct;
-}
-
-/**
- * The CPUs whose step is independent of `ev` in `w`, as a bit mask: every CPU but the one `ev`
- * runs on when `ev` is CPU-local, none otherwise.
- */
-export function independentSteps(w: World, ev: Event, runQueueMoves: boolean): number {
-  if (!cpuLocal(ev, runQueueMoves)) return 0;
-  const cpu = cpuOfEvent(w, ev);
-  if (cpu < 0) return 0;
-  const all = (1 << w.kernel.percpu.length) - 1;
-  return all & ~(1 << cpu);
-}
-
-/** A mask of CPUs renamed by a CPU relabelling (old -> new; CPUs absent from the map stay). */
-export function renameMask(mask: number, cpu: ReadonlyMap<number, number> | undefined): number {
-  if (!mask || !cpu?.size) return mask;
-  let out = 0;
-  for (let c = 0; mask >> c; c++) if ((mask >> c) & 1) out |= 1 << (cpu.get(c) ?? c);
-  return out;
-}
-
-/** A CPU relabelling's inverse. */
-export function invertCpuMap(cpu: ReadonlyMap<number, number> | undefined): Map<number, number> {
-  return new Map([...(cpu ?? [])].map(([a, b]) => [b, a]));
+  return independentOn(localCpu(w, u, runQueueMoves), u, localCpu(w, t, runQueueMoves), t);
 }
