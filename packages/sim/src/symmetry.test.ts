@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { WorldConfig } from './config.js';
 import { fullAlphabet } from './explore-config.js';
 import type { Alphabet } from './explore.js';
-import { compactRelabelling, expandRelabelling, taskSymmetry } from './symmetry.js';
+import { Packer } from './pack.js';
+import { compactRelabelling, expandRelabelling, symmetricKey, taskSymmetry } from './symmetry.js';
 import { sampleNodes, v64Explorer } from './test-walks.js';
 
 const FEATURES = { fpsimd: true, sve: true, sme: true, sme2: true, fa64: false, vhe: true };
@@ -92,4 +93,27 @@ describe('stored relabellings', () => {
     }
     expect(moved).toBeGreaterThan(10);
   });
+});
+
+describe('symmetricKey', () => {
+  // The key of a relabelled world is taken on the world itself, relabelled in place and put back
+  // (no copy per state): the world must come back exactly as it was, sharing included (the packed
+  // bytes number shared objects), and a second key must be the first.
+  it.each(['sched-sve.yaml', 'signals.yaml', 'fork-exec.yaml', 'ptrace.yaml'])(
+    '%s: taking a key leaves the world as it was',
+    (file) => {
+      const ex = v64Explorer(file);
+      const sym = ex.symmetry!;
+      const packer = new Packer();
+      let moved = 0;
+      for (const n of sampleNodes(ex, 10, 14, 23)) {
+        const before = packer.pack(n.world).bytes;
+        const first = symmetricKey(n.world, n.paths, sym);
+        expect(packer.pack(n.world).bytes).toEqual(before);
+        expect(symmetricKey(n.world, n.paths, sym).key).toEqual(first.key);
+        if (first.relabel.pid.size || first.relabel.cpu.size) moved++;
+      }
+      expect(moved).toBeGreaterThan(5);
+    },
+  );
 });

@@ -52,7 +52,7 @@ import type { WorldConfig } from './config.js';
 import type { Event } from './events.js';
 import type { RaceAlphabet } from './explore-alphabet.js';
 import type { PathStop } from './runtime.js';
-import { cloneGraph, Hasher } from './graph.js';
+import { Hasher } from './graph.js';
 import { VAL_KEYS } from './world-keys.js';
 import type { UserProgram, World } from './world.js';
 
@@ -170,10 +170,32 @@ function isIdentity(r: Relabelling): boolean {
 }
 
 /**
- * Moves the CPUs of a world (in place): registers, per-CPU data and idle tasks go to their new
- * slots, and the CPU numbers that tasks hold follow.
+ * The assignments that relabel a world in place, kept so that they can be undone: the key of a
+ * relabelled world is taken on the world itself (no copy per state), which is then put back.
  */
-function moveCpus(w: World, cpu: Map<number, number>): void {
+class UndoLog {
+  private readonly entries: { obj: Record<string, unknown>; key: string; old: unknown }[] = [];
+
+  set<T extends object, K extends keyof T & string>(obj: T, key: K, value: T[K]): void {
+    if (obj[key] === value) return;
+    this.entries.push({ obj: obj as Record<string, unknown>, key, old: obj[key] });
+    obj[key] = value;
+  }
+
+  undo(): void {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const { obj, key, old } = this.entries[i];
+      obj[key] = old;
+    }
+    this.entries.length = 0;
+  }
+}
+
+/**
+ * Moves the CPUs of a world (in place, logged): registers, per-CPU data and idle tasks go to their
+ * new slots, and the CPU numbers that tasks hold follow.
+ */
+function moveCpus(w: World, cpu: Map<number, number>, log: UndoLog): void {
   if (cpu.size === 0) return;
   const n = w.machine.cpus.length;
   const to = (c: number) => cpu.get(c) ?? c;
@@ -183,9 +205,9 @@ function moveCpus(w: World, cpu: Map<number, number>): void {
     cpus[to(c)] = w.machine.cpus[c];
     percpu[to(c)] = w.kernel.percpu[c];
   }
-  cpus.forEach((x, k) => (x.index = k));
-  w.machine.cpus = cpus;
-  w.kernel.percpu = percpu;
+  cpus.forEach((x, k) => log.set(x, 'index', k));
+  log.set(w.machine, 'cpus', cpus);
+  log.set(w.kernel, 'percpu', percpu);
   // The per-CPU data beside the kernel's own, where a world has it: the EFI SVE buffers and KVM's
   // (host context, loaded vcpu); and the CPU a vcpu is loaded on.
   const permute = <T>(xs: T[]): T[] => {
@@ -194,9 +216,9 @@ function moveCpus(w: World, cpu: Map<number, number>): void {
     return out;
   };
   const k = w.kernel as typeof w.kernel & { kvm_percpu?: unknown[] };
-  if (k.efi_sve_state) k.efi_sve_state = permute(k.efi_sve_state);
-  if (k.kvm_percpu) k.kvm_percpu = permute(k.kvm_percpu);
-  for (const v of w.kvm.vcpus) if (v.cpu >= 0 && v.cpu < n) v.cpu = to(v.cpu);
+  if (k.efi_sve_state) log.set(k, 'efi_sve_state', permute(k.efi_sve_state));
+  if (k.kvm_percpu) log.set(k, 'kvm_percpu', permute(k.kvm_percpu));
+  for (const v of w.kvm.vcpus) if (v.cpu >= 0 && v.cpu < n) log.set(v, 'cpu', to(v.cpu));
   // Idle tasks are the kernel tasks without an mm whose pid is their CPU's number; their slots
   // and names are read before any pid changes.
   const isIdle = (t: task_struct) => !t.mm && t.pid < n;
@@ -207,52 +229,77 @@ function moveCpus(w: World, cpu: Map<number, number>): void {
     if (isIdle(t)) {
       const target = idleOf.get(to(t.pid))!;
       tasks[target.slot] = t;
-      t.pid = to(t.pid);
-      t.comm = target.comm;
+      log.set(t, 'pid', to(t.pid));
+      log.set(t, 'comm', target.comm);
     }
-    t.cpu = to(t.cpu);
-    if (t.thread.fpsimd_cpu < n) t.thread.fpsimd_cpu = to(t.thread.fpsimd_cpu);
+    log.set(t, 'cpu', to(t.cpu));
+    if (t.thread.fpsimd_cpu < n) log.set(t.thread, 'fpsimd_cpu', to(t.thread.fpsimd_cpu));
   }
-  w.kernel.tasks = tasks;
+  log.set(w.kernel, 'tasks', tasks);
+}
+
+/** What moving the user tasks needs of the world before any move: per user slot, its identity. */
+interface UserSlot {
+  pid: number;
+  name: string;
+  writer: number;
+  /** Its kernel task's slot (user tasks keep theirs when CPUs move) and that task's comm. */
+  kernelSlot: number;
+  comm: string;
+}
+
+function userSlots(w: World): UserSlot[] {
+  return w.users.map((u) => {
+    const kernelSlot = w.kernel.tasks.findIndex((t) => t.pid === u.pid);
+    return { pid: u.pid, name: u.name, writer: u.writer, kernelSlot, comm: w.kernel.tasks[kernelSlot].comm };
+  });
 }
 
 /**
- * A copy of `w` relabelled, but for the writers inside symbolic values: the fingerprint renames
- * those (keyWith's `writers`), which saves a walk of the whole world.
+ * Moves the user tasks of `w` (in place, logged), after its CPUs were moved: `slots` were read
+ * from `w` before any move.
  */
-function relabelForKey(w: World, r: Relabelling): World {
-  const out = cloneGraph(w);
-  moveCpus(out, r.cpu);
-  moveTasks(out, w, r);
-  return out;
-}
-
-/**
- * Moves the user tasks of `out` (in place), a copy of `orig` or of it with its CPUs moved: user
- * tasks keep their kernel slots when CPUs move, so slots are looked up in `orig`, whose pids do not
- * change as tasks move.
- */
-function moveTasks(out: World, orig: World, r: Relabelling): void {
+function moveTasks(w: World, slots: readonly UserSlot[], r: Relabelling, log: UndoLog): void {
   if (r.pid.size === 0) return;
-  const kernelSlot = (pid: number) => orig.kernel.tasks.findIndex((t) => t.pid === pid);
-  const users = out.users.slice();
-  const tasks = out.kernel.tasks.slice();
+  const users = w.users.slice();
+  const tasks = w.kernel.tasks.slice();
   r.from.forEach((src, k) => {
     if (src === k) return;
-    const u: UserProgram = out.users[src];
-    const target = orig.users[k];
-    const t: task_struct = out.kernel.tasks[kernelSlot(orig.users[src].pid)];
-    tasks[kernelSlot(target.pid)] = t;
-    t.pid = target.pid;
-    t.comm = orig.kernel.tasks[kernelSlot(target.pid)].comm;
-    u.pid = target.pid;
-    u.name = target.name;
-    u.writer = target.writer;
+    const u: UserProgram = w.users[src];
+    const target = slots[k];
+    const t: task_struct = w.kernel.tasks[slots[src].kernelSlot];
+    tasks[target.kernelSlot] = t;
+    log.set(t, 'pid', target.pid);
+    log.set(t, 'comm', target.comm);
+    log.set(u, 'pid', target.pid);
+    log.set(u, 'name', target.name);
+    log.set(u, 'writer', target.writer);
     users[k] = u;
   });
-  out.users = users;
-  out.kernel.tasks = tasks;
-  out.runq = out.runq.map((p) => r.pid.get(p) ?? p);
+  log.set(w, 'users', users);
+  log.set(w.kernel, 'tasks', tasks);
+  log.set(
+    w,
+    'runq',
+    w.runq.map((p) => r.pid.get(p) ?? p),
+  );
+}
+
+/**
+ * The key of `w` relabelled by `r` (but for the writers inside symbolic values: the fingerprint
+ * renames those, keyWith's `writers`, which saves a walk of the whole world). The world is
+ * relabelled in place and put back before this returns, so it must not be read meanwhile.
+ */
+function relabelledKey(w: World, r: Relabelling, paths: readonly KeyedPath[]): [number, number] {
+  const log = new UndoLog();
+  try {
+    const slots = userSlots(w);
+    moveCpus(w, r.cpu, log);
+    moveTasks(w, slots, r, log);
+    return keyWith(w, paths, r.pid, r.writer, r.cpu);
+  } finally {
+    log.undo();
+  }
 }
 
 /** An event as it reads after the relabelling (the task names it carries, renamed). */
@@ -265,24 +312,56 @@ export function relabelEvent(e: Event, r: Relabelling): Event {
 }
 
 /**
+ * A look: a digest of data that names no task and no CPU. Looks only choose which relabellings
+ * are fingerprinted (soundness never depends on them, since any relabelling gives a sound key), so
+ * a digest serves where a string would: two different looks that hash alike are tried both ways.
+ */
+class Look {
+  private readonly h = new Hasher();
+
+  add(x: string | number | boolean | null | undefined): this {
+    if (typeof x === 'number') this.h.number(x);
+    else if (typeof x === 'string') this.h.string(x);
+    else this.h.word(x === true ? 1 : x === false ? 2 : x === null ? 3 : 4);
+    return this;
+  }
+
+  list(xs: readonly number[]): this {
+    this.h.word(xs.length);
+    for (const x of xs) this.h.number(x);
+    return this;
+  }
+
+  done(): number {
+    return this.h.pair()[0];
+  }
+}
+
+/**
  * What a task's own data looks like, with nothing that names it and no CPU number: where it runs
  * or waits, where its kernel path stands, its flags and FP bookkeeping, and the pattern of its own
  * values in its view. With cpuPart below, tasks are ordered by this; ties are tried every way.
  */
-function ownLook(w: World, i: number): string {
+function ownLook(w: World, i: number): number {
   const u = w.users[i];
   const t = taskOfUser(w, i);
   const th = t.thread;
-  let slots = '';
-  for (const v of u.view.slots) slots += writerOf(v) === 0 ? `${v},` : writerOf(v) === u.writer ? 'o,' : 'x,';
-  const retry = u.retry ? `${u.retry.op}:${u.retry.check}` : '';
+  const look = new Look().add(u.mode).add(u.kpath);
+  // Each slot of the view: a value no task wrote as itself, else whether this task wrote it.
+  for (const v of u.view.slots) {
+    const writer = writerOf(v);
+    if (writer === 0) look.add(0).add(v);
+    else look.add(writer === u.writer ? 1 : 2);
+  }
+  look.add(u.retry?.op).add(u.retry?.check).add(u.stop).add(u.view.sm).add(u.view.za);
+  look.add(w.runq.indexOf(u.pid));
   // The signal and ptrace data that names no task: queued signals, frames, the stop.
-  const host = `${u.pending.join(',')}|${u.frames.length}|${u.signals.length}|${u.frozen}|${u.mm.chunks.length}`;
-  return (
-    `${u.mode}|${u.kpath}|${retry}|${u.stop}|${u.view.sm}|${u.view.za}|${slots}|${w.runq.indexOf(u.pid)}|${host}|` +
-    `${t.flags}|${th.fp_type}|${th.vl.join(',')}|${th.vl_onexec.join(',')}|${th.svcr}|` +
-    `${th.sve_state === null}|${th.sme_state === null}`
-  );
+  look.list(u.pending).add(u.frames.length).add(u.signals.length).add(u.frozen).add(u.mm.chunks.length);
+  look.add(t.flags).add(th.fp_type).list(th.vl).list(th.vl_onexec).add(th.svcr);
+  return look
+    .add(th.sve_state === null)
+    .add(th.sme_state === null)
+    .done();
 }
 
 function taskOfUser(w: World, i: number): task_struct {
@@ -290,50 +369,63 @@ function taskOfUser(w: World, i: number): task_struct {
 }
 
 /** The CPU numbers a task holds or is held by, read as if the CPUs were moved by `to`. */
-function cpuPart(w: World, t: task_struct, to: (c: number) => number): string {
+function cpuPart(w: World, t: task_struct, to: (c: number) => number): number {
   const n = w.machine.cpus.length;
   const th = t.thread;
-  // Sorted, so that the string does not depend on the order the CPUs had before moving.
-  const held: string[] = [];
+  // Sorted, so that the list does not depend on the order the CPUs had before moving: a CPU
+  // running the task as 2c, one whose last FP state is the task's as 2c+1.
+  const held: number[] = [];
   w.kernel.percpu.forEach((p, c) => {
-    if (p.current === t) held.push(`c${to(c)}`);
-    else if (p.fpsimd_last_state.st === th.uw.fpsimd_state) held.push(`l${to(c)}`);
+    if (p.current === t) held.push(2 * to(c));
+    else if (p.fpsimd_last_state.st === th.uw.fpsimd_state) held.push(2 * to(c) + 1);
   });
-  return `${held.sort().join('')}/${to(t.cpu)}/${th.fpsimd_cpu < n ? to(th.fpsimd_cpu) : th.fpsimd_cpu}`;
+  held.sort((a, b) => a - b);
+  return new Look()
+    .list(held)
+    .add(to(t.cpu))
+    .add(th.fpsimd_cpu < n ? to(th.fpsimd_cpu) : th.fpsimd_cpu)
+    .done();
 }
 
 /** What a CPU looks like without numbers: its system registers and per-CPU scalars. */
-function cpuLook(w: World, c: number): string {
+function cpuLook(w: World, c: number): number {
   const cpu = w.machine.cpus[c];
   const p = w.kernel.percpu[c];
-  let sys = '';
+  const look = new Look();
   for (const k in cpu.sys) {
     // A symbolic value (TPIDR2_EL0) without its writer, which a relabelling of tasks renames.
     const v = cpu.sys[k as keyof typeof cpu.sys];
-    sys += VAL_KEYS.has(k) && writerOf(v) !== 0 ? 'w,' : `${v},`;
+    if (VAL_KEYS.has(k) && writerOf(v) !== 0) look.add('w');
+    else look.add(v);
   }
-  return (
-    `${cpu.el}|${cpu.world}|${sys}|${p.fpsimd_context_busy}|${p.preempt_count}|${p.softirq_disable}|` +
-    `${p.irqs_disabled}|${p.in_softirq}|${p.in_hardirq}|${p.current.mm}`
-  );
+  look.add(cpu.el).add(cpu.world).add(p.fpsimd_context_busy).add(p.preempt_count);
+  look.add(p.softirq_disable).add(p.irqs_disabled).add(p.in_softirq).add(p.in_hardirq);
+  return look.add(p.current.mm).done();
 }
 
 /** The looks of every task and CPU, taken once per state. */
 interface Looks {
-  tasks: string[];
-  cpus: string[];
+  tasks: number[];
+  cpus: number[];
 }
 
 /** A CPU order, with what the world looks like under it and the task orders to try there. */
 interface CpuCandidate {
   cpuFrom: number[];
-  look: string;
+  /** The CPUs' looks in slot order, then each class's task looks sorted. */
+  look: number[];
   orders: number[][];
 }
 
+/** Lexicographic order of two looks of one world (of equal length). */
+function compareLooks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
 /**
- * For one order of CPUs: every class of tasks sorted by ownLook, the orders of look-alike tasks,
- * and what the whole world looks like so (the CPUs' looks in slot order, the sorted task looks).
+ * For one order of CPUs: every class of tasks sorted by its look (own look and cpuPart), the orders
+ * of look-alike tasks, and what the whole world looks like so.
  */
 function cpuCandidate(
   w: World,
@@ -344,18 +436,24 @@ function cpuCandidate(
 ): CpuCandidate {
   const map = cpuMap(cpuFrom);
   const to = (c: number) => map.get(c) ?? c;
-  const parts: string[] = cpuFrom.map((c) => seen.cpus[c]);
+  const look: number[] = cpuFrom.map((c) => seen.cpus[c]);
   let orders: number[][] = [w.users.map((_, i) => i)];
   for (const cls of sym.classes) {
-    const looks = new Map(cls.map((i) => [i, `${seen.tasks[i]}|${cpuPart(w, taskOfUser(w, i), to)}`]));
-    const sorted = [...cls].sort((a, b) =>
-      looks.get(a)! < looks.get(b)! ? -1 : looks.get(a)! > looks.get(b)! ? 1 : a - b,
+    const taskLook = new Map(
+      cls.map((i) => [
+        i,
+        new Look()
+          .add(seen.tasks[i])
+          .add(cpuPart(w, taskOfUser(w, i), to))
+          .done(),
+      ]),
     );
-    parts.push(...sorted.map((i) => looks.get(i)!));
+    const sorted = [...cls].sort((a, b) => taskLook.get(a)! - taskLook.get(b)! || a - b);
+    look.push(...sorted.map((i) => taskLook.get(i)!));
     const groups: number[][] = [];
     for (const i of sorted) {
       const g = groups[groups.length - 1];
-      if (g && looks.get(g[0]) === looks.get(i)) g.push(i);
+      if (g && taskLook.get(g[0]) === taskLook.get(i)) g.push(i);
       else groups.push([i]);
     }
     const next: number[][] = [];
@@ -368,7 +466,7 @@ function cpuCandidate(
       }
     orders = next;
   }
-  return { cpuFrom, look: parts.join('|'), orders };
+  return { cpuFrom, look, orders };
 }
 
 /** The concatenations of the groups in order, each group in every order (at most `limit`). */
@@ -450,24 +548,22 @@ export function symmetricKey(
   // Only the CPU orders under which the world looks least are fingerprinted: the look is taken
   // without numbers, so relabellings of one world pick corresponding orders.
   const looks: Looks = {
-    tasks: world.users.map((_, i) => (sym.classes.some((c) => c.includes(i)) ? ownLook(world, i) : '')),
+    tasks: world.users.map((_, i) => (sym.classes.some((c) => c.includes(i)) ? ownLook(world, i) : 0)),
     cpus: world.machine.cpus.map((_, c) => cpuLook(world, c)),
   };
   const cands = cpuOrders.map((cpuFrom) => cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
-  const least = cands.reduce((m, c) => (c.look < m ? c.look : m), cands[0].look);
+  const least = cands.reduce((m, c) => (compareLooks(c.look, m) < 0 ? c.look : m), cands[0].look);
   let best: { key: [number, number]; relabel: Relabelling } | null = null;
   // The other relabellings that give the least key (the world is its own image under them).
   let ties: Relabelling[] = [];
   let tried = 0;
   for (const c of cands) {
-    if (c.look !== least) continue;
+    if (compareLooks(c.look, least) !== 0) continue;
     const cpu = cpuMap(c.cpuFrom);
     for (const from of c.orders) {
       if (tried++ >= ORDER_LIMIT) break;
       const r = relabelling(world, from, cpu);
-      const key = isIdentity(r)
-        ? keyWith(world, paths)
-        : keyWith(relabelForKey(world, r), paths, r.pid, r.writer, r.cpu);
+      const key = isIdentity(r) ? keyWith(world, paths) : relabelledKey(world, r, paths);
       if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1])) {
         best = { key, relabel: r };
         ties = [];
