@@ -438,22 +438,20 @@ function cpuCandidate(
   const to = (c: number) => map.get(c) ?? c;
   const look: number[] = cpuFrom.map((c) => seen.cpus[c]);
   let orders: number[][] = [w.users.map((_, i) => i)];
+  // Per user slot, its look with the CPUs it holds under this order (only class members are read).
+  const taskLook: number[] = [];
   for (const cls of sym.classes) {
-    const taskLook = new Map(
-      cls.map((i) => [
-        i,
-        new Look()
-          .add(seen.tasks[i])
-          .add(cpuPart(w, taskOfUser(w, i), to))
-          .done(),
-      ]),
-    );
-    const sorted = [...cls].sort((a, b) => taskLook.get(a)! - taskLook.get(b)! || a - b);
-    look.push(...sorted.map((i) => taskLook.get(i)!));
+    for (const i of cls)
+      taskLook[i] = new Look()
+        .add(seen.tasks[i])
+        .add(cpuPart(w, taskOfUser(w, i), to))
+        .done();
+    const sorted = [...cls].sort((a, b) => taskLook[a] - taskLook[b] || a - b);
+    for (const i of sorted) look.push(taskLook[i]);
     const groups: number[][] = [];
     for (const i of sorted) {
       const g = groups[groups.length - 1];
-      if (g && taskLook.get(g[0]) === taskLook.get(i)) g.push(i);
+      if (g && taskLook[g[0]] === taskLook[i]) g.push(i);
       else groups.push([i]);
     }
     const next: number[][] = [];
@@ -478,6 +476,15 @@ function arrangements(groups: number[][], limit: number): number[][] {
       for (const p of permutations(g)) if (next.length < limit) next.push([...prefix, ...p]);
     out = next;
   }
+  return out;
+}
+
+/** The orders of 0..n-1, made once per n (the CPU orders every state tries). */
+const identityOrders = new Map<number, number[][]>();
+
+function ordersOf(n: number): number[][] {
+  let out = identityOrders.get(n);
+  if (!out) identityOrders.set(n, (out = permutations([...Array(n).keys()]).slice(0, ORDER_LIMIT)));
   return out;
 }
 
@@ -544,7 +551,7 @@ export function symmetricKey(
 ): { key: [number, number]; relabel: Relabelling; ties?: Relabelling[] } {
   const n = world.machine.cpus.length;
   const identity = [...Array(n).keys()];
-  const cpuOrders = sym.cpus ? permutations(identity).slice(0, ORDER_LIMIT) : [identity];
+  const cpuOrders = sym.cpus ? ordersOf(n) : [identity];
   // Only the CPU orders under which the world looks least are fingerprinted: the look is taken
   // without numbers, so relabellings of one world pick corresponding orders.
   const looks: Looks = {
