@@ -558,7 +558,13 @@ export function symmetricKey(
     tasks: world.users.map((_, i) => (sym.classes.some((c) => c.includes(i)) ? ownLook(world, i) : 0)),
     cpus: world.machine.cpus.map((_, c) => cpuLook(world, c)),
   };
-  const cands = cpuOrders.map((cpuFrom) => cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
+  // A candidate's look starts with its CPUs' looks in slot order: only the orders whose CPU part
+  // is least can give the least look, so the tasks' looks are taken under those alone.
+  const cpuParts = cpuOrders.map((cpuFrom) => cpuFrom.map((c) => looks.cpus[c]));
+  const leastCpus = cpuParts.reduce((m, p) => (compareLooks(p, m) < 0 ? p : m), cpuParts[0]);
+  const cands = cpuOrders
+    .filter((_, k) => compareLooks(cpuParts[k], leastCpus) === 0)
+    .map((cpuFrom) => cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
   const least = cands.reduce((m, c) => (compareLooks(c.look, m) < 0 ? c.look : m), cands[0].look);
   let best: { key: [number, number]; relabel: Relabelling } | null = null;
   // The other relabellings that give the least key (the world is its own image under them).
