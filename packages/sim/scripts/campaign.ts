@@ -8,7 +8,7 @@
 //   npm run campaign -- [CONFIG...] [--budget 600] [--jobs 1] [--shard i/n] [--depth 64]
 //   npm run campaign -- --merge [CONFIG...]      # after every shard's reports are in --out
 //
-// Exit status: 0 nothing new, 1 new violations, 2 bad input, 3 a run failed.
+// Exit status: 0 nothing new, 1 new violations or matches by symptom only, 2 bad input, 3 a run failed.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -241,7 +241,7 @@ const USAGE = `usage: npm run campaign -- [CONFIG...] [--budget SECONDS (600)] [
        npm run campaign -- --merge [CONFIG...] [--out DIR]   (the shard reports in DIR, merged)
 Each configuration (all of fixtures/configs, or those named) is explored by kvmfp explore to
 exhaustion, the budget or the heap bound, one run at a time; the table is rewritten after each run.
-Exit status: 0 nothing new, 1 new violations, 2 bad input, 3 a run failed.`;
+Exit status: 0 nothing new, 1 new violations or matches by symptom only, 2 bad input, 3 a run failed.`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -289,7 +289,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(campaignTable(done, heading));
   process.stdout.write(`\n(table written to ${o.table})\n`);
   if (done.some((r) => r.error)) return 3;
-  return done.some((r) => r.fresh) ? 1 : 0;
+  return done.some((r) => r.fresh || r.symptomOnly) ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

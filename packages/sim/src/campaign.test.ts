@@ -45,13 +45,30 @@ describe('campaign table', () => {
     const lines = table.split('\n');
     expect(lines[0]).toBe('# campaign');
     expect(lines[4]).toBe(
-      '| guest-nosve | 4 levels complete, deepest 6 (time limit 20 s) | 80,332 | 104,244 | 23.6 s | 1 / 0 |',
+      '| guest-nosve | 4 levels complete, deepest 6 (time limit 20 s) | 80,332 | 104,244 | 23.6 s | 1 / 0 / 0 |',
     );
-    expect(lines[5]).toContain('| 10 min 12 s | 1 / 1 |');
-    expect(lines[6]).toBe('| sme2 | failed | 0 | 0 | 1.5 s | 0 / 0 |');
+    expect(lines[5]).toContain('| 10 min 12 s | 1 / 0 / 1 |');
+    expect(lines[6]).toBe('| sme2 | failed | 0 | 0 | 1.5 s | 0 / 0 / 0 |');
     expect(table).toContain('- ref: NEW: user-sees-own-registers');
     expect(table).toContain('- sme2: run failed: exit 2: bad config');
     expect(table).toContain('- guest-nosve: known: vhe-sme-softirq-neon-after-exit-svcr-trap');
+  });
+
+  it('counts and names the matches by symptom only apart, for triage', () => {
+    const bySymptom = {
+      ...report,
+      known: [
+        { finding: 'a.yaml' },
+        { finding: 'b.yaml or c.yaml', invariant: 'no-memory-fault', symptomOnly: true },
+      ],
+    };
+    const row = rowOf('vl-change', bySymptom, 600);
+    expect(row).toMatchObject({ known: 1, symptomOnly: 1, knownNames: ['a'] });
+    const table = campaignTable([row], '# campaign');
+    expect(table).toContain('| 1 / 1 / 0 |');
+    expect(table).toContain(
+      '- vl-change: known by symptom only (to triage): no-memory-fault (symptom of b or c)',
+    );
   });
 
   it('sums the shards\u2019 times of a merged configuration', () => {

@@ -13,10 +13,14 @@ export interface CampaignRow {
   states: number;
   transitions: number;
   seconds: number;
+  /** Matches to known findings that explain their events, matches by symptom only, new violations. */
   known: number;
+  symptomOnly: number;
   fresh: number;
   /** The known findings matched and the new violations' invariants (for the notes). */
   knownNames: string[];
+  /** The matches by symptom only: invariant and the findings with that symptom (to triage). */
+  symptomOnlyNames: string[];
   freshNames: string[];
   /** Why there is no report (the run failed), or null. */
   error: string | null;
@@ -35,7 +39,7 @@ export type CampaignReport = Pick<
   | 'diameter'
 > & {
   violations: { invariant: string }[];
-  known?: { finding: string }[];
+  known?: { finding: string; invariant?: string; symptomOnly?: boolean }[];
 };
 
 /** Whether the run exhausted the space, or how far it got and what stopped it. */
@@ -50,16 +54,20 @@ export function reachOf(r: CampaignReport): string {
 }
 
 export function rowOf(name: string, r: CampaignReport, seconds: number): CampaignRow {
-  const knownNames = [...new Set((r.known ?? []).map((k) => k.finding.replace(/\.ya?ml\b/g, '')))];
+  const bare = (finding: string) => finding.replace(/\.ya?ml\b/g, '');
+  const explained = (r.known ?? []).filter((k) => !k.symptomOnly);
+  const bySymptom = (r.known ?? []).filter((k) => k.symptomOnly);
   return {
     name,
     reach: reachOf(r),
     states: r.distinct,
     transitions: r.transitions,
     seconds,
-    known: (r.known ?? []).length,
+    known: explained.length,
+    symptomOnly: bySymptom.length,
     fresh: r.violations.length,
-    knownNames,
+    knownNames: [...new Set(explained.map((k) => bare(k.finding)))],
+    symptomOnlyNames: bySymptom.map((k) => `${k.invariant ?? 'violation'} (symptom of ${bare(k.finding)})`),
     freshNames: r.violations.map((v) => v.invariant),
     error: null,
   };
@@ -73,8 +81,10 @@ export function failedRow(name: string, seconds: number, error: string): Campaig
     transitions: 0,
     seconds,
     known: 0,
+    symptomOnly: 0,
     fresh: 0,
     knownNames: [],
+    symptomOnlyNames: [],
     freshNames: [],
     error,
   };
@@ -103,17 +113,19 @@ export function campaignTable(rows: CampaignRow[], heading: string): string {
   const lines = [
     heading,
     '',
-    '| configuration | exhausted or depth reached | states | transitions | time | violations known / new |',
+    '| configuration | exhausted or depth reached | states | transitions | time | violations known / by symptom only / new |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.name} | ${r.reach} | ${count(r.states)} | ${count(r.transitions)} | ${formatSeconds(r.seconds)} | ${r.known} / ${r.fresh} |`,
+      `| ${r.name} | ${r.reach} | ${count(r.states)} | ${count(r.transitions)} | ${formatSeconds(r.seconds)} | ${r.known} / ${r.symptomOnly} / ${r.fresh} |`,
     );
   const notes: string[] = [];
   for (const r of rows) {
     if (r.error) notes.push(`- ${r.name}: run failed: ${r.error}`);
     if (r.knownNames.length) notes.push(`- ${r.name}: known: ${r.knownNames.join(', ')}`);
+    if (r.symptomOnlyNames.length)
+      notes.push(`- ${r.name}: known by symptom only (to triage): ${r.symptomOnlyNames.join('; ')}`);
     if (r.freshNames.length) notes.push(`- ${r.name}: NEW: ${r.freshNames.join(', ')}`);
   }
   if (notes.length) lines.push('', ...notes);

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli/commands.js';
-import { loadKnownFindings } from './known.js';
+import type { Event } from './events.js';
+import type { Counterexample } from './explore.js';
+import { eventClass, KnownFindings, loadKnownFindings, matchKnown } from './known.js';
 import type { ExploreReport } from './report.js';
 import { knownKeyOf, renameDetail } from './signature.js';
 
@@ -91,5 +93,68 @@ describe('kvmfp explore --known', () => {
     );
     expect(status).toBe(2);
     expect(err).toEqual(["kvmfp: --known: expected a directory of finding scenarios, found '/nonexistent'"]);
+  });
+});
+
+describe('matches by symptom only', () => {
+  // The symptom of the CVE-2024-50275 finding (fpsimd_save dereferences a NULL sve_state), as
+  // vl-change.yaml reached it in the third campaign by another way: streaming mode, an SVE vector
+  // length change by prctl (which frees sve_state and leaves TIF_SME and SM), streaming again,
+  // a context switch. No finding of that symptom makes a prctl: the match is by symptom only.
+  const key = 'no-memory-fault: fpsimd_save: NULL dereference: sve_state';
+  const counterexample = (events: Event[]): Counterexample => ({
+    invariant: 'no-memory-fault',
+    detail: 'fpsimd_save: NULL dereference: sve_state',
+    depth: 4,
+    events,
+    fired: 'fpsimd_save',
+    signature: `${key} @ fpsimd_save`,
+  });
+  const known = loadKnownFindings(join(root, 'fixtures/findings'));
+
+  it('a counterexample whose kinds of choice some finding with its symptom makes is explained by it', () => {
+    const viaTrap = counterexample([
+      { do: 'preempt', cpu: 0, next: 'c' },
+      { do: 'user', task: 'c', op: 'sve', check: true },
+      { do: 'step', cpu: 0 },
+      { do: 'preempt', cpu: 1, next: 'c' },
+    ]);
+    const m = matchKnown(viaTrap, known);
+    expect(m?.symptomOnly).toBeUndefined();
+    expect(m?.finding).toBe('sve-trap-migrated-stale-binding-null-deref.yaml');
+  });
+
+  it('one that makes a kind of choice none of them makes is known by symptom only', () => {
+    const viaPrctl = counterexample([
+      { do: 'user', task: 't0', op: 'smstart_sm' },
+      { do: 'prctl', task: 't0', op: 'sve_set_vl', vl: 32 },
+      { do: 'user', task: 't0', op: 'smstart_sm' },
+      { do: 'preempt', cpu: 0, idle: true },
+    ]);
+    const m = matchKnown(viaPrctl, known);
+    expect(m?.symptomOnly).toBe(true);
+    expect(m?.finding.split(' or ')).toContain('sve-trap-migrated-stale-binding-null-deref.yaml');
+  });
+
+  it('without the scenarios (a merge of reports) keeps what the report said', () => {
+    const fromReports = new KnownFindings([[key, 'x.yaml']]);
+    const c = { ...counterexample([{ do: 'exec', task: 't0' }]), symptomOnly: true };
+    expect(matchKnown(c, fromReports)).toMatchObject({ finding: 'x.yaml', symptomOnly: true });
+    expect(matchKnown(counterexample([]), fromReports)?.symptomOnly).toBeUndefined();
+  });
+
+  it('classes an event by its kernel entry and its operation, regset or edit; everyday events by none', () => {
+    expect(eventClass({ do: 'prctl', task: 't', op: 'sme_set_vl', vl: 16 })).toBe('prctl:sme_set_vl');
+    expect(eventClass({ do: 'ptrace_get', tracer: 'a', task: 'b', regset: 'ssve' })).toBe('ptrace_get:ssve');
+    expect(eventClass({ do: 'sigreturn', task: 't', edit: 'set_v' })).toBe('sigreturn:set_v');
+    expect(eventClass({ do: 'kvm_run', task: 'vmm' })).toBe('kvm_run');
+    for (const e of [
+      { do: 'step', cpu: 0 },
+      { do: 'preempt', cpu: 1 },
+      { do: 'user', task: 't', op: 'sve' },
+      { do: 'softirq_neon', cpu: 0 },
+      { do: 'signal', task: 't' },
+    ] as Event[])
+      expect(eventClass(e)).toBeNull();
   });
 });

@@ -9,7 +9,7 @@ import { Explorer } from '../explore.js';
 import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
 import { MUTANT_NAMES, resolveTable } from '../revisions.js';
 import { runScenario } from '../run.js';
-import { loadKnownFindings, splitKnown } from '../known.js';
+import { KnownFindings, loadKnownFindings, splitKnown } from '../known.js';
 import { fieldError } from '../input/errors.js';
 import { COMMAND_LINE } from '../input/flags.js';
 import { loadScenario, Scenario } from '../scenario.js';
@@ -329,7 +329,7 @@ export function exploreSummary(
   const names = configNames(dir);
   if (!names.length) return { lines: ['  exploration: no configurations'], ok: true };
   const findings = join(dir, 'findings');
-  const known = existsSync(findings) ? loadKnownFindings(findings) : new Map<string, string>();
+  const known = existsSync(findings) ? loadKnownFindings(findings) : new KnownFindings();
   const knownKeys = [...known.keys()];
   const width = Math.max(...names.map((n) => n.length));
   const lines = [

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { Counterexample, ExploreResult, keepShortest, violationKind } from '../explore.js';
-import { KnownFindings, KnownMatch, loadKnownFindings, splitKnown } from '../known.js';
+import { KnownFindings, KnownMatch, loadKnownFindings, matchKnown, splitKnown } from '../known.js';
 import { startEquiv, startExplore } from '../parallel.js';
 import { knownKeyOf } from '../signature.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
@@ -84,7 +84,9 @@ function printReport(r: ExploreReport, io: Io, json: boolean, out: OutSummary, s
   for (const v of r.violations)
     io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}${firedText(v)}`);
   for (const k of r.known ?? [])
-    io.out(`  known finding ${k.finding}: ${k.invariant} at depth ${k.depth}${firedText(k)}`);
+    io.out(
+      `  known finding ${k.finding}${k.symptomOnly ? ' (by symptom only: none of them makes every kind of choice this counterexample makes)' : ''}: ${k.invariant} at depth ${k.depth}${firedText(k)}`,
+    );
   for (const p of out.written) io.out(`  counterexample: ${p}`);
   if (out.dir !== undefined)
     io.out(
@@ -143,8 +145,7 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
   const outDir = o.out ?? defaultOutDir(file);
   checkWritable('--out', outDir);
   // Last of the checks: learning the known signatures runs every finding scenario.
-  const known =
-    o.known === false ? new Map<string, string>() : loadKnownFindings(o.known ?? defaultKnownDir());
+  const known = o.known === false ? new KnownFindings() : loadKnownFindings(o.known ?? defaultKnownDir());
   const options = {
     depth: depth ?? undefined,
     maxStates: o.maxStates,
@@ -193,9 +194,9 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
       shards.map((s) => s.visited),
     );
   }
-  const out = { dir: sink.dir, written: sink.filesFor(fresh) };
+  const out = { dir: sink.dir, written: sink.filesFor([...fresh, ...matches.filter((k) => k.symptomOnly)]) };
   printReport(report, io, Boolean(o.json), out, (Date.now() - t0) / 1000);
-  return stop.exitStatus ?? (fresh.length ? 1 : 0);
+  return stop.exitStatus ?? (toTriage(report) ? 1 : 0);
 }
 
 /**
@@ -217,11 +218,12 @@ class CounterexampleSink {
   add(c: Counterexample): string | null {
     const kind = violationKind(c);
     const key = knownKeyOf(kind);
-    const finding = this.known.get(key);
-    if (finding) {
+    const match = matchKnown(c, this.known);
+    // A match by symptom only is written out like a new violation: it is to be triaged.
+    if (match && !match.symptomOnly) {
       if (this.knownSeen.has(key)) return null;
       this.knownSeen.add(key);
-      return `known finding ${finding}: ${c.invariant} at depth ${c.depth}`;
+      return `known finding ${match.finding}: ${c.invariant} at depth ${c.depth}`;
     }
     if (!keepShortest(this.best, c)) return null;
     const fresh = !this.files.has(kind);
@@ -297,7 +299,7 @@ export function mergeCommand(files: string[], o: { report?: string; json?: boole
   const parts = files.map((file) => ({ file, ...readReportFile(file) }));
   checkCompleteSet(parts);
   // Matches to known findings were split off in each shard; merge them with the rest, split again.
-  const known: KnownFindings = new Map();
+  const known = new KnownFindings();
   for (const p of parts)
     for (const k of p.report.known ?? []) known.set(knownKeyOf(violationKind(k)), k.finding);
   const shards = parts.map((p) => ({
@@ -323,7 +325,12 @@ export function mergeCommand(files: string[], o: { report?: string; json?: boole
       parts.map((p) => p.visited),
     );
   printReport(report, io, Boolean(o.json), { written: [] }, 0);
-  return report.violations.length ? 1 : 0;
+  return toTriage(report) ? 1 : 0;
+}
+
+/** Whether a report has something to triage: a new violation, or a match by symptom only. */
+function toTriage(r: ExploreReport): boolean {
+  return r.violations.length > 0 || (r.known ?? []).some((k) => k.symptomOnly);
 }
 
 /** What of a configuration determines a run's result: everything but the derived world and the title. */
@@ -354,6 +361,7 @@ function equivSides(file: string, cfg: ReturnType<typeof loadExploreConfig>, nam
   });
 }
 
+/** A match back as a counterexample; whether it matched by symptom only stays with it (a merge has no scenarios to tell). */
 function withoutFinding(k: KnownMatch): Counterexample {
   const { finding: _f, ...c } = k;
   return c;
