@@ -99,8 +99,10 @@ describe('kvmfp explore --known', () => {
 describe('matches by symptom only', () => {
   // The symptom of the CVE-2024-50275 finding (fpsimd_save dereferences a NULL sve_state), as
   // vl-change.yaml reached it in the third campaign by another way: streaming mode, an SVE vector
-  // length change by prctl (which frees sve_state and leaves TIF_SME and SM), streaming again,
-  // a context switch. No finding of that symptom makes a prctl: the match is by symptom only.
+  // length change by prctl (which frees sve_state and leaves TIF_SME), streaming again, a context
+  // switch. That way is now a finding of its own (prctl-sve-vl-change-keeps-tif-sme-null-deref);
+  // no finding of that symptom makes PR_SME_SET_VL, so a counterexample that does is matched by
+  // symptom only.
   const key = 'no-memory-fault: fpsimd_save: NULL dereference: sve_state';
   const counterexample = (events: Event[]): Counterexample => ({
     invariant: 'no-memory-fault',
@@ -121,13 +123,22 @@ describe('matches by symptom only', () => {
     ]);
     const m = matchKnown(viaTrap, known);
     expect(m?.symptomOnly).toBeUndefined();
-    expect(m?.finding).toBe('sve-trap-migrated-stale-binding-null-deref.yaml');
+    expect(m?.finding).toBe(
+      'prctl-sve-vl-change-keeps-tif-sme-null-deref.yaml or sve-trap-migrated-stale-binding-null-deref.yaml',
+    );
+    const viaSveVl = counterexample([
+      { do: 'user', task: 't0', op: 'smstart_sm' },
+      { do: 'prctl', task: 't0', op: 'sve_set_vl', vl: 16 },
+      { do: 'user', task: 't0', op: 'smstart_sm' },
+      { do: 'preempt', cpu: 0, idle: true },
+    ]);
+    expect(matchKnown(viaSveVl, known)?.symptomOnly).toBeUndefined();
   });
 
   it('one that makes a kind of choice none of them makes is known by symptom only', () => {
     const viaPrctl = counterexample([
       { do: 'user', task: 't0', op: 'smstart_sm' },
-      { do: 'prctl', task: 't0', op: 'sve_set_vl', vl: 32 },
+      { do: 'prctl', task: 't0', op: 'sme_set_vl', vl: 32 },
       { do: 'user', task: 't0', op: 'smstart_sm' },
       { do: 'preempt', cpu: 0, idle: true },
     ]);
