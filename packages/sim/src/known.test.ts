@@ -97,12 +97,12 @@ describe('kvmfp explore --known', () => {
 });
 
 describe('matches by symptom only', () => {
-  // The symptom of the CVE-2024-50275 finding (fpsimd_save dereferences a NULL sve_state), as
-  // vl-change.yaml reached it in the third campaign by another way: streaming mode, an SVE vector
-  // length change by prctl (which frees sve_state and leaves TIF_SME), streaming again, a context
-  // switch. That way is now a finding of its own (prctl-sve-vl-change-keeps-tif-sme-null-deref);
-  // no finding of that symptom makes PR_SME_SET_VL, so a counterexample that does is matched by
-  // symptom only.
+  // The symptom of the CVE-2024-50275 finding (fpsimd_save dereferences a NULL sve_state), which
+  // vl-change.yaml reached in the third campaign by another way: streaming mode, PR_SVE_SET_VL
+  // (which frees sve_state and leaves TIF_SME), streaming again, a context switch; taken for the
+  // CVE until matches were checked against the events, that way is now a finding of its own
+  // (prctl-sve-vl-change-keeps-tif-sme-null-deref). The known findings here are written out, as
+  // the directory held them before that finding, so the test does not move as findings are added.
   const key = 'no-memory-fault: fpsimd_save: NULL dereference: sve_state';
   const counterexample = (events: Event[]): Counterexample => ({
     invariant: 'no-memory-fault',
@@ -112,39 +112,43 @@ describe('matches by symptom only', () => {
     fired: 'fpsimd_save',
     signature: `${key} @ fpsimd_save`,
   });
-  const known = loadKnownFindings(join(root, 'fixtures/findings'));
+  const cve = 'sve-trap-migrated-stale-binding-null-deref.yaml';
+  const known = new KnownFindings([[key, cve]]);
+  known.classes.set(cve, new Set());
+  const viaTrap = counterexample([
+    { do: 'preempt', cpu: 0, next: 'c' },
+    { do: 'user', task: 'c', op: 'sve', check: true },
+    { do: 'step', cpu: 0 },
+    { do: 'preempt', cpu: 1, next: 'c' },
+  ]);
+  const viaPrctl = counterexample([
+    { do: 'user', task: 't0', op: 'smstart_sm' },
+    { do: 'prctl', task: 't0', op: 'sve_set_vl', vl: 16 },
+    { do: 'user', task: 't0', op: 'smstart_sm' },
+    { do: 'preempt', cpu: 0, idle: true },
+  ]);
 
-  it('a counterexample whose kinds of choice some finding with its symptom makes is explained by it', () => {
-    const viaTrap = counterexample([
-      { do: 'preempt', cpu: 0, next: 'c' },
-      { do: 'user', task: 'c', op: 'sve', check: true },
-      { do: 'step', cpu: 0 },
-      { do: 'preempt', cpu: 1, next: 'c' },
-    ]);
-    const m = matchKnown(viaTrap, known);
-    expect(m?.symptomOnly).toBeUndefined();
-    expect(m?.finding).toBe(
-      'prctl-sve-vl-change-keeps-tif-sme-null-deref.yaml or sve-trap-migrated-stale-binding-null-deref.yaml',
-    );
-    const viaSveVl = counterexample([
-      { do: 'user', task: 't0', op: 'smstart_sm' },
-      { do: 'prctl', task: 't0', op: 'sve_set_vl', vl: 16 },
-      { do: 'user', task: 't0', op: 'smstart_sm' },
-      { do: 'preempt', cpu: 0, idle: true },
-    ]);
-    expect(matchKnown(viaSveVl, known)?.symptomOnly).toBeUndefined();
+  it('a counterexample whose kernel entries a finding with its symptom goes through is explained by it', () => {
+    expect(matchKnown(viaTrap, known)).toMatchObject({ finding: cve });
+    expect(matchKnown(viaTrap, known)?.symptomOnly).toBeUndefined();
   });
 
-  it('one that makes a kind of choice none of them makes is known by symptom only', () => {
-    const viaPrctl = counterexample([
-      { do: 'user', task: 't0', op: 'smstart_sm' },
-      { do: 'prctl', task: 't0', op: 'sme_set_vl', vl: 32 },
-      { do: 'user', task: 't0', op: 'smstart_sm' },
-      { do: 'preempt', cpu: 0, idle: true },
-    ]);
-    const m = matchKnown(viaPrctl, known);
-    expect(m?.symptomOnly).toBe(true);
-    expect(m?.finding.split(' or ')).toContain('sve-trap-migrated-stale-binding-null-deref.yaml');
+  it('one that goes through an entry none of them does is known by symptom only', () => {
+    expect(matchKnown(viaPrctl, known)).toMatchObject({ finding: cve, symptomOnly: true });
+  });
+
+  it('among several findings with its symptom, it names those that explain it', () => {
+    const both = new KnownFindings([[key, `a.yaml or ${cve}`]]);
+    both.classes.set(cve, new Set());
+    both.classes.set('a.yaml', new Set(['prctl:sve_set_vl']));
+    expect(matchKnown(viaPrctl, both)).toMatchObject({ finding: 'a.yaml' });
+    expect(matchKnown(viaTrap, both)).toMatchObject({ finding: `a.yaml or ${cve}` });
+  });
+
+  it('the findings directory explains the prctl way by its own finding now', () => {
+    const m = matchKnown(viaPrctl, loadKnownFindings(join(root, 'fixtures/findings')));
+    expect(m?.symptomOnly).toBeUndefined();
+    expect(m?.finding.split(' or ')).toContain('prctl-sve-vl-change-keeps-tif-sme-null-deref.yaml');
   });
 
   it('without the scenarios (a merge of reports) keeps what the report said', () => {
