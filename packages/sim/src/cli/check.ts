@@ -334,7 +334,8 @@ export function exploreSummary(
   const width = Math.max(...names.map((n) => n.length));
   const lines = [
     `  exploration (v6.4, each configuration to its state budget (CHECK_BUDGETS in check.ts) or exhaustion;`,
-    `  re-found: the findings of findings/ it is expected to show, met again; new: not explained):`,
+    `  re-found: the findings of findings/ it is expected to show, met again; new: not explained,`,
+    `  or matched by symptom only):`,
   ];
   let ok = true;
   for (const name of names) {
@@ -345,7 +346,9 @@ export function exploreSummary(
     const r = ex.explore({ maxStates: budget.states, knownKeys });
     const seconds = (performance.now() - t0) / 1000;
     const split = splitKnown(r.violations, known);
-    const met = new Set(split.known.flatMap((k) => findingNames(k.finding)));
+    // A match by symptom only re-finds nothing: it is to be triaged, like a new violation.
+    const explained = split.known.filter((k) => !k.symptomOnly);
+    const met = new Set(explained.flatMap((k) => findingNames(k.finding)));
     const accounted = new Set([...budget.expect, ...(budget.beyond ?? []).map((b) => b.finding)]);
     const l: ExploreLine = {
       name,
@@ -357,13 +360,16 @@ export function exploreSummary(
       beyond: (budget.beyond ?? []).filter((b) => !met.has(b.finding)),
       otherKnown: [
         ...new Set(
-          split.known
+          explained
             .map((k) => findingNames(k.finding))
             .filter((fs) => !fs.some((f) => accounted.has(f)))
             .map((fs) => fs.join(' or ')),
         ),
       ],
-      fresh: split.fresh.map((v) => v.invariant),
+      fresh: [
+        ...split.fresh.map((v) => v.invariant),
+        ...split.known.filter((k) => k.symptomOnly).map((k) => `${k.invariant} (by symptom only)`),
+      ],
       seconds: times ? seconds : undefined,
     };
     ok &&= l.fresh.length === 0 && l.missing.length === 0;
