@@ -129,12 +129,12 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
     expect: ['ptrace-inactive-mode-register-data'],
     beyond: [
       {
-        finding: 'prctl-sve-vl-change-resurrects-stale-sve',
-        states: '134,263 states, depth 2 (sleep sets over steps only)',
+        finding: 'prctl-sve-vl-change-resurrects-stale-sve-via-sme-vl',
+        states: '92,471 states, depth 2 (with sleep sets)',
         on: 'vl-change',
       },
     ],
-    why: 'ptrace inactive-mode data at 12,457 states (depth 2); the prctl finding is re-found by vl-change at a quarter of the cost',
+    why: 'ptrace inactive-mode data at 12,457 states (depth 2); the prctl finding (its PR_SME_SET_VL face) is re-found by vl-change at a seventh of the cost',
   },
   'kvm-guest-vl-nvhe': {
     states: 8_500,
@@ -248,8 +248,8 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
   },
   'vl-change': {
     states: 52_000,
-    expect: ['ptrace-inactive-mode-register-data', 'prctl-sve-vl-change-resurrects-stale-sve'],
-    why: 'ptrace inactive-mode data at 3,482 states (depth 2); the stale SVE after a VL change at 47,473 (depth 2; its symptom, V = zero, is shared by three other findings)',
+    expect: ['ptrace-inactive-mode-register-data', 'prctl-sve-vl-change-resurrects-stale-sve-via-sme-vl'],
+    why: 'ptrace inactive-mode data at 3,482 states (depth 2); the stale SVE after a VL change at 12,518 (depth 2, with sleep sets) through PR_SME_SET_VL: its PR_SVE_SET_VL face is met at 12,500, but both have one signature and the PR_SME_SET_VL counterexample, as short and sorting first, is the one kept',
   },
 };
 /** State pairs of the v6.3/v6.4 equivalence on each reference configuration. */
