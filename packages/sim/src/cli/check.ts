@@ -334,8 +334,7 @@ export function exploreSummary(
   const width = Math.max(...names.map((n) => n.length));
   const lines = [
     `  exploration (v6.4, each configuration to its state budget (CHECK_BUDGETS in check.ts) or exhaustion;`,
-    `  re-found: the findings of findings/ it is expected to show, met again; new: not explained,`,
-    `  or matched by symptom only):`,
+    `  re-found: the findings of findings/ it is expected to show, met again; new: not explained or by symptom only):`,
   ];
   let ok = true;
   for (const name of names) {
