@@ -28,6 +28,7 @@ import {
   PR_SVE_VL_INHERIT,
   PTRACE_GETREGSET,
   PTRACE_SETREGSET,
+  TIF_FOREIGN_FPSTATE,
   type pt_regs,
   type RegsetHeader,
   SA_RESTORER,
@@ -577,9 +578,14 @@ function sigreturnEvent(
       // Whatever the failed restore left is not specified, PSTATE.SM and PSTATE.ZA included (a
       // refused frame may have been restored in part): the program takes them as the kernel left
       // them. The SIGSEGV that force_sig queued (forcedSignal above) goes to the handler next.
+      // While the task's registers are live on its CPU (TIF_FOREIGN_FPSTATE clear) thread.svcr
+      // is stale (only a save refreshes it: an SMSTART that did not trap left it behind), so the
+      // CPU's SVCR is what the task has; otherwise the saved one is what it will get.
+      const live = (task.flags & (1 << TIF_FOREIGN_FPSTATE)) === 0;
+      const svcr = live ? w.machine.cpus[runningCpu(w, u)].sys.svcr : task.thread.svcr;
       u.view = anyView(u.view);
-      u.view.sm = (task.thread.svcr & SVCR_SM_MASK) !== 0;
-      u.view.za = (task.thread.svcr & SVCR_ZA_MASK) !== 0;
+      u.view.sm = (svcr & SVCR_SM_MASK) !== 0;
+      u.view.za = (svcr & SVCR_ZA_MASK) !== 0;
     },
     to,
     `sigreturn:${JSON.stringify(edit ?? null)}`,
