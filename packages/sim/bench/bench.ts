@@ -10,8 +10,10 @@
 //   - the explorer's overhead: its time per transition over the time of the event alone.
 // Writes an SVG chart of distinct and new states per depth to docs/explore-growth.svg.
 //
-// Usage: npm run bench [-- --depth N --config FILE --walks both|after|before --one-worker]
-//        (default: sched-sve.yaml to depth 5, both walks)
+// Usage: npm run bench [-- --depth N --config FILE --walks both|after|before --one-worker --repeat N]
+//        (default: sched-sve.yaml to depth 5, both walks, each exploration timed 3 times and
+//        the run of median wall time reported: a run of one or two seconds varies by a third
+//        from one run to the next on a shared machine)
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +49,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const configFile = arg('--config', `${root}fixtures/configs/sched-sve.yaml`);
 const depth = Number(arg('--depth', '5'));
 const which = arg('--walks', 'both');
+const repeat = Math.max(1, Number(arg('--repeat', '3')));
 const cfg = loadExploreConfig(configFile);
 const table = resolveTable('v6.4', null);
 const newExplorer = () => new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), 'v6.4', null);
@@ -169,7 +172,29 @@ interface Figures {
   loadNs: number;
 }
 
-/** One exploration and the sampled phases, with the walks chosen. */
+/** One timed exploration: wall ms, CPU, GC ms and the walks' times, with its result. */
+interface Timed {
+  result: ExploreResult;
+  ms: number;
+  cpu: NodeJS.CpuUsage;
+  gc: number;
+  times: typeof walkMode.times;
+}
+
+async function timedRun(reference: boolean): Promise<Timed> {
+  setWalks({ reference, timed: true });
+  await settle();
+  const gc0 = gcMs;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = newExplorer().explore({ depth, keepVisited: true });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await settle();
+  return { result, ms, cpu, gc: gcMs - gc0, times: walkMode.times };
+}
+
+/** The explorations (the median of `repeat`) and the sampled phases, with the walks chosen. */
 async function measure(reference: boolean): Promise<Figures> {
   setWalks({ reference, timed: false });
   const ex = newExplorer();
@@ -183,17 +208,11 @@ async function measure(reference: boolean): Promise<Figures> {
   let flip = 0;
   const loadNs = nsPerOp(20000, () => loadInto(target, flip++ & 1 ? other : root0.world));
   const phases = timePhases(ex, sample);
-  setWalks({ reference, timed: true });
-  await settle();
-  const gc0 = gcMs;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const result = newExplorer().explore({ depth, keepVisited: true });
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  await settle();
+  const runs: Timed[] = [];
+  for (let i = 0; i < repeat; i++) runs.push(await timedRun(reference));
+  runs.sort((a, b) => a.ms - b.ms);
+  const { result, ms, cpu, gc, times } = runs[Math.floor(runs.length / 2)];
   const per = (x: number) => (x * 1000) / result.transitions;
-  const times = walkMode.times;
   setWalks({ reference: false, timed: false });
   return {
     result,
@@ -203,7 +222,7 @@ async function measure(reference: boolean): Promise<Figures> {
     clone: per(times.clone),
     load: per(times.load),
     fingerprint: per(times.fingerprint),
-    gc: per(gcMs - gc0),
+    gc: per(gc),
     phases,
     samples: sample.length,
     cloneNs,
@@ -230,7 +249,7 @@ const column = (label: string, get: (x: Figures) => string) =>
 lines.push(
   `${'walks'.padEnd(44)}${'before'.padStart(14)}${'after'.padStart(14)}`,
   column('1 worker: distinct states/s', (x) => String(Math.round(x.result.distinct / x.seconds))),
-  column('  time (s)', (x) => f(x.seconds)),
+  column(`  time (s), median of ${repeat} run${repeat > 1 ? 's' : ''}`, (x) => f(x.seconds)),
   column('  CPU time (s)', (x) => f(x.cpuSeconds)),
   column('  distinct states per CPU second', (x) => String(Math.round(x.result.distinct / x.cpuSeconds))),
   column('  us per transition', (x) => f(x.perTransition)),
