@@ -334,9 +334,10 @@ function takeSleep(table: Map<string, SleepEntry>, n: Node): ReadonlySet<string>
 
 /**
  * Records that `child`'s state was reached with the sleep set `canonical` (eventKey names; none
- * when the state is its own mirror image): the state's sleep set becomes the intersection. When the state was already expanded with events
- * asleep that are awake now, returns them (canonical keys, or 'all' for a state that is its own
- * mirror image): they must be taken from it. Null: nothing to do.
+ * when the state is its own mirror image): the state's sleep set becomes the intersection. When
+ * the state was already expanded with events asleep that are awake now, returns them (canonical
+ * keys, or 'all' for a state that is its own mirror image): they must be taken from it. Null:
+ * nothing to do.
  */
 function mergeSleep(
   table: Map<string, SleepEntry>,

@@ -26,7 +26,7 @@ import { firedViolations, knownKeyOf, programNames, signatureOf } from './signat
 
 /** Known key (signature.ts knownKeyOf) -> the finding files (relative to the directory, joined by ' or ') that show it. */
 export class KnownFindings extends Map<string, string> {
-  /** Per finding file, the kinds of choice its scenario makes (eventClass); absent: not known. */
+  /** Per finding file, the kernel entries its scenario goes through (eventClass); absent: not known. */
   readonly classes = new Map<string, ReadonlySet<string>>();
 }
 
@@ -81,8 +81,8 @@ export function loadKnownFindings(dir: string): KnownFindings {
 export interface KnownMatch extends Counterexample {
   finding: string;
   /**
-   * True when no finding with its symptom makes every kind of choice it makes: the symptom is
-   * known, the way to it may not be (triage it as new). `finding` then names them all.
+   * True when no finding with its symptom goes through every kernel entry it goes through: the
+   * symptom is known, the way to it may not be (triage it as new). `finding` then names them all.
    */
   symptomOnly?: boolean;
 }

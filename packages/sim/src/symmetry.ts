@@ -293,7 +293,7 @@ function moveTasks(w: World, slots: readonly UserSlot[], r: Relabelling, log: Un
 function relabelledKey(w: World, r: Relabelling, paths: readonly KeyedPath[]): [number, number] {
   const log = new UndoLog();
   try {
-    const slots = userSlots(w);
+    const slots = r.pid.size ? userSlots(w) : [];
     moveCpus(w, r.cpu, log);
     moveTasks(w, slots, r, log);
     return keyWith(w, paths, r.pid, r.writer, r.cpu);
@@ -340,7 +340,7 @@ class Look {
 /**
  * What a task's own data looks like, with nothing that names it and no CPU number: where it runs
  * or waits, where its kernel path stands, its flags and FP bookkeeping, and the pattern of its own
- * values in its view. With cpuPart below, tasks are ordered by this; ties are tried every way.
+ * values in its view. With addCpuPart below, tasks are ordered by this; ties are tried every way.
  */
 function ownLook(w: World, i: number): number {
   const u = w.users[i];
@@ -368,8 +368,8 @@ function taskOfUser(w: World, i: number): task_struct {
   return w.kernel.tasks.find((x) => x.pid === w.users[i].pid)!;
 }
 
-/** The CPU numbers a task holds or is held by, read as if the CPUs were moved by `to`. */
-function cpuPart(w: World, t: task_struct, to: (c: number) => number): number {
+/** Adds to `look` the CPU numbers a task holds or is held by, read as if the CPUs were moved by `to`. */
+function addCpuPart(look: Look, w: World, t: task_struct, to: (c: number) => number): Look {
   const n = w.machine.cpus.length;
   const th = t.thread;
   // Sorted, so that the list does not depend on the order the CPUs had before moving: a CPU
@@ -380,11 +380,10 @@ function cpuPart(w: World, t: task_struct, to: (c: number) => number): number {
     else if (p.fpsimd_last_state.st === th.uw.fpsimd_state) held.push(2 * to(c) + 1);
   });
   held.sort((a, b) => a - b);
-  return new Look()
+  return look
     .list(held)
     .add(to(t.cpu))
-    .add(th.fpsimd_cpu < n ? to(th.fpsimd_cpu) : th.fpsimd_cpu)
-    .done();
+    .add(th.fpsimd_cpu < n ? to(th.fpsimd_cpu) : th.fpsimd_cpu);
 }
 
 /** What a CPU looks like without numbers: its system registers and per-CPU scalars. */
@@ -424,7 +423,7 @@ function compareLooks(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
- * For one order of CPUs: every class of tasks sorted by its look (own look and cpuPart), the orders
+ * For one order of CPUs: every class of tasks sorted by its look (own look and addCpuPart), the orders
  * of look-alike tasks, and what the whole world looks like so.
  */
 function cpuCandidate(
@@ -442,10 +441,7 @@ function cpuCandidate(
   const taskLook: number[] = [];
   for (const cls of sym.classes) {
     for (const i of cls)
-      taskLook[i] = new Look()
-        .add(seen.tasks[i])
-        .add(cpuPart(w, taskOfUser(w, i), to))
-        .done();
+      taskLook[i] = addCpuPart(new Look().add(seen.tasks[i]), w, taskOfUser(w, i), to).done();
     const sorted = [...cls].sort((a, b) => taskLook[a] - taskLook[b] || a - b);
     for (const i of sorted) look.push(taskLook[i]);
     const groups: number[][] = [];

@@ -85,7 +85,7 @@ function printReport(r: ExploreReport, io: Io, json: boolean, out: OutSummary, s
     io.out(`  violation ${v.invariant} at depth ${v.depth}: ${v.detail}${firedText(v)}`);
   for (const k of r.known ?? [])
     io.out(
-      `  known finding ${k.finding}${k.symptomOnly ? ' (by symptom only: none of them makes every kind of choice this counterexample makes)' : ''}: ${k.invariant} at depth ${k.depth}${firedText(k)}`,
+      `  known finding ${k.finding}${k.symptomOnly ? ' (by symptom only: none of them goes through every kernel entry this counterexample does)' : ''}: ${k.invariant} at depth ${k.depth}${firedText(k)}`,
     );
   for (const p of out.written) io.out(`  counterexample: ${p}`);
   if (out.dir !== undefined)
