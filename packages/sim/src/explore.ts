@@ -8,11 +8,11 @@
 // resumes that path. Chains end at the last anchor, so rebuilding costs the length of one kernel
 // path, never the depth.
 
-import { getHeapStatistics } from 'node:v8';
 import type { EntryTable } from '@kvmfp/fpsimd';
 import type { WorldConfig } from './config.js';
 import { applyEvent, bootstrap, Event, EventError } from './events.js';
-import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
+import type { FingerprintSet } from './fpset.js';
+import { PartSearch, partResult } from './search.js';
 import { cloneGraph, loadInto } from './graph.js';
 import { PackedWorld, Packer } from './pack.js';
 import { checkInvariants } from './invariants.js';
@@ -30,8 +30,7 @@ import {
   type TaskSymmetry,
 } from './symmetry.js';
 import { PathNotMaterialised, PathStop, Runtime } from './runtime.js';
-import { independentOn, localCpu, pathsTouchRunQueue } from './sleep.js';
-import { firedFunction, knownKeyOf, programNames, shapeOf, signatureOf } from './signature.js';
+import { firedFunction, programNames, shapeOf, signatureOf } from './signature.js';
 import type { UserOpKind, Violation, World } from './world.js';
 import { createWorld, inPtraceStop, taskOf } from './world.js';
 
@@ -209,7 +208,7 @@ export interface Node {
 }
 
 /** A node as the frontier keeps it: its world packed, unpacked again when it is expanded. */
-type StoredNode = Omit<Node, 'world' | 'relabel' | 'ties'> & {
+export type StoredNode = Omit<Node, 'world' | 'relabel' | 'ties'> & {
   packed?: PackedWorld;
   world?: World;
   /** Whole-world nodes keep their relabellings as they are. */
@@ -289,98 +288,14 @@ export function sortedViolations(best: Map<string, Counterexample>): Counterexam
   );
 }
 
-/**
- * The violations an event added that the state before it already showed are not new: past a
- * known or expanded violation, the same broken register is reported again at later steps, and
- * that is the old bug, not a new one.
- */
-function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
-  const had = new Set(prior.map((v) => `${v.invariant}\n${v.detail}`));
-  return added.filter((v) => !had.has(`${v.invariant}\n${v.detail}`));
-}
-
-/** Whether the search continues from a state with this violation. */
-function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
-  return opts.expandViolations === true || (opts.knownKeys?.includes(knownKeyOf(violationKind(c))) ?? false);
-}
-
-/** A sleep table's key: the state's whole 64-bit key. */
-function sleepKey(key: readonly [number, number]): string {
-  return `${key[0]},${key[1]}`;
-}
-
-/**
- * An event as the state's canonical relabelling names it (tasks and CPUs renamed), so that two
- * arrivals at one state that are mirror images of each other name its events alike.
- */
-function eventKey(ev: Event, n: Node): string {
-  return JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
-}
-
-/** A state's sleep set (canonical event keys) and whether it was expanded. */
-interface SleepEntry {
-  asleep: readonly string[];
-  expanded: boolean;
-}
-
-/** The sleep set a state is expanded with (the intersection of the ways it was reached); marks it expanded. */
-function takeSleep(table: Map<string, SleepEntry>, n: Node): ReadonlySet<string> {
-  const e = table.get(sleepKey(n.key));
-  if (!e) return new Set();
-  e.expanded = true;
-  // A state that is its own mirror image has no one naming of its events.
-  return n.ties?.length ? new Set() : new Set(e.asleep);
-}
-
-/**
- * Records that `child`'s state was reached with the sleep set `canonical` (eventKey names; none
- * when the state is its own mirror image): the state's sleep set becomes the intersection. When
- * the state was already expanded with events asleep that are awake now, returns them (canonical
- * keys, or 'all' for a state that is its own mirror image): they must be taken from it. Null:
- * nothing to do.
- */
-function mergeSleep(
-  table: Map<string, SleepEntry>,
-  child: Node,
-  canonical: readonly string[],
-  isNew: boolean,
-): string[] | 'all' | null {
-  const k = sleepKey(child.key);
-  if (isNew) {
-    if (canonical.length) table.set(k, { asleep: canonical, expanded: false });
-    return null;
-  }
-  const e = table.get(k);
-  if (!e) return null;
-  const now = new Set(canonical);
-  const kept = e.asleep.filter((x) => now.has(x));
-  if (kept.length === e.asleep.length) return null;
-  const woke = e.asleep.filter((x) => !now.has(x));
-  if (kept.length) e.asleep = kept;
-  else table.delete(k);
-  if (!e.expanded) return null;
-  return child.ties?.length ? 'all' : woke;
-}
-
-/** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
-function defaultHeapBound(): number {
-  return Math.floor(getHeapStatistics().heap_size_limit * 0.85);
-}
-
-/** Heap in use plus the bytes of packed worlds (array buffers live outside the heap). */
-function heapFull(bound: number): boolean {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers > bound;
-}
-
 export class Explorer {
   /** Chains of paths stopped at an anchor, one per (pid, signature): the first that got there. */
   private readonly anchorChains = new Map<string, Segment>();
   /** The interchangeable tasks whose states are merged, or null (symmetry.ts). */
   readonly symmetry: TaskSymmetry | null;
   /** Packs the worlds the frontier and the rebuild chains keep (pack.ts). */
-  private readonly packer = new Packer();
-  private readonly packFrontier: boolean;
+  readonly packer = new Packer();
+  readonly packFrontier: boolean;
 
   constructor(
     readonly config: WorldConfig,
@@ -430,14 +345,6 @@ export class Explorer {
       fired: fired.fired,
       signature: signatureOf(invariant, detail, names, fired),
     };
-  }
-
-  /**
-   * The violations the state of a node shows: its world was checked when the state was made, and
-   * keeps every violation of its history, so nothing needs rebuilding.
-   */
-  private priorViolations(n: Node): Violation[] {
-    return n.world.violations;
   }
 
   /**
@@ -505,7 +412,7 @@ export class Explorer {
   }
 
   /** The node as the frontier keeps it: its world packed (the world itself is dropped). */
-  private store(n: Node): StoredNode {
+  store(n: Node): StoredNode {
     if (!this.packFrontier) return n;
     const { world, relabel, ties, ...rest } = n;
     const ncpus = world.machine.cpus.length;
@@ -518,7 +425,7 @@ export class Explorer {
   }
 
   /** A stored node with its world unpacked (and its relabellings rebuilt), for expanding it. */
-  private load(s: StoredNode): Node {
+  load(s: StoredNode): Node {
     if (!s.packed) return s as Node;
     const { relabelList, tieLists, ...rest } = s;
     const world = this.packer.unpack<World>(s.packed);
@@ -737,143 +644,24 @@ export class Explorer {
   /**
    * Breadth-first search over states, where continuing a stopped path costs no depth (0-1 BFS):
    * a state's depth is the least number of choices that reach it, so the first violation found
-   * is a shortest one. Without a depth bound the search runs until no new state is left.
+   * is a shortest one. Without a depth bound the search runs until no new state is left. Runs
+   * the search as one part (search.ts), in rounds, as the parts in worker threads run it.
    */
   explore(opts: ExploreOptions): ExploreResult {
-    const bound = opts.depth ?? Infinity;
-    const heapBound = opts.maxHeapBytes ?? defaultHeapBound();
-    const visited = new FingerprintSet(1 << 12, opts.maxBytes);
-    const root = this.store(this.initial());
-    visited.add(root.key[0], root.key[1], 0);
-    let frontier: StoredNode[] = [root];
-    const levels: LevelStats[] = [];
-    // With a packed frontier every successor is packed (or dropped) before the next event, so one
-    // working world is loaded and reused for every event: no clone, and no garbage, per transition.
-    const work = this.packFrontier ? this.load(root).world : undefined;
-    const best = new Map<string, Counterexample>();
-    // Sleep sets (sleep.ts): per state with a non-empty one, its events asleep (named as the
-    // state's canonical relabelling names them) and whether it was expanded.
-    const sleeping = opts.sleepSets !== false;
-    const sleepTable = new Map<string, SleepEntry>();
-    const runQueueMoves = pathsTouchRunQueue(this.alphabet);
-    let slept = 0;
-    let reexpanded = 0;
-    let transitions = 0;
-    let stoppedBy: string | null = null;
-    let diameter = 0;
-    // Whether the bound kept some event from being explored (then the space is not exhausted).
-    let cut = false;
-    for (let depth = 0; depth <= bound && frontier.length && !stoppedBy; depth++) {
-      const next: StoredNode[] = [];
-      let newStates = 0;
-      for (let qi = 0; qi < frontier.length && !stoppedBy; qi++) {
-        const stored = frontier[qi];
-        const again = stored.only !== undefined;
-        if (!again && visited.depthOf(stored.key[0], stored.key[1]) < stored.depth) continue;
-        opts.onProgress?.({
-          depth,
-          distinct: visited.size,
-          transitions,
-          expanded: qi,
-          frontier: frontier.length,
-          violations: best.size,
-        });
-        if (opts.shouldStop?.()) {
-          stoppedBy = 'interrupted';
-          break;
-        }
-        if ((qi & 255) === 0 && heapFull(heapBound)) {
-          stoppedBy = `memory bound: the frontier of depth ${depth} filled ${Math.round(heapBound / 2 ** 20)} MiB of heap`;
-          break;
-        }
-        const node = this.load(stored);
-        const cands = this.candidatesOf(node, opts.atomicPaths ?? false);
-        const asleepKeys = again ? new Set(stored.sleep) : sleeping ? takeSleep(sleepTable, node) : new Set();
-        const only = again && stored.only !== 'all' ? new Set(stored.only) : null;
-        const keys = asleepKeys.size || only ? cands.map((ev) => eventKey(ev, node)) : null;
-        // The CPU each event acts on alone (sleep.ts localCpu), the events asleep here (inherited by
-        // later independent successors) and those this expansion has taken (they sleep in the
-        // successors of later independent events), as indices into cands.
-        const cpus = sleeping ? cands.map((ev) => localCpu(node.world, ev, runQueueMoves)) : [];
-        const asleep = keys ? cands.flatMap((_, i) => (asleepKeys.has(keys[i]) ? [i] : [])) : [];
-        const taken: number[] = [];
-        for (let ci = 0; ci < cands.length; ci++) {
-          if (stored === root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
-          const ev = cands[ci];
-          if (only && !only.has(keys![ci])) continue;
-          if (keys && asleepKeys.has(keys[ci])) {
-            slept++;
-            continue;
-          }
-          if (ev.do !== 'step' && depth === bound) {
-            cut = true;
-            continue;
-          }
-          const r = this.step(node, ev, work);
-          if (!r.enabled) continue;
-          transitions++;
-          const childSleep = sleeping
-            ? [...asleep, ...taken]
-                .filter((u) => independentOn(cpus[u], cands[u], cpus[ci], ev))
-                .map((u) => cands[u])
-            : [];
-          if (sleeping) taken.push(ci);
-          if (r.violations.length) {
-            const events = [...historyOf(node), ev];
-            const at = ev.do === 'step' ? node.depth : node.depth + 1;
-            const found = freshViolations(r.violations, this.priorViolations(node)).map((v) =>
-              this.counterexample(v.invariant, v.detail, at, events),
-            );
-            for (const c of found) if (keepShortest(best, c)) opts.onViolation?.(c);
-            if (!r.child || !found.every((c) => expandsPast(opts, c))) continue;
-          }
-          const child = r.child!;
-          let added: Added;
-          try {
-            added = visited.visit(child.key[0], child.key[1], child.depth);
-          } catch (e) {
-            if (!(e instanceof MemoryBoundError)) throw e;
-            stoppedBy = e.message;
-            break;
-          }
-          const queue = child.depth === depth ? frontier : next;
-          if (sleeping) {
-            const sleep = child.ties?.length ? [] : childSleep.map((u) => eventKey(u, child));
-            const awake = mergeSleep(sleepTable, child, sleep, added === Added.New);
-            if (awake) {
-              reexpanded++;
-              queue.push({ ...this.store(child), only: awake, sleep });
-            }
-          }
-          if (added === Added.Seen) continue;
-          if (added === Added.New) newStates++;
-          diameter = Math.max(diameter, child.depth);
-          queue.push(this.store(child));
-          if (opts.maxStates && visited.size >= opts.maxStates) stoppedBy = `state bound ${opts.maxStates}`;
-        }
-        if (opts.maxViolations && best.size >= opts.maxViolations) stoppedBy = `${best.size} violations`;
-      }
-      const lv = { depth, distinct: visited.size, newStates, transitions, frontier: next.length };
-      levels.push(lv);
+    const s = new PartSearch(this, opts, 0, 1);
+    for (;;) {
+      const r = s.round();
+      s.merge([]);
+      if (!s.stoppedBy && r.atDepth > 0) continue;
+      // (Not opts.onLevel?.(s.advance()): an absent hook would skip the advance.)
+      const lv = s.advance();
       opts.onLevel?.(lv);
-      frontier = next;
+      if (s.stoppedBy || s.queued.now === 0) break;
     }
-    const exhausted = !stoppedBy && frontier.length === 0 && !cut;
-    return {
-      distinct: visited.size,
-      transitions,
-      depthReached: levels.length ? levels[levels.length - 1].depth : 0,
-      complete: !stoppedBy,
-      exhausted,
-      diameter,
-      stoppedBy,
-      levels,
-      violations: sortedViolations(best),
-      visitedBytes: visited.bytes,
-      visited: opts.keepVisited ? visited.pack() : undefined,
-      slept,
-      reexpanded,
-    };
+    return partResult(s, opts.keepVisited ?? false, {
+      stoppedBy: s.stoppedBy,
+      exhausted: !s.stoppedBy && s.queued.now === 0 && !s.cut,
+    });
   }
 
   /** The candidates at a node (its world, as stored: candidates only read it). */

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// One part of the explorer's breadth-first search. The states are split between parts by their
+// fingerprint (a part owns the states whose key falls to it); each part expands the states it
+// owns and hands every successor to the successor's owner. One part is the whole search, run in
+// process; several run in worker threads (parallel.ts) and meet between rounds.
+//
+// The search goes in rounds: a round expands the states of one depth that are queued, and its
+// successors are merged only when the round is over, in an order that does not depend on how many
+// parts there are (by the parent's key, then the candidate's index). A state's sleep set is the
+// intersection of the ways it was reached (sleep.ts), which history it keeps is that of its first
+// arrival, and a second expansion wakes what the merge order says: so the same configuration gives
+// the same states, transitions and counterexamples with one part or several. Continuing a stopped
+// path costs no depth: its successor is merged into the same depth and expanded in the next round;
+// the depth advances when a round of every part found nothing more at its depth.
+
+import { getHeapStatistics } from 'node:v8';
+import type { Event } from './events.js';
+import type {
+  Counterexample,
+  ExploreOptions,
+  Explorer,
+  ExploreResult,
+  LevelStats,
+  Node,
+  StoredNode,
+} from './explore.js';
+import { historyOf, keepShortest, sortedViolations, violationKind } from './explore.js';
+import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
+import { knownKeyOf } from './signature.js';
+import { independentOn, localCpu, pathsTouchRunQueue } from './sleep.js';
+import { relabelEvent } from './symmetry.js';
+import type { Violation, World } from './world.js';
+
+/** A successor on its way to its owner: where it was found, and the state it is. */
+export interface Arrival {
+  /** The parent's key and its place among entries of that key in its round (the merge order). */
+  hi: number;
+  lo: number;
+  sub: number;
+  /** The candidate's index at the parent. */
+  ci: number;
+  key: [number, number];
+  depth: number;
+  /** The state is its own mirror image (symmetry.ts ties): its events have no one naming. */
+  ties: boolean;
+  /** The events asleep on arrival (canonical keys), or null without sleep sets. */
+  sleep: string[] | null;
+  /**
+   * The state as the frontier keeps it; null when its owner had seen it before this round and
+   * this arrival cannot wake any event there (then only its key and sleep set matter).
+   */
+  node: StoredNode | null;
+}
+
+/** What one round of one part did. */
+export interface RoundReport {
+  /** Successors for each other part (index: part), in the order found. */
+  outboxes: Arrival[][];
+  /** Successors at the depth of the round (their own and those sent): another round is needed. */
+  atDepth: number;
+  /** Successors found in all. */
+  found: number;
+  /** States queued for the next depth. */
+  nextQueued: number;
+}
+
+/** A sleep table's key: the state's whole 64-bit key. */
+function sleepKey(key: readonly [number, number]): string {
+  return `${key[0]},${key[1]}`;
+}
+
+/**
+ * An event as the state's canonical relabelling names it (tasks and CPUs renamed), so that two
+ * arrivals at one state that are mirror images of each other name its events alike.
+ */
+export function eventKey(ev: Event, n: Node): string {
+  return JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
+}
+
+/** A state's sleep set (canonical event keys) and whether it was expanded. */
+interface SleepEntry {
+  asleep: readonly string[];
+  expanded: boolean;
+}
+
+/**
+ * The violations an event added that the state before it already showed are not new: past a
+ * known or expanded violation, the same broken register is reported again at later steps, and
+ * that is the old bug, not a new one.
+ */
+function freshViolations(added: Violation[], prior: Violation[]): Violation[] {
+  const had = new Set(prior.map((v) => `${v.invariant}\n${v.detail}`));
+  return added.filter((v) => !had.has(`${v.invariant}\n${v.detail}`));
+}
+
+/** Whether the search continues from a state with this violation. */
+function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
+  return opts.expandViolations === true || (opts.knownKeys?.includes(knownKeyOf(violationKind(c))) ?? false);
+}
+
+/** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
+export function defaultHeapBound(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit * 0.85);
+}
+
+/** Heap in use plus the bytes of packed worlds (array buffers live outside the heap). */
+function heapFull(bound: number): boolean {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers > bound;
+}
+
+/** The part that owns a state. */
+export function ownerOf(key: readonly [number, number], parts: number): number {
+  return parts === 1 ? 0 : (key[1] >>> 0) % parts;
+}
+
+/** Whether arrival a merges before b. */
+function mergeOrder(a: Arrival, b: Arrival): number {
+  return a.hi - b.hi || a.lo - b.lo || a.sub - b.sub || a.ci - b.ci;
+}
+
+function byKey(a: StoredNode, b: StoredNode): number {
+  return a.key[0] - b.key[0] || a.key[1] - b.key[1];
+}
+
+export class PartSearch {
+  readonly visited: FingerprintSet;
+  readonly best = new Map<string, Counterexample>();
+  private readonly sleepTable = new Map<string, SleepEntry>();
+  private readonly sleeping: boolean;
+  private readonly runQueueMoves: boolean;
+  private readonly bound: number;
+  private readonly heapBound: number;
+  private readonly root: StoredNode;
+  /** One working world, loaded for every event (the frontier keeps worlds packed). */
+  private readonly work: World | undefined;
+  /** The entries of the depth being explored, and those of the next depth. */
+  private queue: StoredNode[] = [];
+  private next: StoredNode[] = [];
+  /** Successors this part owns, found in the round just run. */
+  private mine: Arrival[] = [];
+  /** Keys of `mine` with the least depth they arrived at (sleepKey): later arrivals merge after. */
+  private mineKeys = new Map<string, number>();
+  depth = 0;
+  transitions = 0;
+  slept = 0;
+  reexpanded = 0;
+  diameter = 0;
+  /** New states merged since the depth began. */
+  newStates = 0;
+  /** The bound kept some event from being explored (the space is then not exhausted). */
+  cut = false;
+  stoppedBy: string | null = null;
+  readonly levels: LevelStats[] = [];
+
+  constructor(
+    private readonly ex: Explorer,
+    private readonly opts: ExploreOptions,
+    readonly part: number,
+    readonly parts: number,
+  ) {
+    this.bound = opts.depth ?? Infinity;
+    this.heapBound = opts.maxHeapBytes ?? defaultHeapBound();
+    this.visited = new FingerprintSet(1 << 12, opts.maxBytes);
+    this.sleeping = opts.sleepSets !== false;
+    this.runQueueMoves = pathsTouchRunQueue(ex.alphabet);
+    this.root = ex.store(ex.initial());
+    this.work = ex.packFrontier ? ex.load(this.root).world : undefined;
+    if (ownerOf(this.root.key, parts) === part) {
+      this.visited.add(this.root.key[0], this.root.key[1], 0);
+      this.queue.push(this.root);
+    }
+  }
+
+  /** States queued at the depth being explored and at the next. */
+  get queued(): { now: number; next: number } {
+    return { now: this.queue.length, next: this.next.length };
+  }
+
+  /**
+   * Merges a round's successors (this part's own and those the other parts sent), in merge order:
+   * new states are queued, sleep sets narrowed, states that must be expanded again queued again.
+   */
+  merge(incoming: readonly Arrival[]): void {
+    const all = this.mine.length ? [...this.mine, ...incoming] : [...incoming];
+    this.mine = [];
+    this.mineKeys.clear();
+    all.sort(mergeOrder);
+    for (const a of all) {
+      if (this.stoppedBy) return;
+      this.accept(a);
+    }
+  }
+
+  private accept(a: Arrival): void {
+    let added: Added;
+    try {
+      added = this.visited.visit(a.key[0], a.key[1], a.depth);
+    } catch (e) {
+      if (!(e instanceof MemoryBoundError)) throw e;
+      this.stoppedBy = e.message;
+      return;
+    }
+    const queue = a.depth === this.depth ? this.queue : this.next;
+    if (a.sleep) {
+      const awake = this.mergeSleep(a, added === Added.New);
+      if (awake) {
+        this.reexpanded++;
+        queue.push({ ...this.nodeOf(a), only: awake, sleep: a.sleep });
+      }
+    }
+    if (added === Added.Seen) return;
+    if (added === Added.New) this.newStates++;
+    this.diameter = Math.max(this.diameter, a.depth);
+    queue.push(this.nodeOf(a));
+    const max = this.opts.maxStates;
+    if (max && this.visited.size >= max) this.stoppedBy = `state bound ${max}`;
+  }
+
+  private nodeOf(a: Arrival): StoredNode {
+    if (!a.node) throw new Error('explore: a state merged without its data');
+    return a.node;
+  }
+
+  /**
+   * Records that a state was reached with the sleep set `a.sleep` (none when the state is its own
+   * mirror image): its sleep set becomes the intersection. When the state was already expanded
+   * with events asleep that are awake now, returns them (canonical keys, or 'all' for a state
+   * that is its own mirror image): they must be taken from it. Null: nothing to do.
+   */
+  private mergeSleep(a: Arrival, isNew: boolean): string[] | 'all' | null {
+    const k = sleepKey(a.key);
+    const sleep = a.sleep!;
+    if (isNew) {
+      if (sleep.length) this.sleepTable.set(k, { asleep: sleep, expanded: false });
+      return null;
+    }
+    const e = this.sleepTable.get(k);
+    if (!e) return null;
+    const now = new Set(sleep);
+    const kept = e.asleep.filter((x) => now.has(x));
+    if (kept.length === e.asleep.length) return null;
+    const woke = e.asleep.filter((x) => !now.has(x));
+    if (kept.length) e.asleep = kept;
+    else this.sleepTable.delete(k);
+    if (!e.expanded) return null;
+    return a.ties ? 'all' : woke;
+  }
+
+  /**
+   * Whether an arrival at a state seen before this round could wake an event there, now or once
+   * the state is expanded later in the round: only if some event asleep there is awake in it.
+   */
+  private mayWake(key: readonly [number, number], sleep: readonly string[] | null): boolean {
+    if (!sleep) return false;
+    const e = this.sleepTable.get(sleepKey(key));
+    if (!e) return false;
+    const now = new Set(sleep);
+    return e.asleep.some((x) => !now.has(x));
+  }
+
+  /** The sleep set a state is expanded with (the intersection of the ways it was reached). */
+  private takeSleep(n: Node): ReadonlySet<string> {
+    const e = this.sleepTable.get(sleepKey(n.key));
+    if (!e) return new Set();
+    e.expanded = true;
+    // A state that is its own mirror image has no one naming of its events.
+    return n.ties?.length ? new Set() : new Set(e.asleep);
+  }
+
+  /** Ends the depth: its statistics, and the next depth's entries become the queue. */
+  advance(): LevelStats {
+    const lv = {
+      depth: this.depth,
+      distinct: this.visited.size,
+      newStates: this.newStates,
+      transitions: this.transitions,
+      frontier: this.next.length,
+    };
+    this.levels.push(lv);
+    this.depth++;
+    this.queue = this.next;
+    this.next = [];
+    this.newStates = 0;
+    return lv;
+  }
+
+  /** Expands every queued entry of the depth (in key order); successors wait for the merge. */
+  round(): RoundReport {
+    const outboxes: Arrival[][] = Array.from({ length: this.parts }, () => []);
+    const queue = this.queue;
+    this.queue = [];
+    queue.sort(byKey);
+    let atDepth = 0;
+    let found = 0;
+    const route = (a: Arrival) => {
+      found++;
+      if (a.depth === this.depth) atDepth++;
+      const owner = ownerOf(a.key, this.parts);
+      if (owner === this.part) this.mine.push(a);
+      else outboxes[owner].push(a);
+    };
+    for (let qi = 0; qi < queue.length && !this.stoppedBy; qi++) {
+      const sub = qi > 0 && byKey(queue[qi - 1], queue[qi]) === 0 ? sub0(queue, qi) : 0;
+      this.expand(queue[qi], sub, qi, queue.length, route);
+    }
+    if (this.opts.maxViolations && this.best.size >= this.opts.maxViolations)
+      this.stoppedBy ??= `${this.best.size} violations`;
+    return { outboxes, atDepth, found, nextQueued: this.next.length };
+  }
+
+  /** Expands one entry: takes each of its events not asleep, routing each successor to its owner. */
+  private expand(
+    stored: StoredNode,
+    sub: number,
+    qi: number,
+    total: number,
+    route: (a: Arrival) => void,
+  ): void {
+    const { ex, opts, depth } = this;
+    const again = stored.only !== undefined;
+    if (!again && this.visited.depthOf(stored.key[0], stored.key[1]) < stored.depth) return;
+    opts.onProgress?.({
+      depth,
+      distinct: this.visited.size,
+      transitions: this.transitions,
+      expanded: qi,
+      frontier: total,
+      violations: this.best.size,
+    });
+    if (opts.shouldStop?.()) {
+      this.stoppedBy = 'interrupted';
+      return;
+    }
+    if ((qi & 255) === 0 && heapFull(this.heapBound)) {
+      this.stoppedBy = `memory bound: the frontier of depth ${depth} filled ${Math.round(this.heapBound / 2 ** 20)} MiB of heap`;
+      return;
+    }
+    const node = ex.load(stored);
+    const cands = ex.candidatesOf(node, opts.atomicPaths ?? false);
+    const asleepKeys: ReadonlySet<string> = again
+      ? new Set(stored.sleep)
+      : this.sleeping
+        ? this.takeSleep(node)
+        : new Set();
+    const only = again && stored.only !== 'all' ? new Set(stored.only) : null;
+    const keys = asleepKeys.size || only ? cands.map((ev) => eventKey(ev, node)) : null;
+    // The CPU each event acts on alone (sleep.ts localCpu), the events asleep here (inherited by
+    // later independent successors) and those this expansion has taken (they sleep in the
+    // successors of later independent events), as indices into cands.
+    const cpus = this.sleeping ? cands.map((ev) => localCpu(node.world, ev, this.runQueueMoves)) : [];
+    const asleep = keys ? cands.flatMap((_, i) => (asleepKeys.has(keys[i]) ? [i] : [])) : [];
+    const taken: number[] = [];
+    for (let ci = 0; ci < cands.length; ci++) {
+      if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
+      const ev = cands[ci];
+      if (only && !only.has(keys![ci])) continue;
+      if (keys && asleepKeys.has(keys[ci])) {
+        this.slept++;
+        continue;
+      }
+      if (ev.do !== 'step' && depth === this.bound) {
+        this.cut = true;
+        continue;
+      }
+      const r = ex.step(node, ev, this.work);
+      if (!r.enabled) continue;
+      this.transitions++;
+      const childSleep = this.sleeping
+        ? [...asleep, ...taken]
+            .filter((u) => independentOn(cpus[u], cands[u], cpus[ci], ev))
+            .map((u) => cands[u])
+        : [];
+      if (this.sleeping) taken.push(ci);
+      if (r.violations.length) {
+        const events = [...historyOf(node), ev];
+        const at = ev.do === 'step' ? node.depth : node.depth + 1;
+        const found = freshViolations(r.violations, node.world.violations).map((v) =>
+          ex.counterexample(v.invariant, v.detail, at, events),
+        );
+        for (const c of found) if (keepShortest(this.best, c)) opts.onViolation?.(c);
+        if (!r.child || !found.every((c) => expandsPast(opts, c))) continue;
+      }
+      const child = r.child!;
+      const ties = (child.ties?.length ?? 0) > 0;
+      const sleep = this.sleeping ? (ties ? [] : childSleep.map((u) => eventKey(u, child))) : null;
+      route({
+        hi: stored.key[0],
+        lo: stored.key[1],
+        sub,
+        ci,
+        key: child.key,
+        depth: child.depth,
+        ties,
+        sleep,
+        node: this.seenBefore(child, sleep) ? null : ex.store(child),
+      });
+    }
+  }
+
+  /**
+   * A successor this part owns and saw before this round, at no greater depth, that cannot wake
+   * an event there, or that it already found this round: the merge needs only its key and sleep
+   * set, so its world is not packed.
+   */
+  private seenBefore(child: Node, sleep: readonly string[] | null): boolean {
+    if (ownerOf(child.key, this.parts) !== this.part) return false;
+    const d = this.visited.depthOf(child.key[0], child.key[1]);
+    if (d >= 0) return d <= child.depth && !this.mayWake(child.key, sleep);
+    // New this round: this part's own arrivals merge in the order they are found, so only the
+    // first (or a shallower one) is queued; a later one only narrows the sleep set, since the
+    // state is not expanded before the merge.
+    const k = sleepKey(child.key);
+    const first = this.mineKeys.get(k);
+    if (first !== undefined && first <= child.depth) return true;
+    this.mineKeys.set(k, child.depth);
+    return false;
+  }
+}
+
+/** The place of entry qi among the entries of its key before it (the queue is sorted by key). */
+function sub0(queue: readonly StoredNode[], qi: number): number {
+  let n = 0;
+  for (let i = qi - 1; i >= 0 && byKey(queue[i], queue[qi]) === 0; i--) n++;
+  return n;
+}
+
+/** What a part found, as an exploration's result; `end` says how the whole search ended. */
+export function partResult(
+  s: PartSearch,
+  keepVisited: boolean,
+  end: { stoppedBy: string | null; exhausted: boolean },
+): ExploreResult {
+  return {
+    distinct: s.visited.size,
+    transitions: s.transitions,
+    depthReached: s.levels.length ? s.levels[s.levels.length - 1].depth : 0,
+    complete: !end.stoppedBy,
+    exhausted: end.exhausted,
+    diameter: s.diameter,
+    stoppedBy: end.stoppedBy,
+    levels: s.levels,
+    violations: sortedViolations(s.best),
+    visitedBytes: s.visited.bytes,
+    visited: keepVisited ? s.visited.pack() : undefined,
+    slept: s.slept,
+    reexpanded: s.reexpanded,
+  };
+}
