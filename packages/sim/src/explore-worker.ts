@@ -2,15 +2,32 @@
 // posts its progress, each counterexample as it is found, and its result; the packed visited set
 // is transferred, not copied. It stops between transitions when the main thread sets the flag.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { equivalence } from './equiv.js';
-import { Explorer, type ProgressStats } from './explore.js';
+import {
+  Explorer,
+  type Counterexample,
+  type ExploreResult,
+  type LevelStats,
+  type ProgressStats,
+} from './explore.js';
 import { fullAlphabet, loadExploreConfig } from './explore-config.js';
-import type { EquivJob, ShardJob, WorkerMessage } from './parallel.js';
+import type { EquivJob, PartCommand, PeerBatch, ShardJob, WorkerMessage } from './parallel.js';
+import { PartSearch, partResult } from './search.js';
+import { readBatch, writeBatch } from './search-wire.js';
 import { resolveTable, REVISION_NAMES } from './revisions.js';
 
 type Data =
   | { kind: 'explore'; job: ShardJob; stop: SharedArrayBuffer; progressMs: number }
+  | {
+      kind: 'part';
+      job: ShardJob;
+      part: number;
+      parts: number;
+      peers: (MessagePort | null)[];
+      stop: SharedArrayBuffer;
+      progressMs: number;
+    }
   | { kind: 'equiv'; job: EquivJob; stop: SharedArrayBuffer; progressMs: number };
 
 const data = workerData as Data;
@@ -29,16 +46,32 @@ function throttledProgress(): (p: ProgressStats) => void {
   };
 }
 
-function runExplore(job: ShardJob): void {
+function explorerFor(job: ShardJob, part = 0): Explorer {
   const cfg = loadExploreConfig(job.configFile);
-  const explorer = new Explorer(
+  return new Explorer(
     cfg.world,
     resolveTable(job.rev, job.mutant),
     fullAlphabet(cfg.alphabet),
     job.rev,
     job.mutant,
-    { symmetry: job.options.symmetry },
+    {
+      symmetry: job.options.symmetry,
+      part,
+    },
   );
+}
+
+function postResult(result: ExploreResult): void {
+  const v = result.visited!;
+  post({ type: 'done', result }, [
+    v.hi.buffer as ArrayBuffer,
+    v.lo.buffer as ArrayBuffer,
+    v.depth.buffer as ArrayBuffer,
+  ]);
+}
+
+function runExplore(job: ShardJob): void {
+  const explorer = explorerFor(job);
   const result = explorer.explore({
     ...job.options,
     keepVisited: true,
@@ -47,12 +80,73 @@ function runExplore(job: ShardJob): void {
     onLevel: (lv) => post({ type: 'level', lv }),
     onViolation: (c) => post({ type: 'violation', c }),
   });
-  const v = result.visited!;
-  post({ type: 'done', result }, [
-    v.hi.buffer as ArrayBuffer,
-    v.lo.buffer as ArrayBuffer,
-    v.depth.buffer as ArrayBuffer,
-  ]);
+  postResult(result);
+}
+
+/**
+ * One part of a search split by fingerprint (search.ts): each round it merges what the other
+ * parts sent, expands its states of the depth, and posts what it found for them to the main
+ * thread, which hands it on when every part has posted (parallel.ts).
+ */
+function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort | null)[]): void {
+  const explorer = explorerFor(job, part);
+  const opts = {
+    ...job.options,
+    shouldStop,
+    onProgress: throttledProgress(),
+    onViolation: (c: Counterexample) => post({ type: 'violation', c }),
+  };
+  const s = new PartSearch(explorer, opts, part, parts);
+  const mirrors = Array.from({ length: parts }, (_, i) => (i === part ? null : explorer.packer.mirror(i)));
+  // Each peer's batches of the rounds not merged yet, oldest first, and the main thread's word.
+  const inbox: PeerBatch[][] = Array.from({ length: parts }, () => []);
+  let command: PartCommand | null = null;
+  const rounded = (level?: LevelStats): void => {
+    const r = s.round();
+    const delta = explorer.packer.delta();
+    peers.forEach((port, i) => {
+      if (!port) return;
+      const m: PeerBatch = { delta, batch: writeBatch(part, r.outboxes[i]) };
+      port.postMessage(m, [m.batch.bytes.buffer as ArrayBuffer]);
+    });
+    const { outboxes: _o, ...stats } = r;
+    post({
+      type: 'round',
+      round: { ...stats, distinct: s.visited.size, stoppedBy: s.stoppedBy, cut: s.cut, level },
+    });
+  };
+  // A round starts when the main thread says so and every peer's batch of the last round is in.
+  const maybeRun = (): void => {
+    if (!command) return;
+    if (command.type === 'finish') {
+      if (command.stoppedBy) s.advance();
+      postResult(partResult(s, true, command));
+      return;
+    }
+    if (peers.some((p, i) => p && inbox[i].length === 0)) return;
+    const { advance } = command;
+    command = null;
+    const incoming = inbox.flatMap((q, i) => {
+      if (!peers[i]) return [];
+      const m = q.shift()!;
+      mirrors[i]!.apply(m.delta);
+      return readBatch(part, mirrors, m.batch);
+    });
+    s.merge(incoming);
+    rounded(advance ? s.advance() : undefined);
+  };
+  peers.forEach((port, i) =>
+    port?.on('message', (m: PeerBatch) => {
+      inbox[i].push(m);
+      maybeRun();
+    }),
+  );
+  parentPort!.on('message', (m: PartCommand) => {
+    command = m;
+    maybeRun();
+  });
+  // The first round expands the initial state (in the part that owns it).
+  rounded();
 }
 
 function runEquiv(job: EquivJob): void {
@@ -74,4 +168,5 @@ function runEquiv(job: EquivJob): void {
 }
 
 if (data.kind === 'explore') runExplore(data.job);
+else if (data.kind === 'part') runPart(data.job, data.part, data.parts, data.peers);
 else runEquiv(data.job);

@@ -65,6 +65,8 @@ describe('explorer', () => {
       await exploreInWorkers({ configFile: file, rev: 'v6.4', mutant: null, options: { depth } }, 2),
     );
     expect(reportIdentity(two)).toEqual(reportIdentity(one));
+    // Two workers split the states, not the sequences: the same work, not only the same result.
+    expect(two.transitions).toBe(one.transitions);
     const cfg = loadExploreConfig(file);
     const shards: ShardResult[] = [0, 1, 2].map((i) => {
       const ex = new Explorer(

@@ -108,6 +108,8 @@ export interface ExplorerOptions {
   symmetry?: boolean;
   /** Keep the frontier's worlds packed (pack.ts; default on). Off: whole worlds, as before. */
   packFrontier?: boolean;
+  /** The part of a split search this explorer runs (search.ts): its Packer's numbering. */
+  part?: number;
 }
 
 /** Where a level stands while it is being explored. */
@@ -162,7 +164,7 @@ export interface ExploreResult {
 }
 
 /** One step of a path's history: the state it was taken from and the event. */
-interface Segment {
+export interface Segment {
   prev: Segment | null;
   /** The world the event was taken from: packed when it came from the explorer's frontier. */
   snap: World | PackedWorld;
@@ -187,7 +189,7 @@ export interface PathRef {
 }
 
 /** The events from the initial state, newest first (shared between states). */
-interface History {
+export interface History {
   ev: Event;
   prev: History | null;
 }
@@ -294,7 +296,7 @@ export class Explorer {
   /** The interchangeable tasks whose states are merged, or null (symmetry.ts). */
   readonly symmetry: TaskSymmetry | null;
   /** Packs the worlds the frontier and the rebuild chains keep (pack.ts). */
-  readonly packer = new Packer();
+  readonly packer: Packer;
   readonly packFrontier: boolean;
 
   constructor(
@@ -307,6 +309,7 @@ export class Explorer {
   ) {
     this.symmetry = options.symmetry === false ? null : taskSymmetry(config, alphabet);
     this.packFrontier = options.packFrontier !== false;
+    this.packer = new Packer(options.part ?? 0);
   }
 
   /** The key of a state, and the relabelling of tasks it was taken under (task symmetry). */

@@ -15,12 +15,27 @@
 // first meeting; a second meeting writes a back-reference, so unpacking restores the sharing
 // (fpsimd_last_state.st pointing into a task) exactly as cloneGraph does.
 
-import { compile, field, shapeAt, Site, VisitList, type Shape } from './shapes.js';
+import { compile, field, shapeAt, shapeByKeys, Site, VisitList, type Shape } from './shapes.js';
 import { SHARED_KEYS } from './world-keys.js';
 
-/** A world packed by a Packer: only that Packer can unpack it. */
+/**
+ * A world packed by a Packer: only that Packer can unpack it, or, when `by` is set, the mirror
+ * of another thread's Packer the bytes came from (its numbers are that thread's).
+ */
 export class PackedWorld {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly by?: Packer,
+  ) {}
+}
+
+/** What a Packer's tables gained since an earlier count: sent to the mirrors of it in other threads. */
+export interface TableDelta {
+  strings: string[];
+  /** New shapes, as their keys in order. */
+  shapes: string[][];
+  /** The size of the table of shared values (they must all be met in the first world packed). */
+  shared: number;
 }
 
 // Value tags. Bytes below SMALL_LIMIT are the non-negative integer they spell.
@@ -48,14 +63,65 @@ export class Packer {
   readonly stringIds = new Map<string, number>();
   readonly shared: unknown[] = [];
   readonly sharedIds = new Map<unknown, number>();
+  /** A mirror's shapes by the other thread's numbers; null: this thread's own numbering. */
+  private shapeTable: Shape[] | null = null;
+  /** How much of the tables a delta has already told (own Packer) or been told (mirror). */
+  private told = { strings: 0, shapes: 0 };
+
+  /**
+   * The part of the search whose numbering this Packer's bytes use: the thread's own, or, for a
+   * mirror, the thread it mirrors.
+   */
+  constructor(readonly part = 0) {}
 
   pack(root: object): PackedWorld {
     return new PackedWorld(encodeRoot(this, root));
   }
 
   unpack<T>(p: PackedWorld): T {
-    return decodeRoot(this, p.bytes) as T;
+    return decodeRoot(p.by ?? this, p.bytes) as T;
   }
+
+  /** A Packer that reads the bytes of `part`'s Packer, sharing this one's shared values. */
+  mirror(part: number): Packer {
+    const m = new Packer(part);
+    m.shapeTable = [];
+    m.shared.push(...this.shared);
+    return m;
+  }
+
+  /** What the tables gained since the last delta (strings, and this thread's shapes). */
+  delta(): TableDelta {
+    const d = {
+      strings: this.strings.slice(this.told.strings),
+      shapes: shapeList.slice(this.told.shapes).map((s) => [...s.keys]),
+      shared: this.shared.length,
+    };
+    this.told = { strings: this.strings.length, shapes: shapeList.length };
+    return d;
+  }
+
+  /** A mirror takes what its original's tables gained. */
+  apply(d: TableDelta): void {
+    if (!this.shapeTable) throw new Error('pack: only a mirror takes a delta');
+    if (d.shared !== this.shared.length)
+      throw new Error(`pack: ${d.shared} shared values in part ${this.part}, ${this.shared.length} here`);
+    for (const x of d.strings) this.strings.push(internalised(x));
+    for (const keys of d.shapes) this.shapeTable.push(shapeByKeys(keys));
+  }
+
+  get shapes(): Shape[] {
+    return this.shapeTable ?? shapeList;
+  }
+}
+
+/**
+ * The engine's own copy of a string: a string that crossed between threads is a fresh copy,
+ * compared and hashed character by character wherever the world is read; a property name is
+ * kept once per engine, so reading one back gives that copy.
+ */
+export function internalised(x: string): string {
+  return Object.keys({ [x]: 0 })[0] ?? x;
 }
 
 // ---- Encoding (one walk at a time per thread: the running state is module-level, as in graph.ts)
@@ -242,11 +308,14 @@ function genericEncode(s: Shape): EncodeFn {
 let inp: Uint8Array = new Uint8Array(0);
 let at = 0;
 let unpacker: Packer;
+/** The shapes the bytes being read number (this thread's, or a mirror's). */
+let shapesIn: Shape[] = [];
 /** Objects of shared shapes made so far, by number. */
 let made: object[] = [];
 
 function decodeRoot(p: Packer, bytes: Uint8Array): unknown {
   unpacker = p;
+  shapesIn = p.shapes;
   inp = bytes;
   at = 0;
   made = [];
@@ -294,7 +363,7 @@ function readValue(): unknown {
       at += 8;
       return f64[0];
     case T_OBJECT:
-      return decodeCode(shapeList[readVarint()])();
+      return decodeCode(shapesIn[readVarint()])();
     case T_ARRAY: {
       const n = readVarint();
       const a: unknown[] = new Array<unknown>(n);

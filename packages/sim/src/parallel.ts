@@ -8,10 +8,12 @@
 // the merged report is the unsharded one whatever the number of workers). An equivalence runs as
 // one worker.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { EquivResult } from './equiv.js';
 import type { Counterexample, ExploreOptions, ExploreResult, LevelStats, ProgressStats } from './explore.js';
+import type { TableDelta } from './pack.js';
 import type { ShardResult } from './report.js';
+import type { WireBatch } from './search-wire.js';
 
 type PlainOptions = Omit<ExploreOptions, 'onLevel' | 'shouldStop' | 'onProgress' | 'onViolation'>;
 
@@ -46,26 +48,69 @@ export interface Running<R> {
 
 type WorkerData =
   | { kind: 'explore'; job: ShardJob; stop: SharedArrayBuffer; progressMs: number }
+  | {
+      kind: 'part';
+      job: ShardJob;
+      part: number;
+      parts: number;
+      /** A port to each other part (null at its own index): successors go straight there. */
+      peers: (MessagePort | null)[];
+      stop: SharedArrayBuffer;
+      progressMs: number;
+    }
   | { kind: 'equiv'; job: EquivJob; stop: SharedArrayBuffer; progressMs: number };
+
+/**
+ * What a part of a split search posts to the main thread after each round (explore-worker.ts
+ * runPart); its successors for each other part went straight to that part (PeerBatch).
+ */
+export interface PartRound {
+  atDepth: number;
+  found: number;
+  nextQueued: number;
+  /** Its visited states so far. */
+  distinct: number;
+  stoppedBy: string | null;
+  cut: boolean;
+  /** The depth it finished before this round, when it advanced. */
+  level?: LevelStats;
+}
+
+/** What one part sends another after each round: its tables' gains, and its successors for it. */
+export interface PeerBatch {
+  delta: TableDelta;
+  batch: WireBatch;
+}
+
+/** What the main thread tells a part: merge the round's successors and run the next, or finish. */
+export type PartCommand =
+  { type: 'round'; advance: boolean } | { type: 'finish'; stoppedBy: string | null; exhausted: boolean };
 
 /** Messages a worker posts (explore-worker.ts). */
 export type WorkerMessage =
   | { type: 'progress'; p: ProgressStats }
   | { type: 'level'; lv: LevelStats }
   | { type: 'violation'; c: Counterexample }
+  | { type: 'round'; round: PartRound }
   | { type: 'done'; result: ExploreResult | EquivResult };
 
 /** How often a worker reports progress; the first report comes at once. */
 const PROGRESS_MS = 250;
 
-function startWorker(data: WorkerData): Worker {
+function startWorker(data: WorkerData, transferList: MessagePort[] = []): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.js')) return new Worker(new URL('./explore-worker.js', here), { workerData: data });
+  if (here.endsWith('.js'))
+    return new Worker(new URL('./explore-worker.js', here), { workerData: data, transferList });
   // Running from TypeScript source (tsx, vitest): register tsx inside the worker first.
   const tsx = import.meta.resolve('tsx/esm/api');
   const target = new URL('./explore-worker.ts', here).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(boot, { eval: true, workerData: data, execArgv: ['--conditions=@kvmfp/source'] });
+  return new Worker(boot, {
+    eval: true,
+    workerData: data,
+    transferList,
+    execArgv: ['--conditions=@kvmfp/source'],
+  });
 }
 
 function runWorker<R>(data: WorkerData, index: number, hooks: SearchHooks): Promise<R> {
@@ -75,7 +120,7 @@ function runWorker<R>(data: WorkerData, index: number, hooks: SearchHooks): Prom
       if (m.type === 'progress') hooks.onProgress?.(index, m.p);
       else if (m.type === 'level') hooks.onLevel?.(index, m.lv);
       else if (m.type === 'violation') hooks.onViolation?.(m.c);
-      else {
+      else if (m.type === 'done') {
         resolve(m.result as R);
         void w.terminate();
       }
@@ -92,8 +137,106 @@ function stopFlag(): { buffer: SharedArrayBuffer; stop: () => void } {
   return { buffer, stop: () => Atomics.store(new Int32Array(buffer), 0, 1) };
 }
 
-/** Explores `job` in `shards` workers (1: the whole run in one worker), results in shard order. */
-export function startExplore(job: ShardJob, shards: number, hooks: SearchHooks = {}): Running<ShardResult[]> {
+/**
+ * Explores `job` in `workers` worker threads, results in worker order. One worker runs the whole
+ * search; several split the states between them by fingerprint (search.ts) and give the report
+ * one worker gives. With a shard option (a shard run of `kvmfp explore --shard`), one worker.
+ */
+export function startExplore(
+  job: ShardJob,
+  workers: number,
+  hooks: SearchHooks = {},
+): Running<ShardResult[]> {
+  if (workers > 1 && !job.options.shard) return startParts(job, workers, hooks);
+  return startShards(job, workers, hooks);
+}
+
+/**
+ * The main thread's side of a split search: it waits for every part's round, hands each part the
+ * successors the others found for it, and says whether the depth advances (no part found
+ * anything more at the depth) or the search is over (nothing found and nothing queued).
+ */
+function startParts(job: ShardJob, parts: number, hooks: SearchHooks): Running<ShardResult[]> {
+  const flag = stopFlag();
+  const results: (ShardResult | undefined)[] = Array.from({ length: parts }, () => undefined);
+  let left = parts;
+  let rounds: (PartRound | undefined)[] = new Array<PartRound | undefined>(parts);
+  let waiting = parts;
+  let cut = false;
+  let finished = false;
+  let settle!: { resolve: (r: ShardResult[]) => void; reject: (e: unknown) => void };
+  const done = new Promise<ShardResult[]>((resolve, reject) => (settle = { resolve, reject }));
+  // A channel between every two parts: port [i][j] is part i's end towards part j.
+  const ports: (MessagePort | null)[][] = Array.from({ length: parts }, () =>
+    new Array<MessagePort | null>(parts).fill(null),
+  );
+  for (let i = 0; i < parts; i++)
+    for (let j = i + 1; j < parts; j++) {
+      const ch = new MessageChannel();
+      ports[i][j] = ch.port1;
+      ports[j][i] = ch.port2;
+    }
+  const workers = Array.from({ length: parts }, (_, i) => {
+    const peers = ports[i];
+    const data: WorkerData = {
+      kind: 'part',
+      job,
+      part: i,
+      parts,
+      peers,
+      stop: flag.buffer,
+      progressMs: PROGRESS_MS,
+    };
+    return startWorker(
+      data,
+      peers.filter((p): p is MessagePort => p !== null),
+    );
+  });
+  const send = (i: number, m: PartCommand) => workers[i].postMessage(m);
+  const finish = (stoppedBy: string | null, exhausted: boolean) => {
+    finished = true;
+    workers.forEach((_, i) => send(i, { type: 'finish', stoppedBy, exhausted }));
+  };
+  const decide = () => {
+    const rs = rounds as PartRound[];
+    rounds = new Array<PartRound | undefined>(parts);
+    waiting = parts;
+    cut ||= rs.some((r) => r.cut);
+    const max = job.options.maxStates;
+    const distinct = rs.reduce((n, r) => n + r.distinct, 0);
+    const stoppedBy =
+      rs.find((r) => r.stoppedBy)?.stoppedBy ?? (max && distinct >= max ? `state bound ${max}` : null);
+    if (stoppedBy) return finish(stoppedBy, false);
+    if (rs.every((r) => r.found === 0 && r.nextQueued === 0)) return finish(null, !cut);
+    const advance = rs.every((r) => r.atDepth === 0);
+    workers.forEach((_, j) => send(j, { type: 'round', advance }));
+  };
+  workers.forEach((w, i) => {
+    w.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') hooks.onProgress?.(i, m.p);
+      else if (m.type === 'violation') hooks.onViolation?.(m.c);
+      else if (m.type === 'round') {
+        if (m.round.level) hooks.onLevel?.(i, m.round.level);
+        rounds[i] = m.round;
+        if (--waiting === 0 && !finished) decide();
+      } else if (m.type === 'done') {
+        const result = m.result as ExploreResult;
+        results[i] = { result, visited: result.visited! };
+        void w.terminate();
+        if (--left === 0) settle.resolve(results as ShardResult[]);
+      }
+    });
+    w.once('error', (e) => settle.reject(e));
+    w.once('exit', (code) => {
+      if (code !== 0 && code !== 1 && !results[i])
+        settle.reject(new Error(`search worker exited with ${code}`));
+    });
+  });
+  return { done, stop: flag.stop };
+}
+
+/** Explores `job` in `shards` workers, each with its own visited set (first-event shards). */
+function startShards(job: ShardJob, shards: number, hooks: SearchHooks): Running<ShardResult[]> {
   const flag = stopFlag();
   const parts = Array.from({ length: shards }, (_, i) =>
     runWorker<ExploreResult>(

@@ -92,11 +92,16 @@ function compilableKeys(keys: readonly string[]): boolean {
 export function shapeOf(o: object): Shape {
   const keys: string[] = [];
   for (const k in o) keys.push(k);
+  return shapeByKeys(keys);
+}
+
+/** The shape of objects with these keys in this order (a mirror's reading of another thread's shape). */
+export function shapeByKeys(keys: readonly string[]): Shape {
   const id = keys.join('\u0000');
   let s = registry.get(id);
   if (s === undefined) {
     const name = keys.join(',');
-    s = { keys, name, shared: !treeOwned.has(name), compilable: compilableKeys(keys), code: {} };
+    s = { keys: [...keys], name, shared: !treeOwned.has(name), compilable: compilableKeys(keys), code: {} };
     registry.set(id, s);
   }
   return s;

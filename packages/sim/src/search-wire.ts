@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The successors one part of the search hands another (search.ts), as a message between worker
+// threads. A successor's world and the worlds of its rebuild chains stay packed: the bytes cross
+// as they are, numbered by the Packer of the part that packed them, and the receiving part reads
+// them through its mirror of that Packer (pack.ts), kept up to date by the table deltas every part
+// sends each round. Chain segments and history entries shared by several successors cross once
+// per batch, so a batch is about one packed world per successor.
+
+import type { Event } from './events.js';
+import type {
+  ExploreOptions,
+  Explorer,
+  ExploreResult,
+  History,
+  PathRef,
+  Segment,
+  StoredNode,
+} from './explore.js';
+import { PackedWorld, type Packer } from './pack.js';
+import type { PathStop } from './runtime.js';
+import { PartSearch, partResult, type Arrival } from './search.js';
+
+interface WireSeg {
+  prev: number;
+  /** Where its packed world lies in the batch's bytes. */
+  at: number;
+  len: number;
+  /** The part whose Packer numbers the bytes. */
+  by: number;
+  ev: Event;
+  from?: { stop: PathStop; tag: string };
+}
+
+interface WirePath {
+  pid: number;
+  sig: [number, number];
+  /** Index into the batch's segments, or -1: the path restarts from its anchor. */
+  chain: number;
+  stop: PathStop;
+  label: string;
+  tag: string;
+}
+
+interface WireNode {
+  at: number;
+  len: number;
+  by: number;
+  paths: WirePath[];
+  /** Index into the batch's history entries, or -1 for the initial state. */
+  hist: number;
+  relabelList?: number[];
+  tieLists?: number[][];
+}
+
+type WireArrival = Omit<Arrival, 'node'> & { node: WireNode | null };
+
+/** Successors of one round for one part. */
+export interface WireBatch {
+  /** Every packed world of the batch, end to end (one buffer, transferred, not copied). */
+  bytes: Uint8Array;
+  segs: WireSeg[];
+  hists: { prev: number; ev: Event }[];
+  arrivals: WireArrival[];
+}
+
+function packedOf(snap: Segment['snap'] | undefined): PackedWorld {
+  if (!(snap instanceof PackedWorld)) throw new Error('explore: parts of a search need a packed frontier');
+  return snap;
+}
+
+/** Writes the arrivals of one round for one other part. */
+export function writeBatch(me: number, arrivals: readonly Arrival[]): WireBatch {
+  const segIds = new Map<Segment, number>();
+  const histIds = new Map<History, number>();
+  const batch: Omit<WireBatch, 'bytes'> = { segs: [], hists: [], arrivals: [] };
+  const partOf = (p: PackedWorld) => p.by?.part ?? me;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const place = (p: PackedWorld) => {
+    chunks.push(p.bytes);
+    size += p.bytes.length;
+    return { at: size - p.bytes.length, len: p.bytes.length, by: partOf(p) };
+  };
+  const seg = (s: Segment | null): number => {
+    if (!s) return -1;
+    let id = segIds.get(s);
+    if (id !== undefined) return id;
+    const prev = seg(s.prev);
+    const snap = packedOf(s.snap);
+    id = batch.segs.push({ prev, ...place(snap), ev: s.ev, from: s.from }) - 1;
+    segIds.set(s, id);
+    return id;
+  };
+  const hist = (h: History | null): number => {
+    // Iterative: a history is as long as the depth, and the depth has no bound.
+    const todo: History[] = [];
+    for (let x = h; x && !histIds.has(x); x = x.prev) todo.push(x);
+    for (let i = todo.length - 1; i >= 0; i--) {
+      const x = todo[i];
+      histIds.set(x, batch.hists.push({ prev: x.prev ? histIds.get(x.prev)! : -1, ev: x.ev }) - 1);
+    }
+    return h ? histIds.get(h)! : -1;
+  };
+  for (const a of arrivals) {
+    let node: WireNode | null = null;
+    if (a.node) {
+      const n = a.node;
+      const packed = packedOf(n.packed);
+      node = {
+        ...place(packed),
+        paths: n.paths.map((p) => ({ ...p, chain: seg(p.chain) })),
+        hist: hist(n.hist),
+        relabelList: n.relabelList,
+        tieLists: n.tieLists,
+      };
+    }
+    batch.arrivals.push({ ...a, node });
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return { ...batch, bytes };
+}
+
+/** Reads a batch another part wrote, through this part's mirrors of the Packers it names. */
+export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch: WireBatch): Arrival[] {
+  // Each world is copied out of the batch's buffer, so that a state kept long does not keep the
+  // whole batch alive.
+  const packed = (w: { at: number; len: number; by: number }) =>
+    new PackedWorld(batch.bytes.slice(w.at, w.at + w.len), w.by === me ? undefined : mirrors[w.by]!);
+  const segs: Segment[] = [];
+  for (const s of batch.segs)
+    segs.push({
+      prev: s.prev < 0 ? null : segs[s.prev],
+      snap: packed(s),
+      ev: s.ev,
+      from: s.from,
+    });
+  const hists: History[] = [];
+  for (const h of batch.hists) hists.push({ ev: h.ev, prev: h.prev < 0 ? null : hists[h.prev] });
+  return batch.arrivals.map((a) => {
+    const w = a.node;
+    if (!w) return { ...a, node: null };
+    const paths: PathRef[] = w.paths.map((p) => ({ ...p, chain: p.chain < 0 ? null : segs[p.chain] }));
+    const node: StoredNode = {
+      key: a.key,
+      depth: a.depth,
+      paths,
+      hist: w.hist < 0 ? null : hists[w.hist],
+      packed: packed(w),
+      relabelList: w.relabelList,
+      tieLists: w.tieLists,
+    };
+    return { ...a, node };
+  });
+}
+
+/**
+ * A split search run in one thread, the parts taking turns (tests and profiles): each part's
+ * successors for another cross as a wire batch (search-wire.ts), read through mirrors, as between
+ * workers. Returns each part's result.
+ */
+export function exploreInTurns(
+  make: (part: number) => Explorer,
+  opts: ExploreOptions,
+  parts: number,
+): ExploreResult[] {
+  const explorers = Array.from({ length: parts }, (_, i) => make(i));
+  const searches = explorers.map((ex, i) => new PartSearch(ex, opts, i, parts));
+  const mirrors = explorers.map((ex, i) => explorers.map((_, j) => (j === i ? null : ex.packer.mirror(j))));
+  let cut = false;
+  for (;;) {
+    const reports = searches.map((s) => s.round());
+    const deltas = explorers.map((ex) => ex.packer.delta());
+    const stoppedBy = searches.find((s) => s.stoppedBy)?.stoppedBy ?? null;
+    cut ||= searches.some((s) => s.cut);
+    const done = reports.every((r) => r.found === 0 && r.nextQueued === 0);
+    if (stoppedBy || done) {
+      if (stoppedBy) searches.forEach((s) => s.advance());
+      const end = { stoppedBy, exhausted: !stoppedBy && !cut };
+      return searches.map((s) => partResult(s, opts.keepVisited ?? false, end));
+    }
+    const advance = reports.every((r) => r.atDepth === 0);
+    searches.forEach((s, j) => {
+      const incoming = reports.flatMap((r, i) => {
+        if (i === j) return [];
+        mirrors[j][i]!.apply(deltas[i]);
+        return readBatch(j, mirrors[j], writeBatch(i, r.outboxes[j]));
+      });
+      s.merge(incoming);
+      if (advance) s.advance();
+    });
+  }
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// A search split by fingerprint gives what one part gives: the same states at the same depths, the
+// same transitions, the same sleep-set work and the same counterexamples (events included), for
+// any number of parts. The parts take turns in this thread, each with its own explorer and Packer,
+// and hand each other their successors as wire batches read through mirrors (search-wire.ts), as
+// worker threads do; explore.test.ts runs the same in two workers.
+
+import { describe, expect, it } from 'vitest';
+import type { ExploreOptions, ExploreResult } from './explore.js';
+import { Packer } from './pack.js';
+import { exploreInTurns } from './search-wire.js';
+import { v64Explorer } from './test-walks.js';
+
+/** What must not depend on the number of parts: sums and unions of the parts' results. */
+function whole(rs: ExploreResult[]) {
+  const visited = new Map<string, number>();
+  for (const r of rs) {
+    const v = r.visited!;
+    for (let i = 0; i < v.hi.length; i++) visited.set(`${v.hi[i]}:${v.lo[i]}`, v.depth[i]);
+  }
+  const sum = (f: (r: ExploreResult) => number) => rs.reduce((n, r) => n + f(r), 0);
+  const violations = new Map<string, string>();
+  for (const r of rs)
+    for (const c of r.violations) {
+      const text = JSON.stringify([c.depth, c.events]);
+      const old = violations.get(c.signature!);
+      if (old === undefined || text < old) violations.set(c.signature!, text);
+    }
+  return {
+    distinct: sum((r) => r.distinct),
+    visited: [...visited].sort(),
+    transitions: sum((r) => r.transitions),
+    slept: sum((r) => r.slept ?? 0),
+    reexpanded: sum((r) => r.reexpanded ?? 0),
+    violations: [...violations].sort(),
+    exhausted: rs.every((r) => r.exhausted),
+  };
+}
+
+const CASES: [string, ExploreOptions][] = [
+  ['sched-sve.yaml', { depth: 4 }],
+  ['signals.yaml', { depth: 2, expandViolations: true }],
+  ['ptrace.yaml', { depth: 2 }],
+  ['races-kvm.yaml', { depth: 2 }],
+];
+
+describe('a search split between parts', () => {
+  for (const [file, opts] of CASES)
+    it(`${file}: 1, 2 and 3 parts find the same states, transitions and counterexamples`, () => {
+      const run = (parts: number) =>
+        whole(exploreInTurns((part) => v64Explorer(file, { part }), { ...opts, keepVisited: true }, parts));
+      const one = run(1);
+      const inProcess = v64Explorer(file).explore({ ...opts, keepVisited: true });
+      expect(one).toEqual(whole([inProcess]));
+      expect(one.distinct).toBeGreaterThan(100);
+      expect(run(2)).toEqual(one);
+      expect(run(3)).toEqual(one);
+    }, 120_000);
+
+  it('reads another Packer’s bytes through a mirror kept up to date by deltas', () => {
+    const a = new Packer(1);
+    const b = new Packer(0);
+    // b has strings of its own, so the same string has other numbers in the two tables.
+    b.unpack(b.pack({ x: 'only in b', y: ['q'] }));
+    const mirror = b.mirror(1);
+    const first = a.pack({ x: 'first', y: ['p', 'q'] });
+    mirror.apply(a.delta());
+    expect(mirror.unpack(first)).toEqual({ x: 'first', y: ['p', 'q'] });
+    const second = a.pack({ x: 'second', y: ['q'] });
+    expect(mirror.unpack(second)).not.toEqual({ x: 'second', y: ['q'] });
+    mirror.apply(a.delta());
+    expect(mirror.unpack(second)).toEqual({ x: 'second', y: ['q'] });
+  });
+});
