@@ -119,8 +119,12 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
   const maybeRun = (): void => {
     if (!command) return;
     if (command.type === 'finish') {
-      if (command.stoppedBy) s.advance();
-      postResult(partResult(s, true, command));
+      const end = command;
+      // Peers' batches may still come in: nothing more is run.
+      command = null;
+      peers.forEach((p) => p?.removeAllListeners('message'));
+      if (end.stoppedBy) s.advance();
+      postResult(partResult(s, true, end));
       return;
     }
     if (peers.some((p, i) => p && inbox[i].length === 0)) return;

@@ -140,8 +140,8 @@ export class PartSearch {
   private next: StoredNode[] = [];
   /** Successors this part owns, found in the round just run. */
   private mine: Arrival[] = [];
-  /** Keys of `mine` with the least depth they arrived at (sleepKey): later arrivals merge after. */
-  private mineKeys = new Map<string, number>();
+  /** Keys found this round, with the least depth (sleepKey): later arrivals merge after them. */
+  private readonly foundKeys = new Map<string, number>();
   depth = 0;
   transitions = 0;
   slept = 0;
@@ -185,10 +185,16 @@ export class PartSearch {
   merge(incoming: readonly Arrival[]): void {
     const all = this.mine.length ? [...this.mine, ...incoming] : [...incoming];
     this.mine = [];
-    this.mineKeys.clear();
     all.sort(mergeOrder);
+    // The world of the first arrival at each state and depth: an arrival sent without one (a
+    // later arrival of the same part) that wakes events there is expanded again from it.
+    const data = new Map<string, StoredNode>();
     for (const a of all) {
       if (this.stoppedBy) return;
+      const k = `${sleepKey(a.key)}@${a.depth}`;
+      if (a.node) {
+        if (!data.has(k)) data.set(k, a.node);
+      } else a.node = data.get(k) ?? null;
       this.accept(a);
     }
   }
@@ -291,6 +297,7 @@ export class PartSearch {
     const outboxes: Arrival[][] = Array.from({ length: this.parts }, () => []);
     const queue = this.queue;
     this.queue = [];
+    this.foundKeys.clear();
     queue.sort(byKey);
     let atDepth = 0;
     let found = 0;
@@ -400,21 +407,21 @@ export class PartSearch {
   }
 
   /**
-   * A successor this part owns and saw before this round, at no greater depth, that cannot wake
-   * an event there, or that it already found this round: the merge needs only its key and sleep
-   * set, so its world is not packed.
+   * Whether the merge needs only a successor's key and sleep set, not its world (which then is
+   * not packed): a state this part owns and saw before this round, at no greater depth, where the
+   * arrival cannot wake an event; or a state this part already found this round at the same
+   * depth (its arrivals merge in the order found, so the first one's world is there for the
+   * merge to use).
    */
   private seenBefore(child: Node, sleep: readonly string[] | null): boolean {
-    if (ownerOf(child.key, this.parts) !== this.part) return false;
-    const d = this.visited.depthOf(child.key[0], child.key[1]);
-    if (d >= 0) return d <= child.depth && !this.mayWake(child.key, sleep);
-    // New this round: this part's own arrivals merge in the order they are found, so only the
-    // first (or a shallower one) is queued; a later one only narrows the sleep set, since the
-    // state is not expanded before the merge.
+    if (ownerOf(child.key, this.parts) === this.part) {
+      const d = this.visited.depthOf(child.key[0], child.key[1]);
+      if (d >= 0) return d <= child.depth && !this.mayWake(child.key, sleep);
+    }
     const k = sleepKey(child.key);
-    const first = this.mineKeys.get(k);
-    if (first !== undefined && first <= child.depth) return true;
-    this.mineKeys.set(k, child.depth);
+    const first = this.foundKeys.get(k);
+    if (first === child.depth) return true;
+    if (first === undefined || child.depth < first) this.foundKeys.set(k, child.depth);
     return false;
   }
 }
