@@ -159,6 +159,8 @@ export interface ExploreResult {
   /** Transitions sleep sets saved (not taken), and second expansions they needed. */
   slept?: number;
   reexpanded?: number;
+  /** Successors this part handed to the part owning them (a search split between workers). */
+  handedOver?: number;
   /** The visited set, packed, when asked for (shard reports and merging). */
   visited?: ReturnType<FingerprintSet['pack']>;
 }

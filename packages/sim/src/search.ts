@@ -144,6 +144,8 @@ export class PartSearch {
   private readonly foundKeys = new Map<string, number>();
   depth = 0;
   transitions = 0;
+  /** Successors handed to another part (the split's traffic). */
+  handedOver = 0;
   slept = 0;
   reexpanded = 0;
   diameter = 0;
@@ -306,7 +308,10 @@ export class PartSearch {
       if (a.depth === this.depth) atDepth++;
       const owner = ownerOf(a.key, this.parts);
       if (owner === this.part) this.mine.push(a);
-      else outboxes[owner].push(a);
+      else {
+        this.handedOver++;
+        outboxes[owner].push(a);
+      }
     };
     for (let qi = 0; qi < queue.length && !this.stoppedBy; qi++) {
       const sub = qi > 0 && byKey(queue[qi - 1], queue[qi]) === 0 ? sub0(queue, qi) : 0;
@@ -453,5 +458,6 @@ export function partResult(
     visited: keepVisited ? s.visited.pack() : undefined,
     slept: s.slept,
     reexpanded: s.reexpanded,
+    handedOver: s.handedOver,
   };
 }
