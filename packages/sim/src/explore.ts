@@ -193,7 +193,16 @@ export interface PathRef {
 /** The events from the initial state, newest first (shared between states). */
 export interface History {
   ev: Event;
-  prev: History | null;
+  prev: History | PackedHistory | null;
+}
+
+/**
+ * The events from the initial state, oldest first, as JSON text: how a state that came from
+ * another part of a split search (search-wire.ts) keeps the history it came with, read only when a
+ * counterexample needs it.
+ */
+export interface PackedHistory {
+  text: string;
 }
 
 export interface Node {
@@ -202,7 +211,7 @@ export interface Node {
   key: [number, number];
   paths: PathRef[];
   depth: number;
-  hist: History | null;
+  hist: History | PackedHistory | null;
   /** The relabelling of tasks under which `key` was taken (task symmetry); absent: none. */
   relabel?: Relabelling;
   /** Other relabellings that give the same key (the state is its own mirror image under them). */
@@ -250,10 +259,12 @@ export function stateKey(
   return keyWith(world, paths);
 }
 
-export function historyOf(n: Node): Event[] {
+export function historyOf(n: Pick<Node, 'hist'>): Event[] {
   const out: Event[] = [];
-  for (let h = n.hist; h; h = h.prev) out.push(h.ev);
-  return out.reverse();
+  let h = n.hist;
+  for (; h && 'ev' in h; h = h.prev) out.push(h.ev);
+  out.reverse();
+  return h ? [...(JSON.parse(h.text) as Event[]), ...out] : out;
 }
 
 /** The event without its stopping label: its path runs to the end (or to guest entry). */

@@ -4,19 +4,13 @@
 // threads. A successor's world and the worlds of its rebuild chains stay packed: the bytes cross
 // as they are, numbered by the Packer of the part that packed them, and the receiving part reads
 // them through its mirror of that Packer (pack.ts), kept up to date by the table deltas every part
-// sends each round. Chain segments and history entries shared by several successors cross once
-// per batch, so a batch is about one packed world per successor.
+// sends each round. Chain segments shared by several successors cross once per batch, so a batch
+// is about one packed world per successor; a successor's history crosses as JSON text and stays
+// text until a counterexample needs it.
 
 import type { Event } from './events.js';
-import type {
-  ExploreOptions,
-  Explorer,
-  ExploreResult,
-  History,
-  PathRef,
-  Segment,
-  StoredNode,
-} from './explore.js';
+import type { ExploreOptions, Explorer, ExploreResult, PathRef, Segment, StoredNode } from './explore.js';
+import { historyOf } from './explore.js';
 import { PackedWorld, type Packer } from './pack.js';
 import type { PathStop } from './runtime.js';
 import { PartSearch, partResult, type Arrival } from './search.js';
@@ -47,8 +41,8 @@ interface WireNode {
   len: number;
   by: number;
   paths: WirePath[];
-  /** Index into the batch's history entries, or -1 for the initial state. */
-  hist: number;
+  /** The events that led to it (historyOf), as JSON text. */
+  hist: string;
   relabelList?: number[];
   tieLists?: number[][];
 }
@@ -60,7 +54,6 @@ export interface WireBatch {
   /** Every packed world of the batch, end to end (one buffer, transferred, not copied). */
   bytes: Uint8Array;
   segs: WireSeg[];
-  hists: { prev: number; ev: Event }[];
   arrivals: WireArrival[];
 }
 
@@ -72,8 +65,7 @@ function packedOf(snap: Segment['snap'] | undefined): PackedWorld {
 /** Writes the arrivals of one round for one other part. */
 export function writeBatch(me: number, arrivals: readonly Arrival[]): WireBatch {
   const segIds = new Map<Segment, number>();
-  const histIds = new Map<History, number>();
-  const batch: Omit<WireBatch, 'bytes'> = { segs: [], hists: [], arrivals: [] };
+  const batch: Omit<WireBatch, 'bytes'> = { segs: [], arrivals: [] };
   const partOf = (p: PackedWorld) => p.by?.part ?? me;
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -92,16 +84,6 @@ export function writeBatch(me: number, arrivals: readonly Arrival[]): WireBatch 
     segIds.set(s, id);
     return id;
   };
-  const hist = (h: History | null): number => {
-    // Iterative: a history is as long as the depth, and the depth has no bound.
-    const todo: History[] = [];
-    for (let x = h; x && !histIds.has(x); x = x.prev) todo.push(x);
-    for (let i = todo.length - 1; i >= 0; i--) {
-      const x = todo[i];
-      histIds.set(x, batch.hists.push({ prev: x.prev ? histIds.get(x.prev)! : -1, ev: x.ev }) - 1);
-    }
-    return h ? histIds.get(h)! : -1;
-  };
   for (const a of arrivals) {
     let node: WireNode | null = null;
     if (a.node) {
@@ -110,7 +92,7 @@ export function writeBatch(me: number, arrivals: readonly Arrival[]): WireBatch 
       node = {
         ...place(packed),
         paths: n.paths.map((p) => ({ ...p, chain: seg(p.chain) })),
-        hist: hist(n.hist),
+        hist: JSON.stringify(historyOf(n)),
         relabelList: n.relabelList,
         tieLists: n.tieLists,
       };
@@ -140,8 +122,6 @@ export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch
       ev: s.ev,
       from: s.from,
     });
-  const hists: History[] = [];
-  for (const h of batch.hists) hists.push({ ev: h.ev, prev: h.prev < 0 ? null : hists[h.prev] });
   return batch.arrivals.map((a) => {
     const w = a.node;
     if (!w) return { ...a, node: null };
@@ -150,7 +130,7 @@ export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch
       key: a.key,
       depth: a.depth,
       paths,
-      hist: w.hist < 0 ? null : hists[w.hist],
+      hist: w.hist === '[]' ? null : { text: w.hist },
       packed: packed(w),
       relabelList: w.relabelList,
       tieLists: w.tieLists,
