@@ -142,6 +142,8 @@ export class PartSearch {
   private mine: Arrival[] = [];
   /** Keys found this round, with the least depth (sleepKey): later arrivals merge after them. */
   private readonly foundKeys = new Map<string, number>();
+  /** States this part owns that this round found and that were not visited before it. */
+  private pendingNew = 0;
   depth = 0;
   transitions = 0;
   /** Successors handed to another part (the split's traffic). */
@@ -199,6 +201,17 @@ export class PartSearch {
       } else a.node = data.get(k) ?? null;
       this.accept(a);
     }
+    const max = this.opts.maxStates;
+    if (max && this.visited.size >= max) this.stoppedBy ??= `state bound ${max}`;
+  }
+
+  /**
+   * The state bound is reached, counting the states this part owns that the round found new so
+   * far (merged after the round): expansion stops there, as it did when states were merged one by one.
+   */
+  private full(): boolean {
+    const max = this.opts.maxStates;
+    return max !== undefined && max > 0 && this.visited.size + this.pendingNew >= max;
   }
 
   private accept(a: Arrival): void {
@@ -222,8 +235,6 @@ export class PartSearch {
     if (added === Added.New) this.newStates++;
     this.diameter = Math.max(this.diameter, a.depth);
     queue.push(this.nodeOf(a));
-    const max = this.opts.maxStates;
-    if (max && this.visited.size >= max) this.stoppedBy = `state bound ${max}`;
   }
 
   private nodeOf(a: Arrival): StoredNode {
@@ -300,6 +311,7 @@ export class PartSearch {
     const queue = this.queue;
     this.queue = [];
     this.foundKeys.clear();
+    this.pendingNew = 0;
     queue.sort(byKey);
     let atDepth = 0;
     let found = 0;
@@ -313,7 +325,7 @@ export class PartSearch {
         outboxes[owner].push(a);
       }
     };
-    for (let qi = 0; qi < queue.length && !this.stoppedBy; qi++) {
+    for (let qi = 0; qi < queue.length && !this.stoppedBy && !this.full(); qi++) {
       const sub = qi > 0 && byKey(queue[qi - 1], queue[qi]) === 0 ? sub0(queue, qi) : 0;
       this.expand(queue[qi], sub, qi, queue.length, route);
     }
@@ -364,7 +376,7 @@ export class PartSearch {
     const cpus = this.sleeping ? cands.map((ev) => localCpu(node.world, ev, this.runQueueMoves)) : [];
     const asleep = keys ? cands.flatMap((_, i) => (asleepKeys.has(keys[i]) ? [i] : [])) : [];
     const taken: number[] = [];
-    for (let ci = 0; ci < cands.length; ci++) {
+    for (let ci = 0; ci < cands.length && !this.full(); ci++) {
       if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
       const ev = cands[ci];
       if (only && !only.has(keys![ci])) continue;
@@ -419,12 +431,14 @@ export class PartSearch {
    * merge to use).
    */
   private seenBefore(child: Node, sleep: readonly string[] | null): boolean {
-    if (ownerOf(child.key, this.parts) === this.part) {
+    const mine = ownerOf(child.key, this.parts) === this.part;
+    if (mine) {
       const d = this.visited.depthOf(child.key[0], child.key[1]);
       if (d >= 0) return d <= child.depth && !this.mayWake(child.key, sleep);
     }
     const k = sleepKey(child.key);
     const first = this.foundKeys.get(k);
+    if (mine && first === undefined) this.pendingNew++;
     if (first === child.depth) return true;
     if (first === undefined || child.depth < first) this.foundKeys.set(k, child.depth);
     return false;
