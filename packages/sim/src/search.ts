@@ -347,7 +347,8 @@ export class PartSearch {
     if (!again && this.visited.depthOf(stored.key[0], stored.key[1]) < stored.depth) return;
     opts.onProgress?.({
       depth,
-      distinct: this.visited.size,
+      // The states this round found new count as the state bound counts them (full()).
+      distinct: this.visited.size + this.pendingNew,
       transitions: this.transitions,
       expanded: qi,
       frontier: total,
