@@ -105,36 +105,36 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
       'signal-entry-preempted-handler-keeps-sm',
       'signal-streaming-stale-fpsimd-context',
     ],
-    why: 'the setup_return race with a softirq: fp-type WARN at 14,490 states (depth 3), its SM face at 14,502, the stale fpsimd_context at 16,037',
+    why: 'the setup_return race with a softirq: its SM face at 12,858 states (depth 3), the fp-type WARN at 13,088, the stale fpsimd_context at 15,513',
   },
   'guest-nosve-nvhe': {
+    states: 105_000,
+    expect: ['signal-entry-smstop-clobbers-other-task-za'],
+    why: "the VMM's SIGILL preempted in setup_return at 95,778 states (depth 5): the cheapest configuration for that finding (its VHE twin needs 176,503)",
+  },
+  'guest-nosve': {
     states: CHECK_STATES,
-    expect: [],
+    expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
     beyond: [
       {
         finding: 'signal-entry-smstop-clobbers-other-task-za',
-        states: '120,846 states, depth 5',
-        on: 'guest-nosve',
+        states: '176,503 states, depth 5',
+        on: 'guest-nosve-nvhe',
       },
     ],
-    why: 'the VHE twin (guest-nosve) re-finds the same finding at the same cost; paying it twice would double the time',
-  },
-  'guest-nosve': {
-    states: 130_000,
-    expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap', 'signal-entry-smstop-clobbers-other-task-za'],
-    why: "SVCR trap at 455 states (depth 3); the VMM's SIGILL preempted in setup_return at 120,846 (depth 5): the cheapest configuration for that finding",
+    why: 'SVCR trap at 168 states (depth 3); the nVHE twin re-finds the clobbered ZA at 95,778 states, so it is not paid for twice',
   },
   'host-only': {
-    states: 14_000,
+    states: CHECK_STATES,
     expect: ['ptrace-inactive-mode-register-data'],
     beyond: [
       {
         finding: 'prctl-sve-vl-change-resurrects-stale-sve-via-sme-vl',
-        states: '92,471 states, depth 2 (with sleep sets)',
+        states: '87,756 states, depth 2 (with sleep sets)',
         on: 'vl-change',
       },
     ],
-    why: 'ptrace inactive-mode data at 12,457 states (depth 2); the prctl finding (its PR_SME_SET_VL face) is re-found by vl-change at a seventh of the cost',
+    why: 'ptrace inactive-mode data at 4,482 states (depth 2); the prctl finding (its PR_SME_SET_VL face) is re-found by vl-change at a seventh of the cost',
   },
   'kvm-guest-vl-nvhe': {
     states: 8_500,
@@ -142,12 +142,12 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
       'kvm-run-softirq-before-vcpu-load-stale-v-nvhe',
       'kvm-run-softirq-before-vcpu-load-older-v-nvhe',
     ],
-    why: "fpsimd_kvm_prepare's stale sve_state: V = zero at 618 states (depth 3), the older V the explorer first reported at 7,518 (depth 5); one CPU, so sleep sets change nothing here",
+    why: "fpsimd_kvm_prepare's stale sve_state: V = zero at 742 states (depth 3), the older V the explorer first reported at 7,660 (depth 5); one CPU, so sleep sets change nothing here",
   },
   'kvm-guest-vl': {
     states: CHECK_STATES,
     expect: ['kvm-run-softirq-before-vcpu-load-stale-v'],
-    why: 'the VHE face of the fpsimd_kvm_prepare finding at 618 states (depth 3); its older-V face is paid for on the nVHE twin',
+    why: 'the VHE face of the fpsimd_kvm_prepare finding at 682 states (depth 3); its older-V face is paid for on the nVHE twin',
   },
   'kernel-neon': {
     states: CHECK_STATES,
@@ -155,29 +155,29 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
     why: 'no known finding: the campaign met none here (506,236 states); the minimum budget',
   },
   'one-vl': {
-    states: 6_000,
+    states: CHECK_STATES,
     expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
-    why: 'SVCR trap at 4,930 states (depth 3)',
+    why: 'SVCR trap at 1,246 states (depth 3); the minimum budget',
   },
   ptrace: {
-    states: CHECK_STATES,
+    states: 5_500,
     expect: ['ptrace-inactive-mode-register-data'],
-    why: 'ptrace inactive-mode data at 2,884 states (depth 2); the minimum budget',
+    why: 'ptrace inactive-mode data at 4,925 states (depth 2)',
   },
   'races-host': {
-    states: 6_000,
+    states: 11_000,
     expect: ['ptrace-inactive-mode-register-data'],
-    why: 'ptrace inactive-mode data at 5,171 states (depth 2)',
+    why: 'ptrace inactive-mode data at 9,948 states (depth 2)',
   },
   'races-kvm-nvhe': {
-    states: 21_000,
+    states: 19_000,
     expect: ['nvhe-softirq-neon-after-exit-guest-zcr-vl-mismatch'],
-    why: 'the nVHE ZCR finding at 19,346 states (depth 4) with sleep sets; without them it was past 267,043 (still at depth 3)',
+    why: 'the nVHE ZCR finding at 17,127 states (depth 4) with sleep sets; without them it was past 267,043 (still at depth 3)',
   },
   'races-kvm': {
     states: CHECK_STATES,
     expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
-    why: 'SVCR trap at 3,680 states (depth 3); the minimum budget',
+    why: 'SVCR trap at 1,776 states (depth 3); the minimum budget',
   },
   'races-sme-without-sve': {
     states: 125_000,
@@ -191,11 +191,11 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
     beyond: [
       {
         finding: 'signal-entry-smstop-clobbers-other-task-za',
-        states: '309,805 states, depth 5',
-        on: 'guest-nosve',
+        states: '231,422 states, depth 5',
+        on: 'guest-nosve-nvhe',
       },
     ],
-    why: 'stale frames at 15,151 states (depth 3); the setup_return race at 115,482 (fp-type WARN), 116,214 (SM face) and 116,289 (ZA face), depth 4; the clobbered ZA of another task only at 309,805 (guest-nosve re-finds it)',
+    why: 'stale frames at 14,609 states (depth 3); the setup_return race at 103,689 (SM face), 107,471 (fp-type WARN) and 116,418 (ZA face), depth 4; the clobbered ZA of another task only at 231,422 (guest-nosve-nvhe re-finds it)',
   },
   'ref-nvhe': {
     states: CHECK_STATES,
@@ -203,16 +203,16 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
     beyond: [
       {
         finding: 'nvhe-softirq-neon-after-exit-guest-zcr-vl-mismatch',
-        states: '32,528 states, depth 4',
+        states: '24,989 states, depth 4',
         on: 'races-kvm-nvhe',
       },
     ],
-    why: 'its finding (32,528 states, depth 4, with sleep sets) is re-found on races-kvm-nvhe at 19,346; paying it twice would add 15 s',
+    why: 'its finding (24,989 states, depth 4, with sleep sets) is re-found on races-kvm-nvhe at 17,127; paying it twice would add 5 s',
   },
   ref: {
-    states: 7_000,
+    states: CHECK_STATES,
     expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
-    why: 'SVCR trap at 6,000 states (depth 3)',
+    why: 'SVCR trap at 2,887 states (depth 3); the minimum budget',
   },
   'sched-sme': {
     states: CHECK_STATES,
@@ -227,14 +227,14 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
     why: 'its finding takes six choices; every ZA check before SMSTART ZA delivers a SIGILL whose signal paths interleave on both CPUs, so depth 3 alone is past 564,714 states (README, kvmfp check): far beyond check',
   },
   'sched-sme-traps': {
-    states: 23_000,
+    states: 21_000,
     expect: ['sme-trap-migrated-stale-binding-warn'],
-    why: 'the do_sme_acc WARN at 20,566 states (depth 6): sched-sme.yaml without its ZA checks, so no SIGILL paths',
+    why: 'the do_sme_acc WARN at 18,784 states (depth 6): sched-sme.yaml without its ZA checks, so no SIGILL paths',
   },
   'sched-sve': {
-    states: 65_000,
+    states: 58_000,
     expect: ['sve-trap-migrated-stale-binding-warn', 'sve-trap-migrated-stale-binding-null-deref'],
-    why: 'with task and CPU symmetry: the NULL dereference at 21,806 states (depth 7), the do_sve_acc WARN at 59,587 (depth 6)',
+    why: 'with task and CPU symmetry: the NULL dereference at 19,620 states (depth 7), the do_sve_acc WARN at 52,155 (depth 6)',
   },
   signals: {
     states: CHECK_STATES,
@@ -244,12 +244,12 @@ export const CHECK_BUDGETS: Record<string, CheckBudget> = {
   sme2: {
     states: 10_000,
     expect: ['vhe-sme-softirq-neon-after-exit-svcr-trap'],
-    why: 'SVCR trap at 8,484 states (depth 3)',
+    why: 'SVCR trap at 8,933 states (depth 3)',
   },
   'vl-change': {
     states: 52_000,
     expect: ['ptrace-inactive-mode-register-data', 'prctl-sve-vl-change-resurrects-stale-sve-via-sme-vl'],
-    why: 'ptrace inactive-mode data at 3,482 states (depth 2); the stale SVE after a VL change at 12,518 (depth 2, with sleep sets) through PR_SME_SET_VL: its PR_SVE_SET_VL face is met at 12,500, but both have one signature and the PR_SME_SET_VL counterexample, as short and sorting first, is the one kept',
+    why: 'ptrace inactive-mode data at 3,943 states (depth 2); the stale SVE after a VL change at 12,882 (depth 2, with sleep sets) through PR_SME_SET_VL: its PR_SVE_SET_VL face is met at 12,464, but both have one signature and the PR_SME_SET_VL counterexample, as short and sorting first, is the one kept',
   },
 };
 /** State pairs of the v6.3/v6.4 equivalence on each reference configuration. */
