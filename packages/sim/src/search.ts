@@ -41,6 +41,8 @@ export interface Arrival {
   /** The candidate's index at the parent. */
   ci: number;
   key: [number, number];
+  /** The key as text (sleepKey), for the tables keyed by it. */
+  id: string;
   depth: number;
   /** The state is its own mirror image (symmetry.ts ties): its events have no one naming. */
   ties: boolean;
@@ -195,7 +197,7 @@ export class PartSearch {
     const data = new Map<string, StoredNode>();
     for (const a of all) {
       if (this.stoppedBy) return;
-      const k = `${sleepKey(a.key)}@${a.depth}`;
+      const k = `${a.id}@${a.depth}`;
       if (a.node) {
         if (!data.has(k)) data.set(k, a.node);
       } else a.node = data.get(k) ?? null;
@@ -249,7 +251,7 @@ export class PartSearch {
    * that is its own mirror image): they must be taken from it. Null: nothing to do.
    */
   private mergeSleep(a: Arrival, isNew: boolean): string[] | 'all' | null {
-    const k = sleepKey(a.key);
+    const k = a.id;
     const sleep = a.sleep!;
     if (isNew) {
       if (sleep.length) this.sleepTable.set(k, { asleep: sleep, expanded: false });
@@ -271,9 +273,9 @@ export class PartSearch {
    * Whether an arrival at a state seen before this round could wake an event there, now or once
    * the state is expanded later in the round: only if some event asleep there is awake in it.
    */
-  private mayWake(key: readonly [number, number], sleep: readonly string[] | null): boolean {
+  private mayWake(id: string, sleep: readonly string[] | null): boolean {
     if (!sleep) return false;
-    const e = this.sleepTable.get(sleepKey(key));
+    const e = this.sleepTable.get(id);
     if (!e) return false;
     const now = new Set(sleep);
     return e.asleep.some((x) => !now.has(x));
@@ -410,16 +412,18 @@ export class PartSearch {
       const child = r.child!;
       const ties = (child.ties?.length ?? 0) > 0;
       const sleep = this.sleeping ? (ties ? [] : childSleep.map((u) => eventKey(u, child))) : null;
+      const id = sleepKey(child.key);
       route({
         hi: stored.key[0],
         lo: stored.key[1],
         sub,
         ci,
         key: child.key,
+        id,
         depth: child.depth,
         ties,
         sleep,
-        node: this.seenBefore(child, sleep) ? null : ex.store(child),
+        node: this.seenBefore(child, id, sleep) ? null : ex.store(child),
       });
     }
   }
@@ -431,13 +435,12 @@ export class PartSearch {
    * depth (its arrivals merge in the order found, so the first one's world is there for the
    * merge to use).
    */
-  private seenBefore(child: Node, sleep: readonly string[] | null): boolean {
+  private seenBefore(child: Node, k: string, sleep: readonly string[] | null): boolean {
     const mine = ownerOf(child.key, this.parts) === this.part;
     if (mine) {
       const d = this.visited.depthOf(child.key[0], child.key[1]);
-      if (d >= 0) return d <= child.depth && !this.mayWake(child.key, sleep);
+      if (d >= 0) return d <= child.depth && !this.mayWake(k, sleep);
     }
-    const k = sleepKey(child.key);
     const first = this.foundKeys.get(k);
     if (mine && first === undefined) this.pendingNew++;
     if (first === child.depth) return true;

@@ -8,7 +8,7 @@ import type { LevelStats, ProgressStats } from '../explore.js';
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
 export interface ProgressView {
-  /** The latest figures of one worker (shards report separately; the view sums them). */
+  /** The latest figures of one worker (each worker reports its own part; the view sums them). */
   update(worker: number, p: ProgressStats): void;
   level(worker: number, lv: LevelStats): void;
   /** A line above the progress display (a counterexample written, a stop requested). */
@@ -134,7 +134,7 @@ function linesView(
     },
     level(worker, lv) {
       stream.write(
-        `${label}${parts.size > 1 ? ` shard ${worker}` : ''} depth ${lv.depth} ${cutShort ? 'cut short' : 'done'}: ${lv.distinct} states, ${lv.transitions} transitions, frontier ${lv.frontier}\n`,
+        `${label}${parts.size > 1 ? ` worker ${worker}` : ''} depth ${lv.depth} ${cutShort ? 'cut short' : 'done'}: ${lv.distinct} states, ${lv.transitions} transitions, frontier ${lv.frontier}\n`,
       );
     },
     note(l) {
