@@ -1,6 +1,7 @@
-// A worker thread that runs one search (an exploration, a shard of one, or an equivalence) and
-// posts its progress, each counterexample as it is found, and its result; the packed visited set
-// is transferred, not copied. It stops between transitions when the main thread sets the flag.
+// A worker thread that runs one search (an exploration, a part or a shard of one, or an
+// equivalence) and posts its progress, each counterexample as it is found, and its result; the
+// packed visited set is transferred, not copied. It stops between transitions when the main thread
+// sets the flag.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { equivalence } from './equiv.js';
@@ -85,8 +86,9 @@ function runExplore(job: ShardJob): void {
 
 /**
  * One part of a search split by fingerprint (search.ts): each round it merges what the other
- * parts sent, expands its states of the depth, and posts what it found for them to the main
- * thread, which hands it on when every part has posted (parallel.ts).
+ * parts sent it, expands its states of the depth, sends each other part the successors it owns
+ * (straight, through their channel), and tells the main thread the round's figures; the next
+ * round starts when the main thread says so (parallel.ts) and every other part's batch is in.
  */
 function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort | null)[]): void {
   const explorer = explorerFor(job, part);

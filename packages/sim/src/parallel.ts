@@ -3,10 +3,13 @@
 // are found; it asks the workers to stop through a shared flag they read between transitions
 // (ExploreOptions.shouldStop), and each then returns what it has covered.
 //
-// An exploration runs as one worker, or as shards (each explores the sequences whose first event
-// falls in its shard, with its own visited set; the main thread merges the sets in report.ts, so
-// the merged report is the unsharded one whatever the number of workers). An equivalence runs as
-// one worker.
+// An exploration runs as one worker, or as several that split the states between them by
+// fingerprint (search.ts parts: each owns the states whose key falls to it and sends every other
+// successor straight to its owner; the main thread only hears each round's figures and says when
+// the next round starts), so the report is the one-worker report, transitions included. A shard
+// run (`--shard i/n`, for several machines) explores the sequences whose first event falls in its
+// shard, with its own visited set; report.ts merges the shards' sets into the unsharded report.
+// An equivalence runs as one worker.
 
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { EquivResult } from './equiv.js';
