@@ -195,8 +195,10 @@ export class PartSearch {
     // The world of the first arrival at each state and depth: an arrival sent without one (a
     // later arrival of the same part) that wakes events there is expanded again from it.
     const data = new Map<string, StoredNode>();
+    // A stop asked for during the round still lets its states in; a memory bound hit here does not.
+    const stopped = this.stoppedBy;
     for (const a of all) {
-      if (this.stoppedBy) return;
+      if (this.stoppedBy !== stopped) return;
       const k = `${a.id}@${a.depth}`;
       if (a.node) {
         if (!data.has(k)) data.set(k, a.node);
