@@ -5,13 +5,7 @@
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { equivalence } from './equiv.js';
-import {
-  Explorer,
-  type Counterexample,
-  type ExploreResult,
-  type LevelStats,
-  type ProgressStats,
-} from './explore.js';
+import { Explorer, type Counterexample, type ExploreResult, type ProgressStats } from './explore.js';
 import { fullAlphabet, loadExploreConfig } from './explore-config.js';
 import type { EquivJob, PartCommand, PeerBatch, ShardJob, WorkerMessage } from './parallel.js';
 import { PartSearch, partResult } from './search.js';
@@ -103,7 +97,7 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
   // Each peer's batches of the rounds not merged yet, oldest first, and the main thread's word.
   const inbox: PeerBatch[][] = Array.from({ length: parts }, () => []);
   let command: PartCommand | null = null;
-  const rounded = (level?: LevelStats): void => {
+  const rounded = (): void => {
     const r = s.round();
     const delta = explorer.packer.delta();
     peers.forEach((port, i) => {
@@ -114,7 +108,7 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
     const { outboxes: _o, ...stats } = r;
     post({
       type: 'round',
-      round: { ...stats, distinct: s.visited.size, stoppedBy: s.stoppedBy, cut: s.cut, level },
+      round: { ...stats, distinct: s.visited.size, stoppedBy: s.stoppedBy, cut: s.cut },
     });
   };
   // A round starts when the main thread says so and every peer's batch of the last round is in.
@@ -139,7 +133,9 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
       return readBatch(part, mirrors, m.batch);
     });
     s.merge(incoming);
-    rounded(advance ? s.advance() : undefined);
+    // The finished depth is told at once (the progress display, a stop asked for after it).
+    if (advance) post({ type: 'level', lv: s.advance() });
+    rounded();
   };
   peers.forEach((port, i) =>
     port?.on('message', (m: PeerBatch) => {

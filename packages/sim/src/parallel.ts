@@ -75,8 +75,6 @@ export interface PartRound {
   distinct: number;
   stoppedBy: string | null;
   cut: boolean;
-  /** The depth it finished before this round, when it advanced. */
-  level?: LevelStats;
 }
 
 /** What one part sends another after each round: its tables' gains, and its successors for it. */
@@ -217,9 +215,9 @@ function startParts(job: ShardJob, parts: number, hooks: SearchHooks): Running<S
   workers.forEach((w, i) => {
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') hooks.onProgress?.(i, m.p);
+      else if (m.type === 'level') hooks.onLevel?.(i, m.lv);
       else if (m.type === 'violation') hooks.onViolation?.(m.c);
       else if (m.type === 'round') {
-        if (m.round.level) hooks.onLevel?.(i, m.round.level);
         rounds[i] = m.round;
         if (--waiting === 0 && !finished) decide();
       } else if (m.type === 'done') {

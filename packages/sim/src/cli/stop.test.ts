@@ -61,6 +61,13 @@ describe('a signal or the time limit stops kvmfp explore with a partial report',
     expect(r.stderr).toMatch(/SIGINT: stopping after the current transition/);
   });
 
+  it('SIGINT with two workers: each stops its round, the report covers both parts', async () => {
+    const r = await explore(['--workers', '2'], (pid) => process.kill(pid, 'SIGINT'));
+    expect(r.status).toBe(130);
+    expectPartial(r, /SIGINT/, 1);
+    expect(r.stderr).toMatch(/worker 1 depth 1 done/);
+  });
+
   it('SIGTERM: exit 143', async () => {
     const r = await explore([], (pid) => process.kill(pid, 'SIGTERM'));
     expect(r.status).toBe(143);
