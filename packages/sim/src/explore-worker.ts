@@ -7,25 +7,12 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { equivalence } from './equiv.js';
 import { Explorer, type Counterexample, type ExploreResult, type ProgressStats } from './explore.js';
 import { fullAlphabet, loadExploreConfig } from './explore-config.js';
-import type { EquivJob, PartCommand, PeerBatch, ShardJob, WorkerMessage } from './parallel.js';
+import type { EquivJob, PartCommand, PeerBatch, ShardJob, WorkerData, WorkerMessage } from './parallel.js';
 import { PartSearch, partResult } from './search.js';
 import { readBatch, writeBatch } from './search-wire.js';
 import { resolveTable, REVISION_NAMES } from './revisions.js';
 
-type Data =
-  | { kind: 'explore'; job: ShardJob; stop: SharedArrayBuffer; progressMs: number }
-  | {
-      kind: 'part';
-      job: ShardJob;
-      part: number;
-      parts: number;
-      peers: (MessagePort | null)[];
-      stop: SharedArrayBuffer;
-      progressMs: number;
-    }
-  | { kind: 'equiv'; job: EquivJob; stop: SharedArrayBuffer; progressMs: number };
-
-const data = workerData as Data;
+const data = workerData as WorkerData;
 const stopFlag = new Int32Array(data.stop);
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 const shouldStop = () => Atomics.load(stopFlag, 0) !== 0;

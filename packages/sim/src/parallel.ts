@@ -49,7 +49,8 @@ export interface Running<R> {
   stop: () => void;
 }
 
-type WorkerData =
+/** What a worker thread is started with (explore-worker.ts). */
+export type WorkerData =
   | { kind: 'explore'; job: ShardJob; stop: SharedArrayBuffer; progressMs: number }
   | {
       kind: 'part';
