@@ -148,7 +148,7 @@ Exit status: 0 expectations met (or none given); 1 not met; 2 bad input; 3 inter
     )
     .option(
       '--workers <n>',
-      `explore shards in this many worker threads (at most ${MAX_WORKERS})`,
+      `split the states between this many worker threads, same report (at most ${MAX_WORKERS})`,
       parseWorkers,
     )
     .option('--report <file>', 'write the report (and its visited set, FILE.fps) for kvmfp merge')
