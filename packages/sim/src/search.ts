@@ -329,12 +329,12 @@ export class PartSearch {
         outboxes[owner].push(a);
       }
     };
+    const maxViolations = this.opts.maxViolations;
     for (let qi = 0; qi < queue.length && !this.stoppedBy && !this.full(); qi++) {
       const sub = qi > 0 && byKey(queue[qi - 1], queue[qi]) === 0 ? sub0(queue, qi) : 0;
       this.expand(queue[qi], sub, qi, queue.length, route);
+      if (maxViolations && this.best.size >= maxViolations) this.stoppedBy ??= `${this.best.size} violations`;
     }
-    if (this.opts.maxViolations && this.best.size >= this.opts.maxViolations)
-      this.stoppedBy ??= `${this.best.size} violations`;
     return { outboxes, atDepth, found, nextQueued: this.next.length };
   }
 
