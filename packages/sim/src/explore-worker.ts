@@ -3,7 +3,7 @@
 // packed visited set is transferred, not copied. It stops between transitions when the main thread
 // sets the flag.
 
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort } from 'node:worker_threads';
 import { equivalence } from './equiv.js';
 import { Explorer, type Counterexample, type ExploreResult, type ProgressStats } from './explore.js';
 import { fullAlphabet, loadExploreConfig } from './explore-config.js';
@@ -12,8 +12,10 @@ import { PartSearch, partResult } from './search.js';
 import { readBatch, writeBatch } from './search-wire.js';
 import { resolveTable, REVISION_NAMES } from './revisions.js';
 
-const data = workerData as WorkerData;
-const stopFlag = new Int32Array(data.stop);
+// The search comes as the first message (parallel.ts startWorker): a worker may be booted before
+// its search is known.
+let stopFlag = new Int32Array(4);
+let progressMs = 0;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 const shouldStop = () => Atomics.load(stopFlag, 0) !== 0;
 
@@ -22,7 +24,7 @@ function throttledProgress(): (p: ProgressStats) => void {
   let last = 0;
   return (p) => {
     const now = Date.now();
-    if (now - last < data.progressMs) return;
+    if (now - last < progressMs) return;
     last = now;
     post({ type: 'progress', p });
   };
@@ -156,6 +158,10 @@ function runEquiv(job: EquivJob): void {
   post({ type: 'done', result });
 }
 
-if (data.kind === 'explore') runExplore(data.job);
-else if (data.kind === 'part') runPart(data.job, data.part, data.parts, data.peers);
-else runEquiv(data.job);
+parentPort!.once('message', (data: WorkerData) => {
+  stopFlag = new Int32Array(data.stop);
+  progressMs = data.progressMs;
+  if (data.kind === 'explore') runExplore(data.job);
+  else if (data.kind === 'part') runPart(data.job, data.part, data.parts, data.peers);
+  else runEquiv(data.job);
+});

@@ -99,20 +99,39 @@ export type WorkerMessage =
 /** How often a worker reports progress; the first report comes at once. */
 const PROGRESS_MS = 250;
 
-function startWorker(data: WorkerData, transferList: MessagePort[] = []): Worker {
+/** A worker thread booted (the port loaded) but given no search yet. */
+function bootWorker(): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.js'))
-    return new Worker(new URL('./explore-worker.js', here), { workerData: data, transferList });
+  if (here.endsWith('.js')) return new Worker(new URL('./explore-worker.js', here));
   // Running from TypeScript source (tsx, vitest): register tsx inside the worker first.
   const tsx = import.meta.resolve('tsx/esm/api');
   const target = new URL('./explore-worker.ts', here).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(boot, {
-    eval: true,
-    workerData: data,
-    transferList,
-    execArgv: ['--conditions=@kvmfp/source'],
-  });
+  return new Worker(boot, { eval: true, execArgv: ['--conditions=@kvmfp/source'] });
+}
+
+/** Workers booted ahead of their search (prestartWorkers), taken in order by startWorker. */
+const booted: Worker[] = [];
+
+/**
+ * Boots `n` worker threads now, so that loading the port in them overlaps what the caller does
+ * before its search starts (`kvmfp explore` learning the known findings). They do not keep the
+ * process alive until a search takes them.
+ */
+export function prestartWorkers(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const w = bootWorker();
+    w.unref();
+    booted.push(w);
+  }
+}
+
+/** A worker (booted ahead if one is waiting) running the search `data` describes. */
+function startWorker(data: WorkerData, transferList: MessagePort[] = []): Worker {
+  const w = booted.shift() ?? bootWorker();
+  w.ref();
+  w.postMessage(data, transferList);
+  return w;
 }
 
 function runWorker<R>(data: WorkerData, index: number, hooks: SearchHooks): Promise<R> {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { Counterexample, ExploreResult, keepShortest, violationKind } from '../explore.js';
 import { KnownFindings, KnownMatch, loadKnownFindings, matchKnown, splitKnown } from '../known.js';
-import { startEquiv, startExplore } from '../parallel.js';
+import { prestartWorkers, startEquiv, startExplore } from '../parallel.js';
 import { knownKeyOf } from '../signature.js';
 import { ExploreReport, mergeShards, ShardResult } from '../report.js';
 import { fullAlphabet, loadExploreConfig } from '../explore-config.js';
@@ -144,6 +144,9 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
   resolveTable(rev, mutant);
   const outDir = o.out ?? defaultOutDir(file);
   checkWritable('--out', outDir);
+  // The workers load the port while the main thread learns the known findings (about a second
+  // each): neither waits for the other.
+  prestartWorkers(workers);
   // Last of the checks: learning the known signatures runs every finding scenario.
   const known = o.known === false ? new KnownFindings() : loadKnownFindings(o.known ?? defaultKnownDir());
   const options = {
