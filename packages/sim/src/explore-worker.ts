@@ -14,7 +14,7 @@ import { resolveTable, REVISION_NAMES } from './revisions.js';
 
 // The search comes as the first message (parallel.ts startWorker): a worker may be booted before
 // its search is known.
-let stopFlag = new Int32Array(4);
+let stopFlag = new Int32Array(new SharedArrayBuffer(4));
 let progressMs = 0;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 const shouldStop = () => Atomics.load(stopFlag, 0) !== 0;
