@@ -94,11 +94,8 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
       const m: PeerBatch = { delta, batch: writeBatch(part, r.outboxes[i]) };
       port.postMessage(m, [m.batch.bytes.buffer as ArrayBuffer]);
     });
-    const { outboxes: _o, ...stats } = r;
-    post({
-      type: 'round',
-      round: { ...stats, distinct: s.visited.size, stoppedBy: s.stoppedBy, cut: s.cut },
-    });
+    const { outboxes: _o, ...round } = r;
+    post({ type: 'round', round });
   };
   // A round starts when the main thread says so and every peer's batch of the last round is in.
   const maybeRun = (): void => {

@@ -17,6 +17,7 @@ import type { Counterexample, ExploreOptions, ExploreResult, LevelStats, Progres
 import type { TableDelta } from './pack.js';
 import type { ShardResult } from './report.js';
 import type { WireBatch } from './search-wire.js';
+import { afterRound, type PartRound } from './search.js';
 
 type PlainOptions = Omit<ExploreOptions, 'onLevel' | 'shouldStop' | 'onProgress' | 'onViolation'>;
 
@@ -63,20 +64,6 @@ export type WorkerData =
       progressMs: number;
     }
   | { kind: 'equiv'; job: EquivJob; stop: SharedArrayBuffer; progressMs: number };
-
-/**
- * What a part of a split search posts to the main thread after each round (explore-worker.ts
- * runPart); its successors for each other part went straight to that part (PeerBatch).
- */
-export interface PartRound {
-  atDepth: number;
-  found: number;
-  nextQueued: number;
-  /** Its visited states so far. */
-  distinct: number;
-  stoppedBy: string | null;
-  cut: boolean;
-}
 
 /** What one part sends another after each round: its tables' gains, and its successors for it. */
 export interface PeerBatch {
@@ -183,7 +170,6 @@ function startParts(job: ShardJob, parts: number, hooks: SearchHooks): Running<S
   let left = parts;
   let rounds: (PartRound | undefined)[] = new Array<PartRound | undefined>(parts);
   let waiting = parts;
-  let cut = false;
   let finished = false;
   let settle!: { resolve: (r: ShardResult[]) => void; reject: (e: unknown) => void };
   const done = new Promise<ShardResult[]>((resolve, reject) => (settle = { resolve, reject }));
@@ -222,15 +208,9 @@ function startParts(job: ShardJob, parts: number, hooks: SearchHooks): Running<S
     const rs = rounds as PartRound[];
     rounds = new Array<PartRound | undefined>(parts);
     waiting = parts;
-    cut ||= rs.some((r) => r.cut);
-    const max = job.options.maxStates;
-    const distinct = rs.reduce((n, r) => n + r.distinct, 0);
-    const stoppedBy =
-      rs.find((r) => r.stoppedBy)?.stoppedBy ?? (max && distinct >= max ? `state bound ${max}` : null);
-    if (stoppedBy) return finish(stoppedBy, false);
-    if (rs.every((r) => r.found === 0 && r.nextQueued === 0)) return finish(null, !cut);
-    const advance = rs.every((r) => r.atDepth === 0);
-    workers.forEach((_, j) => send(j, { type: 'round', advance }));
+    const next = afterRound(rs, job.options.maxStates);
+    if (next.finish) return finish(next.finish.stoppedBy, next.finish.exhausted);
+    workers.forEach((_, j) => send(j, { type: 'round', advance: next.advance }));
   };
   workers.forEach((w, i) => {
     w.on('message', (m: WorkerMessage) => {

@@ -13,7 +13,7 @@ import type { ExploreOptions, Explorer, ExploreResult, PathRef, Segment, StoredN
 import { historyOf } from './explore.js';
 import { PackedWorld, type Packer } from './pack.js';
 import type { PathStop } from './runtime.js';
-import { PartSearch, partResult, type Arrival } from './search.js';
+import { afterRound, PartSearch, partResult, type Arrival } from './search.js';
 
 interface WireSeg {
   prev: number;
@@ -152,19 +152,15 @@ export function exploreInTurns(
   const explorers = Array.from({ length: parts }, (_, i) => make(i));
   const searches = explorers.map((ex, i) => new PartSearch(ex, opts, i, parts));
   const mirrors = explorers.map((ex, i) => explorers.map((_, j) => (j === i ? null : ex.packer.mirror(j))));
-  let cut = false;
   for (;;) {
     const reports = searches.map((s) => s.round());
     const deltas = explorers.map((ex) => ex.packer.delta());
-    const stoppedBy = searches.find((s) => s.stoppedBy)?.stoppedBy ?? null;
-    cut ||= searches.some((s) => s.cut);
-    const done = reports.every((r) => r.found === 0 && r.nextQueued === 0);
-    if (stoppedBy || done) {
-      if (stoppedBy) searches.forEach((s) => s.advance());
-      const end = { stoppedBy, exhausted: !stoppedBy && !cut };
-      return searches.map((s) => partResult(s, opts.keepVisited ?? false, end));
+    const next = afterRound(reports, opts.maxStates);
+    if (next.finish) {
+      if (next.finish.stoppedBy) searches.forEach((s) => s.advance());
+      return searches.map((s) => partResult(s, opts.keepVisited ?? false, next.finish));
     }
-    const advance = reports.every((r) => r.atDepth === 0);
+    const { advance } = next;
     searches.forEach((s, j) => {
       const incoming = reports.flatMap((r, i) => {
         if (i === j) return [];

@@ -55,16 +55,45 @@ export interface Arrival {
   node: StoredNode | null;
 }
 
-/** What one round of one part did. */
-export interface RoundReport {
-  /** Successors for each other part (index: part), in the order found. */
-  outboxes: Arrival[][];
+/** What one round of one part did, as the parts' coordinator needs it (afterRound). */
+export interface PartRound {
   /** Successors at the depth of the round (their own and those sent): another round is needed. */
   atDepth: number;
   /** Successors found in all. */
   found: number;
   /** States queued for the next depth. */
   nextQueued: number;
+  /** Its visited states so far. */
+  distinct: number;
+  stoppedBy: string | null;
+  /** The depth bound kept an event from being explored (so far, in this part). */
+  cut: boolean;
+}
+
+/** A round's figures, with the successors for each other part (index: part), in the order found. */
+export interface RoundReport extends PartRound {
+  outboxes: Arrival[][];
+}
+
+/** What every part's round says comes next: the end of the search (and how), or another round. */
+export type AfterRound =
+  { finish: { stoppedBy: string | null; exhausted: boolean } } | { finish: null; advance: boolean };
+
+/**
+ * The next move of a search split in parts, from every part's last round: a stop in any part, or
+ * the state bound over all of them, ends it; nothing found and nothing queued anywhere exhausts it
+ * (unless the depth bound cut an event); otherwise the depth advances when no part found anything
+ * more at its depth.
+ */
+export function afterRound(rs: readonly PartRound[], maxStates?: number): AfterRound {
+  const distinct = rs.reduce((n, r) => n + r.distinct, 0);
+  const stoppedBy =
+    rs.find((r) => r.stoppedBy)?.stoppedBy ??
+    (maxStates && distinct >= maxStates ? `state bound ${maxStates}` : null);
+  if (stoppedBy) return { finish: { stoppedBy, exhausted: false } };
+  if (rs.every((r) => r.found === 0 && r.nextQueued === 0))
+    return { finish: { stoppedBy: null, exhausted: !rs.some((r) => r.cut) } };
+  return { finish: null, advance: rs.every((r) => r.atDepth === 0) };
 }
 
 /** A sleep table's key: the state's whole 64-bit key. */
@@ -76,7 +105,7 @@ function sleepKey(key: readonly [number, number]): string {
  * An event as the state's canonical relabelling names it (tasks and CPUs renamed), so that two
  * arrivals at one state that are mirror images of each other name its events alike.
  */
-export function eventKey(ev: Event, n: Node): string {
+function eventKey(ev: Event, n: Node): string {
   return JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
 }
 
@@ -102,7 +131,7 @@ function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
 }
 
 /** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
-export function defaultHeapBound(): number {
+function defaultHeapBound(): number {
   return Math.floor(getHeapStatistics().heap_size_limit * 0.85);
 }
 
@@ -113,7 +142,7 @@ function heapFull(bound: number): boolean {
 }
 
 /** The part that owns a state. */
-export function ownerOf(key: readonly [number, number], parts: number): number {
+function ownerOf(key: readonly [number, number], parts: number): number {
   return parts === 1 ? 0 : (key[1] >>> 0) % parts;
 }
 
@@ -330,12 +359,22 @@ export class PartSearch {
       }
     };
     const maxViolations = this.opts.maxViolations;
+    // An entry's place among the entries of its key before it (the queue is sorted by key).
+    let sub = 0;
     for (let qi = 0; qi < queue.length && !this.stoppedBy && !this.full(); qi++) {
-      const sub = qi > 0 && byKey(queue[qi - 1], queue[qi]) === 0 ? sub0(queue, qi) : 0;
+      sub = qi > 0 && byKey(queue[qi - 1], queue[qi]) === 0 ? sub + 1 : 0;
       this.expand(queue[qi], sub, qi, queue.length, route);
       if (maxViolations && this.best.size >= maxViolations) this.stoppedBy ??= `${this.best.size} violations`;
     }
-    return { outboxes, atDepth, found, nextQueued: this.next.length };
+    return {
+      outboxes,
+      atDepth,
+      found,
+      nextQueued: this.next.length,
+      distinct: this.visited.size,
+      stoppedBy: this.stoppedBy,
+      cut: this.cut,
+    };
   }
 
   /** Expands one entry: takes each of its events not asleep, routing each successor to its owner. */
@@ -449,13 +488,6 @@ export class PartSearch {
     if (first === undefined || child.depth < first) this.foundKeys.set(k, child.depth);
     return false;
   }
-}
-
-/** The place of entry qi among the entries of its key before it (the queue is sorted by key). */
-function sub0(queue: readonly StoredNode[], qi: number): number {
-  let n = 0;
-  for (let i = qi - 1; i >= 0 && byKey(queue[i], queue[qi]) === 0; i--) n++;
-  return n;
 }
 
 /** What a part found, as an exploration's result; `end` says how the whole search ended. */
