@@ -106,22 +106,13 @@ export class Packer {
     if (!this.shapeTable) throw new Error('pack: only a mirror takes a delta');
     if (d.shared !== this.shared.length)
       throw new Error(`pack: ${d.shared} shared values in part ${this.part}, ${this.shared.length} here`);
-    for (const x of d.strings) this.strings.push(internalised(x));
+    this.strings.push(...d.strings);
     for (const keys of d.shapes) this.shapeTable.push(shapeByKeys(keys));
   }
 
   get shapes(): Shape[] {
     return this.shapeTable ?? shapeList;
   }
-}
-
-/**
- * The engine's own copy of a string: a string that crossed between threads is a fresh copy,
- * compared and hashed character by character wherever the world is read; a property name is
- * kept once per engine, so reading one back gives that copy.
- */
-export function internalised(x: string): string {
-  return Object.keys({ [x]: 0 })[0] ?? x;
 }
 
 // ---- Encoding (one walk at a time per thread: the running state is module-level, as in graph.ts)

@@ -200,6 +200,12 @@ function startParts(job: ShardJob, parts: number, hooks: SearchHooks): Running<S
     );
   });
   const send = (i: number, m: PartCommand) => workers[i].postMessage(m);
+  // One part failing leaves the others waiting for its round: end them all.
+  const fail = (e: unknown) => {
+    finished = true;
+    for (const w of workers) void w.terminate();
+    settle.reject(e);
+  };
   const finish = (stoppedBy: string | null, exhausted: boolean) => {
     finished = true;
     workers.forEach((_, i) => send(i, { type: 'finish', stoppedBy, exhausted }));
@@ -227,10 +233,9 @@ function startParts(job: ShardJob, parts: number, hooks: SearchHooks): Running<S
         if (--left === 0) settle.resolve(results as ShardResult[]);
       }
     });
-    w.once('error', (e) => settle.reject(e));
+    w.once('error', (e) => fail(e));
     w.once('exit', (code) => {
-      if (code !== 0 && code !== 1 && !results[i])
-        settle.reject(new Error(`search worker exited with ${code}`));
+      if (code !== 0 && code !== 1 && !results[i]) fail(new Error(`search worker exited with ${code}`));
     });
   });
   return { done, stop: flag.stop };
