@@ -47,6 +47,11 @@ export class Hasher {
     for (let i = 0; i < s.length; i++) this.word(s.charCodeAt(i));
   }
 
+  /** The first number of pair(), without making the pair. */
+  first(): number {
+    return this.final(this.a ^ this.b);
+  }
+
   /** The digest as two numbers (for compact visited sets). */
   pair(): [number, number] {
     return [this.final(this.a ^ this.b), this.final(this.b + Math.imul(this.a, 0x27d4eb2d))];

@@ -146,13 +146,52 @@ function ownerOf(key: readonly [number, number], parts: number): number {
   return parts === 1 ? 0 : (key[1] >>> 0) % parts;
 }
 
-/** Whether arrival a merges before b. */
-function mergeOrder(a: Arrival, b: Arrival): number {
-  return a.hi - b.hi || a.lo - b.lo || a.sub - b.sub || a.ci - b.ci;
+/**
+ * `items` in the order of the numbers `numbersOf` writes for each (`width` of them, compared in
+ * turn), equal ones in their order before, as a stable sort. The numbers are read once per item
+ * into one array: a comparator reading them from the items ran slowly, since stored nodes and
+ * arrivals come in several object layouts.
+ */
+function sortedBy<T>(
+  items: readonly T[],
+  width: number,
+  numbersOf: (item: T, out: Float64Array, at: number) => void,
+): T[] {
+  const n = items.length;
+  const nums = new Float64Array(n * width);
+  for (let i = 0; i < n; i++) numbersOf(items[i], nums, i * width);
+  const order: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    for (let j = 0; j < width; j++) {
+      const d = nums[a * width + j] - nums[b * width + j];
+      if (d !== 0) return d;
+    }
+    return a - b;
+  });
+  return order.map((i) => items[i]);
 }
 
-function byKey(a: StoredNode, b: StoredNode): number {
-  return a.key[0] - b.key[0] || a.key[1] - b.key[1];
+/** Arrivals in merge order: by parent key, place among entries of that key, candidate index. */
+function inMergeOrder(arrivals: readonly Arrival[]): Arrival[] {
+  return sortedBy(arrivals, 4, (a, out, at) => {
+    out[at] = a.hi;
+    out[at + 1] = a.lo;
+    out[at + 2] = a.sub;
+    out[at + 3] = a.ci;
+  });
+}
+
+/** Stored states by key. */
+function inKeyOrder(nodes: readonly StoredNode[]): StoredNode[] {
+  return sortedBy(nodes, 2, (n, out, at) => {
+    out[at] = n.key[0];
+    out[at + 1] = n.key[1];
+  });
+}
+
+function sameKey(a: StoredNode, b: StoredNode): boolean {
+  return a.key[0] === b.key[0] && a.key[1] === b.key[1];
 }
 
 export class PartSearch {
@@ -218,9 +257,8 @@ export class PartSearch {
    * new states are queued, sleep sets narrowed, states that must be expanded again queued again.
    */
   merge(incoming: readonly Arrival[]): void {
-    const all = this.mine.length ? [...this.mine, ...incoming] : [...incoming];
+    const all = inMergeOrder(this.mine.length ? [...this.mine, ...incoming] : incoming);
     this.mine = [];
-    all.sort(mergeOrder);
     // The world of the first arrival at each state and depth: an arrival sent without one (a
     // later arrival of the same part) that wakes events there is expanded again from it.
     const data = new Map<string, StoredNode>();
@@ -341,11 +379,10 @@ export class PartSearch {
   /** Expands every queued entry of the depth (in key order); successors wait for the merge. */
   round(): RoundReport {
     const outboxes: Arrival[][] = Array.from({ length: this.parts }, () => []);
-    const queue = this.queue;
+    const queue = inKeyOrder(this.queue);
     this.queue = [];
     this.foundKeys.clear();
     this.pendingNew = 0;
-    queue.sort(byKey);
     let atDepth = 0;
     let found = 0;
     const route = (a: Arrival) => {
@@ -362,7 +399,7 @@ export class PartSearch {
     // An entry's place among the entries of its key before it (the queue is sorted by key).
     let sub = 0;
     for (let qi = 0; qi < queue.length && !this.stoppedBy && !this.full(); qi++) {
-      sub = qi > 0 && byKey(queue[qi - 1], queue[qi]) === 0 ? sub + 1 : 0;
+      sub = qi > 0 && sameKey(queue[qi - 1], queue[qi]) ? sub + 1 : 0;
       this.expand(queue[qi], sub, qi, queue.length, route);
       if (maxViolations && this.best.size >= maxViolations) this.stoppedBy ??= `${this.best.size} violations`;
     }
@@ -418,7 +455,8 @@ export class PartSearch {
     // later independent successors) and those this expansion has taken (they sleep in the
     // successors of later independent events), as indices into cands.
     const cpus = this.sleeping ? cands.map((ev) => localCpu(node.world, ev, this.runQueueMoves)) : [];
-    const asleep = keys ? cands.flatMap((_, i) => (asleepKeys.has(keys[i]) ? [i] : [])) : [];
+    const asleep: number[] = [];
+    if (keys) for (let i = 0; i < cands.length; i++) if (asleepKeys.has(keys[i])) asleep.push(i);
     const taken: number[] = [];
     for (let ci = 0; ci < cands.length && !this.full(); ci++) {
       if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;

@@ -174,22 +174,29 @@ function isIdentity(r: Relabelling): boolean {
  * relabelled world is taken on the world itself (no copy per state), which is then put back.
  */
 class UndoLog {
-  private readonly entries: { obj: Record<string, unknown>; key: string; old: unknown }[] = [];
+  // Three parallel lists instead of an object per assignment: a key takes one log, reused.
+  private readonly objs: Record<string, unknown>[] = [];
+  private readonly keys: string[] = [];
+  private readonly olds: unknown[] = [];
 
   set<T extends object, K extends keyof T & string>(obj: T, key: K, value: T[K]): void {
     if (obj[key] === value) return;
-    this.entries.push({ obj: obj as Record<string, unknown>, key, old: obj[key] });
+    this.objs.push(obj as Record<string, unknown>);
+    this.keys.push(key);
+    this.olds.push(obj[key]);
     obj[key] = value;
   }
 
   undo(): void {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const { obj, key, old } = this.entries[i];
-      obj[key] = old;
-    }
-    this.entries.length = 0;
+    for (let i = this.objs.length - 1; i >= 0; i--) this.objs[i][this.keys[i]] = this.olds[i];
+    this.objs.length = 0;
+    this.keys.length = 0;
+    this.olds.length = 0;
   }
 }
+
+/** The one log relabelledKey uses (keys are taken one at a time, and the log is always undone). */
+const theLog = new UndoLog();
 
 /**
  * Moves the CPUs of a world (in place, logged): registers, per-CPU data and idle tasks go to their
@@ -291,7 +298,7 @@ function moveTasks(w: World, slots: readonly UserSlot[], r: Relabelling, log: Un
  * relabelled in place and put back before this returns, so it must not be read meanwhile.
  */
 function relabelledKey(w: World, r: Relabelling, paths: readonly KeyedPath[]): [number, number] {
-  const log = new UndoLog();
+  const log = theLog;
   try {
     const slots = r.pid.size ? userSlots(w) : [];
     moveCpus(w, r.cpu, log);
@@ -319,6 +326,12 @@ export function relabelEvent(e: Event, r: Relabelling): Event {
 class Look {
   private readonly h = new Hasher();
 
+  /** Starts a new look (one Look is reused for every look a key takes: no allocation). */
+  start(): this {
+    this.h.reset();
+    return this;
+  }
+
   add(x: string | number | boolean | null | undefined): this {
     if (typeof x === 'number') this.h.number(x);
     else if (typeof x === 'string') this.h.string(x);
@@ -333,9 +346,12 @@ class Look {
   }
 
   done(): number {
-    return this.h.pair()[0];
+    return this.h.first();
   }
 }
+
+/** The one Look in use: looks are taken one after another, never nested. */
+const theLook = new Look();
 
 /**
  * What a task's own data looks like, with nothing that names it and no CPU number: where it runs
@@ -346,7 +362,7 @@ function ownLook(w: World, i: number): number {
   const u = w.users[i];
   const t = taskOfUser(w, i);
   const th = t.thread;
-  const look = new Look().add(u.mode).add(u.kpath);
+  const look = theLook.start().add(u.mode).add(u.kpath);
   // Each slot of the view: a value no task wrote as itself, else whether this task wrote it.
   for (const v of u.view.slots) {
     const writer = writerOf(v);
@@ -379,18 +395,46 @@ function addCpuPart(look: Look, w: World, t: task_struct, to: (c: number) => num
     if (p.current === t) held.push(2 * to(c));
     else if (p.fpsimd_last_state.st === th.uw.fpsimd_state) held.push(2 * to(c) + 1);
   });
-  held.sort((a, b) => a - b);
+  sortSmall(held);
   return look
     .list(held)
     .add(to(t.cpu))
     .add(th.fpsimd_cpu < n ? to(th.fpsimd_cpu) : th.fpsimd_cpu);
 }
 
+/** Sorts a short list of numbers in place, ascending (insertion: no work array, unlike sort()). */
+function sortSmall(xs: number[]): void {
+  sortBy(xs, (a, b) => a - b);
+}
+
+/** Sorts a short list in place by a total order (insertion sort: no work array, unlike sort()). */
+function sortBy(xs: number[], cmp: (a: number, b: number) => number): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i];
+    let j = i - 1;
+    for (; j >= 0 && cmp(xs[j], x) > 0; j--) xs[j + 1] = xs[j];
+    xs[j + 1] = x;
+  }
+}
+
+/** Per CPU, the slot an order moves it to (the inverse of `cpuFrom`), made once per order. */
+const inverses = new WeakMap<readonly number[], number[]>();
+
+function inverseOrder(cpuFrom: readonly number[]): number[] {
+  let inv = inverses.get(cpuFrom);
+  if (!inv) {
+    inv = [];
+    cpuFrom.forEach((src, k) => (inv![src] = k));
+    inverses.set(cpuFrom, inv);
+  }
+  return inv;
+}
+
 /** What a CPU looks like without numbers: its system registers and per-CPU scalars. */
 function cpuLook(w: World, c: number): number {
   const cpu = w.machine.cpus[c];
   const p = w.kernel.percpu[c];
-  const look = new Look();
+  const look = theLook.start();
   for (const k in cpu.sys) {
     // A symbolic value (TPIDR2_EL0) without its writer, which a relabelling of tasks renames.
     const v = cpu.sys[k as keyof typeof cpu.sys];
@@ -416,6 +460,29 @@ interface CpuCandidate {
   orders: number[][];
 }
 
+/** Lexicographic order of the CPU looks of a world read in two CPU orders. */
+function compareCpuParts(a: readonly number[], b: readonly number[], cpuLooks: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = cpuLooks[a[i]];
+    const y = cpuLooks[b[i]];
+    if (x !== y) return x - y;
+  }
+  return 0;
+}
+
+/** Per user slot, whether it is in one of the symmetry's classes (made once per symmetry). */
+const members = new WeakMap<TaskSymmetry, boolean[]>();
+
+function membersOf(sym: TaskSymmetry): boolean[] {
+  let m = members.get(sym);
+  if (!m) {
+    m = [];
+    for (const c of sym.classes) for (const i of c) m[i] = true;
+    members.set(sym, m);
+  }
+  return m;
+}
+
 /** Lexicographic order of two looks of one world (of equal length). */
 function compareLooks(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
@@ -433,16 +500,17 @@ function cpuCandidate(
   cpuFrom: number[],
   limit: number,
 ): CpuCandidate {
-  const map = cpuMap(cpuFrom);
-  const to = (c: number) => map.get(c) ?? c;
+  const slotOf = inverseOrder(cpuFrom);
+  const to = (c: number) => (c >= 0 && c < slotOf.length ? slotOf[c] : c);
   const look: number[] = cpuFrom.map((c) => seen.cpus[c]);
   let orders: number[][] = [w.users.map((_, i) => i)];
   // Per user slot, its look with the CPUs it holds under this order (only class members are read).
   const taskLook: number[] = [];
   for (const cls of sym.classes) {
     for (const i of cls)
-      taskLook[i] = addCpuPart(new Look().add(seen.tasks[i]), w, taskOfUser(w, i), to).done();
-    const sorted = [...cls].sort((a, b) => taskLook[a] - taskLook[b] || a - b);
+      taskLook[i] = addCpuPart(theLook.start().add(seen.tasks[i]), w, taskOfUser(w, i), to).done();
+    const sorted = cls.slice();
+    sortBy(sorted, (a, b) => taskLook[a] - taskLook[b] || a - b);
     for (const i of sorted) look.push(taskLook[i]);
     const groups: number[][] = [];
     for (const i of sorted) {
@@ -451,8 +519,9 @@ function cpuCandidate(
       else groups.push([i]);
     }
     const next: number[][] = [];
+    const arranged = arrangements(groups, limit);
     for (const base of orders)
-      for (const arrangement of arrangements(groups, limit)) {
+      for (const arrangement of arranged) {
         const o = base.slice();
         cls.forEach((slot, j) => (o[slot] = arrangement[j]));
         next.push(o);
@@ -465,18 +534,39 @@ function cpuCandidate(
 
 /** The concatenations of the groups in order, each group in every order (at most `limit`). */
 function arrangements(groups: number[][], limit: number): number[][] {
+  // Every group of one (no look-alike tasks, the common case): the one concatenation.
+  if (groups.every((g) => g.length === 1)) return [groups.map((g) => g[0])];
   let out: number[][] = [[]];
   for (const g of groups) {
     const next: number[][] = [];
+    const orders = indexOrders(g.length);
     for (const prefix of out)
-      for (const p of permutations(g)) if (next.length < limit) next.push([...prefix, ...p]);
+      for (const p of orders) if (next.length < limit) next.push([...prefix, ...p.map((j) => g[j])]);
     out = next;
   }
   return out;
 }
 
+/** The orders of the positions 0..n-1 as permutations() lists them, made once per n. */
+const positionOrders = new Map<number, number[][]>();
+
+function indexOrders(n: number): number[][] {
+  let out = positionOrders.get(n);
+  if (!out) positionOrders.set(n, (out = permutations([...Array(n).keys()])));
+  return out;
+}
+
 /** The orders of 0..n-1, made once per n (the CPU orders every state tries). */
 const identityOrders = new Map<number, number[][]>();
+
+/** The identity order of n CPUs as the only order (CPUs not interchangeable), made once per n. */
+const identityLists = new Map<number, number[][]>();
+
+function identityOnly(n: number): number[][] {
+  let out = identityLists.get(n);
+  if (!out) identityLists.set(n, (out = [[...Array(n).keys()]]));
+  return out;
+}
 
 function ordersOf(n: number): number[][] {
   let out = identityOrders.get(n);
@@ -546,21 +636,22 @@ export function symmetricKey(
   sym: TaskSymmetry,
 ): { key: [number, number]; relabel: Relabelling; ties?: Relabelling[] } {
   const n = world.machine.cpus.length;
-  const identity = [...Array(n).keys()];
-  const cpuOrders = sym.cpus ? ordersOf(n) : [identity];
+  const cpuOrders = sym.cpus ? ordersOf(n) : identityOnly(n);
   // Only the CPU orders under which the world looks least are fingerprinted: the look is taken
   // without numbers, so relabellings of one world pick corresponding orders.
-  const looks: Looks = {
-    tasks: world.users.map((_, i) => (sym.classes.some((c) => c.includes(i)) ? ownLook(world, i) : 0)),
-    cpus: world.machine.cpus.map((_, c) => cpuLook(world, c)),
-  };
+  const member = membersOf(sym);
+  const looks: Looks = { tasks: [], cpus: [] };
+  for (let i = 0; i < world.users.length; i++) looks.tasks.push(member[i] ? ownLook(world, i) : 0);
+  for (let c = 0; c < n; c++) looks.cpus.push(cpuLook(world, c));
   // A candidate's look starts with its CPUs' looks in slot order: only the orders whose CPU part
   // is least can give the least look, so the tasks' looks are taken under those alone.
-  const cpuParts = cpuOrders.map((cpuFrom) => cpuFrom.map((c) => looks.cpus[c]));
-  const leastCpus = cpuParts.reduce((m, p) => (compareLooks(p, m) < 0 ? p : m), cpuParts[0]);
-  const cands = cpuOrders
-    .filter((_, k) => compareLooks(cpuParts[k], leastCpus) === 0)
-    .map((cpuFrom) => cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
+  let leastCpus = cpuOrders[0];
+  for (const cpuFrom of cpuOrders)
+    if (compareCpuParts(cpuFrom, leastCpus, looks.cpus) < 0) leastCpus = cpuFrom;
+  const cands: CpuCandidate[] = [];
+  for (const cpuFrom of cpuOrders)
+    if (compareCpuParts(cpuFrom, leastCpus, looks.cpus) === 0)
+      cands.push(cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
   const least = cands.reduce((m, c) => (compareLooks(c.look, m) < 0 ? c.look : m), cands[0].look);
   let best: { key: [number, number]; relabel: Relabelling } | null = null;
   // The other relabellings that give the least key (the world is its own image under them).
