@@ -430,26 +430,32 @@ export class Explorer {
   /** The node as the frontier keeps it: its world packed (the world itself is dropped). */
   store(n: Node): StoredNode {
     if (!this.packFrontier) return n;
-    const { world, relabel, ties, ...rest } = n;
-    const ncpus = world.machine.cpus.length;
+    const ncpus = n.world.machine.cpus.length;
+    // Fields named one by one (a spread of the rest measured slower: nodes come in several layouts).
     return {
-      ...rest,
-      packed: n.packed ?? this.packer.pack(world),
-      relabelList: relabel && compactRelabelling(relabel, ncpus),
-      tieLists: ties?.map((r) => compactRelabelling(r, ncpus)),
+      key: n.key,
+      paths: n.paths,
+      depth: n.depth,
+      hist: n.hist,
+      packed: n.packed ?? this.packer.pack(n.world),
+      relabelList: n.relabel && compactRelabelling(n.relabel, ncpus),
+      tieLists: n.ties?.map((r) => compactRelabelling(r, ncpus)),
     };
   }
 
   /** A stored node with its world unpacked (and its relabellings rebuilt), for expanding it. */
   load(s: StoredNode): Node {
     if (!s.packed) return s as Node;
-    const { relabelList, tieLists, ...rest } = s;
     const world = this.packer.unpack<World>(s.packed);
     return {
-      ...rest,
       world,
-      relabel: relabelList && expandRelabelling(world, relabelList),
-      ties: tieLists?.map((c) => expandRelabelling(world, c)),
+      key: s.key,
+      paths: s.paths,
+      depth: s.depth,
+      hist: s.hist,
+      packed: s.packed,
+      relabel: s.relabelList && expandRelabelling(world, s.relabelList),
+      ties: s.tieLists?.map((c) => expandRelabelling(world, c)),
     };
   }
 
