@@ -106,8 +106,16 @@ function sleepKey(key: readonly [number, number]): string {
  * arrivals at one state that are mirror images of each other name its events alike.
  */
 function eventKey(ev: Event, n: Node): string {
-  return JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
+  const text = JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
+  // One copy of each key is kept (sleep sets hold them until their round is merged): the fresh
+  // text dies young instead of being copied by every collection until then.
+  let kept = eventKeys.get(text);
+  if (kept === undefined) eventKeys.set(text, (kept = text));
+  return kept;
 }
+
+/** Every event key met, each kept once (an alphabet names a few hundred events at most). */
+const eventKeys = new Map<string, string>();
 
 /** A state's sleep set (canonical event keys) and whether it was expanded. */
 interface SleepEntry {
