@@ -67,7 +67,9 @@ export class Runtime {
 
   /** The pids with a suspended kernel path, in pid order. */
   inFlight(): number[] {
-    return [...new Set([...this.paths.keys(), ...this.lazy])].sort((a, b) => a - b);
+    const out = [...this.paths.keys()];
+    for (const pid of this.lazy) if (!this.paths.has(pid)) out.push(pid);
+    return out.sort((a, b) => a - b);
   }
 
   /**
