@@ -158,6 +158,15 @@ function room(n: number): void {
 }
 
 function writeVarint(x: number): void {
+  // Below 2^31 with integer shifts (the common case: symbolic values, lengths, table numbers).
+  if (x <= 0x7fffffff) {
+    while (x >= 0x80) {
+      out[pos++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    out[pos++] = x;
+    return;
+  }
   while (x >= 0x80) {
     out[pos++] = (x % 0x80) | 0x80;
     x = Math.floor(x / 0x80);
@@ -170,6 +179,11 @@ const f64Bytes = new Uint8Array(f64.buffer);
 
 function writeNumber(v: number): void {
   room(11);
+  // A small non-negative integer (most fields) is its own byte; -0 is not (it is written whole).
+  if ((v | 0) === v && v >= 0 && v < SMALL_LIMIT && 1 / v !== -Infinity) {
+    out[pos++] = v;
+    return;
+  }
   if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER && !Object.is(v, -0)) {
     if (v >= 0 && v < SMALL_LIMIT) {
       out[pos++] = v;

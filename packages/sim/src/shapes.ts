@@ -179,8 +179,11 @@ export class VisitList<T> {
   }
 
   clear(): void {
-    this.objs.length = 0;
-    this.vals.length = 0;
+    // Only a length that changes is set (setting one is a runtime call, even to the same length).
+    if (this.objs.length !== 0) {
+      this.objs.length = 0;
+      this.vals.length = 0;
+    }
     this.index = null;
   }
 }

@@ -189,9 +189,11 @@ class UndoLog {
 
   undo(): void {
     for (let i = this.objs.length - 1; i >= 0; i--) this.objs[i][this.keys[i]] = this.olds[i];
-    this.objs.length = 0;
-    this.keys.length = 0;
-    this.olds.length = 0;
+    if (this.objs.length !== 0) {
+      this.objs.length = 0;
+      this.keys.length = 0;
+      this.olds.length = 0;
+    }
   }
 }
 
