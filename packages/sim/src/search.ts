@@ -117,6 +117,9 @@ function eventKey(ev: Event, n: Node): string {
 /** Every event key met, each kept once (an alphabet names a few hundred events at most). */
 const eventKeys = new Map<string, string>();
 
+/** The empty sleep set. */
+const NONE_ASLEEP: readonly string[] = [];
+
 /** A state's sleep set (canonical event keys) and whether it was expanded. */
 interface SleepEntry {
   asleep: readonly string[];
@@ -336,10 +339,10 @@ export class PartSearch {
     }
     const e = this.sleepTable.get(k);
     if (!e) return null;
-    const now = new Set(sleep);
-    const kept = e.asleep.filter((x) => now.has(x));
+    // Sleep sets are a few interned keys: a list search beats making a set per arrival.
+    const kept = e.asleep.filter((x) => sleep.includes(x));
     if (kept.length === e.asleep.length) return null;
-    const woke = e.asleep.filter((x) => !now.has(x));
+    const woke = e.asleep.filter((x) => !sleep.includes(x));
     if (kept.length) e.asleep = kept;
     else this.sleepTable.delete(k);
     if (!e.expanded) return null;
@@ -354,17 +357,16 @@ export class PartSearch {
     if (!sleep) return false;
     const e = this.sleepTable.get(id);
     if (!e) return false;
-    const now = new Set(sleep);
-    return e.asleep.some((x) => !now.has(x));
+    return e.asleep.some((x) => !sleep.includes(x));
   }
 
   /** The sleep set a state is expanded with (the intersection of the ways it was reached). */
-  private takeSleep(n: Node): ReadonlySet<string> {
+  private takeSleep(n: Node): readonly string[] {
     const e = this.sleepTable.get(sleepKey(n.key));
-    if (!e) return new Set();
+    if (!e) return NONE_ASLEEP;
     e.expanded = true;
     // A state that is its own mirror image has no one naming of its events.
-    return n.ties?.length ? new Set() : new Set(e.asleep);
+    return n.ties?.length ? NONE_ASLEEP : e.asleep;
   }
 
   /** Ends the depth: its statistics, and the next depth's entries become the queue. */
@@ -452,25 +454,25 @@ export class PartSearch {
     }
     const node = ex.load(stored);
     const cands = ex.candidatesOf(node, opts.atomicPaths ?? false);
-    const asleepKeys: ReadonlySet<string> = again
-      ? new Set(stored.sleep)
+    const asleepKeys: readonly string[] = again
+      ? (stored.sleep ?? NONE_ASLEEP)
       : this.sleeping
         ? this.takeSleep(node)
-        : new Set();
+        : NONE_ASLEEP;
     const only = again && stored.only !== 'all' ? new Set(stored.only) : null;
-    const keys = asleepKeys.size || only ? cands.map((ev) => eventKey(ev, node)) : null;
+    const keys = asleepKeys.length || only ? cands.map((ev) => eventKey(ev, node)) : null;
     // The CPU each event acts on alone (sleep.ts localCpu), the events asleep here (inherited by
     // later independent successors) and those this expansion has taken (they sleep in the
     // successors of later independent events), as indices into cands.
     const cpus = this.sleeping ? cands.map((ev) => localCpu(node.world, ev, this.runQueueMoves)) : [];
     const asleep: number[] = [];
-    if (keys) for (let i = 0; i < cands.length; i++) if (asleepKeys.has(keys[i])) asleep.push(i);
+    if (keys) for (let i = 0; i < cands.length; i++) if (asleepKeys.includes(keys[i])) asleep.push(i);
     const taken: number[] = [];
     for (let ci = 0; ci < cands.length && !this.full(); ci++) {
       if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
       const ev = cands[ci];
       if (only && !only.has(keys![ci])) continue;
-      if (keys && asleepKeys.has(keys[ci])) {
+      if (keys && asleepKeys.includes(keys[ci])) {
         this.slept++;
         continue;
       }
