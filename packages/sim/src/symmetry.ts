@@ -341,9 +341,10 @@ class Look {
     return this;
   }
 
-  list(xs: readonly number[]): this {
-    this.h.word(xs.length);
-    for (const x of xs) this.h.number(x);
+  /** The first `n` numbers of `xs` (all by default), after their count. */
+  list(xs: readonly number[], n = xs.length): this {
+    this.h.word(n);
+    for (let i = 0; i < n; i++) this.h.number(xs[i]);
     return this;
   }
 
@@ -387,31 +388,43 @@ function taskOfUser(w: World, i: number): task_struct {
 }
 
 /** Adds to `look` the CPU numbers a task holds or is held by, read as if the CPUs were moved by `to`. */
-function addCpuPart(look: Look, w: World, t: task_struct, to: (c: number) => number): Look {
+function addCpuPart(look: Look, w: World, t: task_struct, slotOf: readonly number[]): Look {
   const n = w.machine.cpus.length;
   const th = t.thread;
   // Sorted, so that the list does not depend on the order the CPUs had before moving: a CPU
   // running the task as 2c, one whose last FP state is the task's as 2c+1.
-  const held: number[] = [];
-  w.kernel.percpu.forEach((p, c) => {
-    if (p.current === t) held.push(2 * to(c));
-    else if (p.fpsimd_last_state.st === th.uw.fpsimd_state) held.push(2 * to(c) + 1);
-  });
-  sortSmall(held);
+  const percpu = w.kernel.percpu;
+  let count = 0;
+  for (let c = 0; c < percpu.length; c++) {
+    const p = percpu[c];
+    if (p.current === t) held[count++] = 2 * movedTo(slotOf, c);
+    else if (p.fpsimd_last_state.st === th.uw.fpsimd_state) held[count++] = 2 * movedTo(slotOf, c) + 1;
+  }
+  sortBy(held, ascending, count);
   return look
-    .list(held)
-    .add(to(t.cpu))
-    .add(th.fpsimd_cpu < n ? to(th.fpsimd_cpu) : th.fpsimd_cpu);
+    .list(held, count)
+    .add(movedTo(slotOf, t.cpu))
+    .add(th.fpsimd_cpu < n ? movedTo(slotOf, th.fpsimd_cpu) : th.fpsimd_cpu);
 }
 
-/** Sorts a short list of numbers in place, ascending (insertion: no work array, unlike sort()). */
-function sortSmall(xs: number[]): void {
-  sortBy(xs, (a, b) => a - b);
+/** The CPUs addCpuPart finds holding a task (a list reused by every call: its first `count`). */
+const held: number[] = [];
+
+/** Where an order puts CPU `c` (`slotOf` is its inverse); a number that is no CPU stays. */
+function movedTo(slotOf: readonly number[], c: number): number {
+  return c >= 0 && c < slotOf.length ? slotOf[c] : c;
 }
 
-/** Sorts a short list in place by a total order (insertion sort: no work array, unlike sort()). */
-function sortBy(xs: number[], cmp: (a: number, b: number) => number): void {
-  for (let i = 1; i < xs.length; i++) {
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+/**
+ * Sorts the first `n` items of a short list in place by a total order (insertion sort: no work
+ * array, unlike sort()).
+ */
+function sortBy(xs: number[], cmp: (a: number, b: number) => number, n = xs.length): void {
+  for (let i = 1; i < n; i++) {
     const x = xs[i];
     let j = i - 1;
     for (; j >= 0 && cmp(xs[j], x) > 0; j--) xs[j + 1] = xs[j];
@@ -503,14 +516,13 @@ function cpuCandidate(
   limit: number,
 ): CpuCandidate {
   const slotOf = inverseOrder(cpuFrom);
-  const to = (c: number) => (c >= 0 && c < slotOf.length ? slotOf[c] : c);
   const look: number[] = cpuFrom.map((c) => seen.cpus[c]);
-  let orders: number[][] = [w.users.map((_, i) => i)];
+  let orders: number[][] = identityOnly(w.users.length);
   // Per user slot, its look with the CPUs it holds under this order (only class members are read).
   const taskLook: number[] = [];
   for (const cls of sym.classes) {
     for (const i of cls)
-      taskLook[i] = addCpuPart(theLook.start().add(seen.tasks[i]), w, taskOfUser(w, i), to).done();
+      taskLook[i] = addCpuPart(theLook.start().add(seen.tasks[i]), w, taskOfUser(w, i), slotOf).done();
     const sorted = cls.slice();
     sortBy(sorted, (a, b) => taskLook[a] - taskLook[b] || a - b);
     for (const i of sorted) look.push(taskLook[i]);
