@@ -154,14 +154,18 @@ export function shapeAt(site: Site, o: object): Shape {
  * indexed by a map. Reused across calls, and emptied after each so it keeps nothing alive.
  */
 export class VisitList<T> {
-  private objs: object[] = [];
-  private vals: T[] = [];
+  // The first `n` slots are in use. The lists keep their room between walks (emptying them by
+  // length is a runtime call and gives the room back, so every walk grew them again); clear()
+  // blanks the used slots, so nothing stays reachable.
+  private readonly objs: (object | null)[] = [];
+  private readonly vals: (T | undefined)[] = [];
+  private n = 0;
   private index: Map<object, T> | null = null;
 
   get(o: object): T | undefined {
     if (this.index !== null) return this.index.get(o);
     const objs = this.objs;
-    for (let i = objs.length - 1; i >= 0; i--) if (objs[i] === o) return this.vals[i];
+    for (let i = this.n - 1; i >= 0; i--) if (objs[i] === o) return this.vals[i];
     return undefined;
   }
 
@@ -170,20 +174,21 @@ export class VisitList<T> {
       this.index.set(o, v);
       return;
     }
-    this.objs.push(o);
-    this.vals.push(v);
-    if (this.objs.length > 48) {
+    this.objs[this.n] = o;
+    this.vals[this.n] = v;
+    this.n++;
+    if (this.n > 48) {
       this.index = new Map();
-      for (let i = 0; i < this.objs.length; i++) this.index.set(this.objs[i], this.vals[i]);
+      for (let i = 0; i < this.n; i++) this.index.set(this.objs[i]!, this.vals[i]!);
     }
   }
 
   clear(): void {
-    // Only a length that changes is set (setting one is a runtime call, even to the same length).
-    if (this.objs.length !== 0) {
-      this.objs.length = 0;
-      this.vals.length = 0;
+    for (let i = 0; i < this.n; i++) {
+      this.objs[i] = null;
+      this.vals[i] = undefined;
     }
+    this.n = 0;
     this.index = null;
   }
 }

@@ -618,9 +618,18 @@ export function keyWith(
   cpuMap?: ReadonlyMap<number, number>,
 ): [number, number] {
   if (paths.length === 0) return worldFingerprint(world, undefined, writers);
-  const mapped = paths
-    .map((p) => ({ pid: pidMap?.get(p.pid) ?? p.pid, sig: p.sig, cpu: guestCpu(p, cpuMap) }))
-    .sort((a, b) => a.pid - b.pid);
+  const mapped = paths.map((p) => ({
+    pid: pidMap?.get(p.pid) ?? p.pid,
+    sig: p.sig,
+    cpu: guestCpu(p, cpuMap),
+  }));
+  // A few paths: an insertion sort by pid (sort() makes a work array each call).
+  for (let i = 1; i < mapped.length; i++) {
+    const x = mapped[i];
+    let j = i - 1;
+    for (; j >= 0 && mapped[j].pid > x.pid; j--) mapped[j + 1] = mapped[j];
+    mapped[j + 1] = x;
+  }
   return worldFingerprint(
     world,
     (h: Hasher) => {
