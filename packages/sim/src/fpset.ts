@@ -102,7 +102,7 @@ export class FingerprintSet {
     const inline = Math.min(depth, DEPTH_INLINE_MAX);
     this.hi[i] = (hi | (inline << DEPTH_SHIFT)) >>> 0;
     if (depth >= DEPTH_INLINE_MAX) this.deep.set(`${hi}:${lo}`, depth);
-    else this.deep.delete(`${hi}:${lo}`);
+    else if (this.deep.size !== 0) this.deep.delete(`${hi}:${lo}`);
   }
 
   private grow(): void {

@@ -310,7 +310,9 @@ function genericEncode(s: Shape): EncodeFn {
 
 // ---- Decoding
 
-let inp: Uint8Array = new Uint8Array(0);
+/** What `inp` holds between reads (a decode keeps no bytes alive). */
+const NO_BYTES = new Uint8Array(0);
+let inp: Uint8Array = NO_BYTES;
 let at = 0;
 let unpacker: Packer;
 /** The shapes the bytes being read number (this thread's, or a mirror's). */
@@ -330,7 +332,7 @@ function decodeRoot(p: Packer, bytes: Uint8Array): unknown {
     return v;
   } finally {
     made = [];
-    inp = new Uint8Array(0);
+    inp = NO_BYTES;
   }
 }
 

@@ -28,6 +28,7 @@ import type {
 import { historyOf, keepShortest, sortedViolations, violationKind } from './explore.js';
 import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { knownKeyOf } from './signature.js';
+import { KeyTable } from './key-table.js';
 import { independentOn, localCpu, pathsTouchRunQueue } from './sleep.js';
 import { relabelEvent } from './symmetry.js';
 import type { Violation, World } from './world.js';
@@ -41,8 +42,6 @@ export interface Arrival {
   /** The candidate's index at the parent. */
   ci: number;
   key: [number, number];
-  /** The key as text (sleepKey), for the tables keyed by it. */
-  id: string;
   depth: number;
   /** The state is its own mirror image (symmetry.ts ties): its events have no one naming. */
   ties: boolean;
@@ -96,11 +95,6 @@ export function afterRound(rs: readonly PartRound[], maxStates?: number): AfterR
   return { finish: null, advance: rs.every((r) => r.atDepth === 0) };
 }
 
-/** A sleep table's key: the state's whole 64-bit key. */
-function sleepKey(key: readonly [number, number]): string {
-  return `${key[0]},${key[1]}`;
-}
-
 /**
  * An event as the state's canonical relabelling names it (tasks and CPUs renamed), so that two
  * arrivals at one state that are mirror images of each other name its events alike.
@@ -116,6 +110,13 @@ function eventKey(ev: Event, n: Node): string {
 
 /** Every event key met, each kept once (an alphabet names a few hundred events at most). */
 const eventKeys = new Map<string, string>();
+
+/** The first arrival with a world at a state, per depth (merge: later ones of the part lack it). */
+interface FirstData {
+  depth: number;
+  node: StoredNode;
+  other: FirstData | null;
+}
 
 /** The empty sleep set. */
 const NONE_ASLEEP: readonly string[] = [];
@@ -208,7 +209,7 @@ function sameKey(a: StoredNode, b: StoredNode): boolean {
 export class PartSearch {
   readonly visited: FingerprintSet;
   readonly best = new Map<string, Counterexample>();
-  private readonly sleepTable = new Map<string, SleepEntry>();
+  private readonly sleepTable = new KeyTable<SleepEntry>();
   private readonly sleeping: boolean;
   private readonly runQueueMoves: boolean;
   private readonly bound: number;
@@ -221,8 +222,8 @@ export class PartSearch {
   private next: StoredNode[] = [];
   /** Successors this part owns, found in the round just run. */
   private mine: Arrival[] = [];
-  /** Keys found this round, with the least depth (sleepKey): later arrivals merge after them. */
-  private readonly foundKeys = new Map<string, number>();
+  /** Keys found this round, with the least depth: later arrivals merge after them. */
+  private readonly foundKeys = new KeyTable<number>();
   /** States this part owns that this round found and that were not visited before it. */
   private pendingNew = 0;
   depth = 0;
@@ -272,15 +273,17 @@ export class PartSearch {
     this.mine = [];
     // The world of the first arrival at each state and depth: an arrival sent without one (a
     // later arrival of the same part) that wakes events there is expanded again from it.
-    const data = new Map<string, StoredNode>();
+    const data = new KeyTable<FirstData>();
     // A stop asked for during the round still lets its states in; a memory bound hit here does not.
     const stopped = this.stoppedBy;
     for (const a of all) {
       if (this.stoppedBy !== stopped) return;
-      const k = `${a.id}@${a.depth}`;
+      const [hi, lo] = a.key;
+      let first = data.get(hi, lo);
+      while (first && first.depth !== a.depth) first = first.other;
       if (a.node) {
-        if (!data.has(k)) data.set(k, a.node);
-      } else a.node = data.get(k) ?? null;
+        if (!first) data.set(hi, lo, { depth: a.depth, node: a.node, other: data.get(hi, lo) ?? null });
+      } else a.node = first?.node ?? null;
       this.accept(a);
     }
     const max = this.opts.maxStates;
@@ -331,20 +334,20 @@ export class PartSearch {
    * that is its own mirror image): they must be taken from it. Null: nothing to do.
    */
   private mergeSleep(a: Arrival, isNew: boolean): string[] | 'all' | null {
-    const k = a.id;
+    const [hi, lo] = a.key;
     const sleep = a.sleep!;
     if (isNew) {
-      if (sleep.length) this.sleepTable.set(k, { asleep: sleep, expanded: false });
+      if (sleep.length) this.sleepTable.set(hi, lo, { asleep: sleep, expanded: false });
       return null;
     }
-    const e = this.sleepTable.get(k);
+    const e = this.sleepTable.get(hi, lo);
     if (!e) return null;
     // Sleep sets are a few interned keys: a list search beats making a set per arrival.
     const kept = e.asleep.filter((x) => sleep.includes(x));
     if (kept.length === e.asleep.length) return null;
     const woke = e.asleep.filter((x) => !sleep.includes(x));
     if (kept.length) e.asleep = kept;
-    else this.sleepTable.delete(k);
+    else this.sleepTable.delete(hi, lo);
     if (!e.expanded) return null;
     return a.ties ? 'all' : woke;
   }
@@ -353,16 +356,16 @@ export class PartSearch {
    * Whether an arrival at a state seen before this round could wake an event there, now or once
    * the state is expanded later in the round: only if some event asleep there is awake in it.
    */
-  private mayWake(id: string, sleep: readonly string[] | null): boolean {
+  private mayWake(key: readonly [number, number], sleep: readonly string[] | null): boolean {
     if (!sleep) return false;
-    const e = this.sleepTable.get(id);
+    const e = this.sleepTable.get(key[0], key[1]);
     if (!e) return false;
     return e.asleep.some((x) => !sleep.includes(x));
   }
 
   /** The sleep set a state is expanded with (the intersection of the ways it was reached). */
   private takeSleep(n: Node): readonly string[] {
-    const e = this.sleepTable.get(sleepKey(n.key));
+    const e = this.sleepTable.get(n.key[0], n.key[1]);
     if (!e) return NONE_ASLEEP;
     e.expanded = true;
     // A state that is its own mirror image has no one naming of its events.
@@ -501,18 +504,16 @@ export class PartSearch {
       const child = r.child!;
       const ties = (child.ties?.length ?? 0) > 0;
       const sleep = this.sleeping ? (ties ? [] : childSleep.map((u) => eventKey(u, child))) : null;
-      const id = sleepKey(child.key);
       route({
         hi: stored.key[0],
         lo: stored.key[1],
         sub,
         ci,
         key: child.key,
-        id,
         depth: child.depth,
         ties,
         sleep,
-        node: this.seenBefore(child, id, sleep) ? null : ex.store(child),
+        node: this.seenBefore(child, sleep) ? null : ex.store(child),
       });
     }
   }
@@ -524,16 +525,17 @@ export class PartSearch {
    * depth (its arrivals merge in the order found, so the first one's world is there for the
    * merge to use).
    */
-  private seenBefore(child: Node, k: string, sleep: readonly string[] | null): boolean {
+  private seenBefore(child: Node, sleep: readonly string[] | null): boolean {
+    const [hi, lo] = child.key;
     const mine = ownerOf(child.key, this.parts) === this.part;
     if (mine) {
-      const d = this.visited.depthOf(child.key[0], child.key[1]);
-      if (d >= 0) return d <= child.depth && !this.mayWake(k, sleep);
+      const d = this.visited.depthOf(hi, lo);
+      if (d >= 0) return d <= child.depth && !this.mayWake(child.key, sleep);
     }
-    const first = this.foundKeys.get(k);
+    const first = this.foundKeys.get(hi, lo);
     if (mine && first === undefined) this.pendingNew++;
     if (first === child.depth) return true;
-    if (first === undefined || child.depth < first) this.foundKeys.set(k, child.depth);
+    if (first === undefined || child.depth < first) this.foundKeys.set(hi, lo, child.depth);
     return false;
   }
 }
