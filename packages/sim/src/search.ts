@@ -486,11 +486,12 @@ export class PartSearch {
       const r = ex.step(node, ev, this.work);
       if (!r.enabled) continue;
       this.transitions++;
-      const childSleep = this.sleeping
-        ? [...asleep, ...taken]
-            .filter((u) => independentOn(cpus[u], cands[u], cpus[ci], ev))
-            .map((u) => cands[u])
-        : [];
+      // The events asleep here, then those taken before this one, that are independent of it.
+      const childSleep: Event[] = [];
+      if (this.sleeping) {
+        for (const u of asleep) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(cands[u]);
+        for (const u of taken) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(cands[u]);
+      }
       if (this.sleeping) taken.push(ci);
       if (r.violations.length) {
         const events = [...historyOf(node), ev];
