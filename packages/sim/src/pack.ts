@@ -129,7 +129,7 @@ const encRoot = new Site();
 const shapeList: Shape[] = [];
 
 function shapeNumber(s: Shape): number {
-  let n = s.code.packId as number | undefined;
+  let n = s.code.packId;
   if (n === undefined) {
     n = shapeList.push(s) - 1;
     s.code.packId = n;

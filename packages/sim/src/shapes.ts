@@ -77,8 +77,35 @@ export interface Shape {
   readonly shared: boolean;
   /** Whether code with fixed field names can be made for it (no index-like or special keys). */
   readonly compilable: boolean;
-  /** Per-walk compiled code, filled in lazily by each walk (graph.ts, canon.ts). */
-  readonly code: Record<string, unknown>;
+  /** Per-walk compiled code, filled in lazily by each walk (graph.ts, canon.ts, pack.ts). */
+  readonly code: ShapeCode;
+}
+
+/**
+ * Each walk's code for a shape, and its number in this thread's packings. Every field is made
+ * with the shape, so all shapes' code records have one layout: read with a field that some
+ * records lacked, the lookup ran slowly at every object of every walk.
+ */
+export interface ShapeCode {
+  clone: unknown;
+  load: unknown;
+  hash: unknown;
+  hashVal: unknown;
+  encode: unknown;
+  decode: unknown;
+  packId: number | undefined;
+}
+
+function emptyCode(): ShapeCode {
+  return {
+    clone: undefined,
+    load: undefined,
+    hash: undefined,
+    hashVal: undefined,
+    encode: undefined,
+    decode: undefined,
+    packId: undefined,
+  };
 }
 
 const registry = new Map<string, Shape>();
@@ -101,7 +128,13 @@ export function shapeByKeys(keys: readonly string[]): Shape {
   let s = registry.get(id);
   if (s === undefined) {
     const name = keys.join(',');
-    s = { keys: [...keys], name, shared: !treeOwned.has(name), compilable: compilableKeys(keys), code: {} };
+    s = {
+      keys: [...keys],
+      name,
+      shared: !treeOwned.has(name),
+      compilable: compilableKeys(keys),
+      code: emptyCode(),
+    };
     registry.set(id, s);
   }
   return s;
