@@ -30,7 +30,7 @@ import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { knownKeyOf } from './signature.js';
 import { KeyTable } from './key-table.js';
 import { independentOn, localCpu, pathsTouchRunQueue } from './sleep.js';
-import { relabelEvent } from './symmetry.js';
+import { relabelEvent, relabelsEvent } from './symmetry.js';
 import type { Violation, World } from './world.js';
 
 /** A successor on its way to its owner: where it was found, and the state it is. */
@@ -100,12 +100,28 @@ export function afterRound(rs: readonly PartRound[], maxStates?: number): AfterR
  * arrivals at one state that are mirror images of each other name its events alike.
  */
 function eventKey(ev: Event, n: Node): string {
-  const text = JSON.stringify(n.relabel ? relabelEvent(ev, n.relabel) : ev);
-  // One copy of each key is kept (sleep sets hold them until their round is merged): the fresh
-  // text dies young instead of being copied by every collection until then.
-  let kept = eventKeys.get(text);
-  if (kept === undefined) eventKeys.set(text, (kept = text));
-  return kept;
+  const r = n.relabel;
+  if (!r || !relabelsEvent(ev, r)) return plainKey(ev);
+  return kept(JSON.stringify(relabelEvent(ev, r)));
+}
+
+/** An event's key where the relabelling leaves it as it is: made once per event object. */
+function plainKey(ev: Event): string {
+  let key = plainKeys.get(ev);
+  if (key === undefined) plainKeys.set(ev, (key = kept(JSON.stringify(ev))));
+  return key;
+}
+
+const plainKeys = new WeakMap<Event, string>();
+
+/**
+ * The one copy kept of a key's text (sleep sets hold keys until their round is merged): a fresh
+ * text dies young instead of being copied by every collection until then.
+ */
+function kept(text: string): string {
+  let key = eventKeys.get(text);
+  if (key === undefined) eventKeys.set(text, (key = text));
+  return key;
 }
 
 /** Every event key met, each kept once (an alphabet names a few hundred events at most). */

@@ -311,11 +311,23 @@ function relabelledKey(w: World, r: Relabelling, paths: readonly KeyedPath[]): [
   }
 }
 
+/** The fields of an event that name a task (relabelEvent renames them). */
+const EVENT_TASK_FIELDS = ['task', 'next', 'tracer', 'child'] as const;
+
+/** Whether the relabelling renames anything the event names (else relabelEvent copies it as it is). */
+export function relabelsEvent(e: Event, r: Relabelling): boolean {
+  const fields = e as unknown as Record<string, unknown>;
+  for (const k of EVENT_TASK_FIELDS) {
+    const v = fields[k];
+    if (typeof v === 'string' && r.name.has(v)) return true;
+  }
+  return typeof fields.cpu === 'number' && r.cpu.has(fields.cpu);
+}
+
 /** An event as it reads after the relabelling (the task names it carries, renamed). */
 export function relabelEvent(e: Event, r: Relabelling): Event {
   const out: Record<string, unknown> = { ...e };
-  for (const k of ['task', 'next', 'tracer', 'child'])
-    if (typeof out[k] === 'string') out[k] = r.name.get(out[k]) ?? out[k];
+  for (const k of EVENT_TASK_FIELDS) if (typeof out[k] === 'string') out[k] = r.name.get(out[k]) ?? out[k];
   if (typeof out.cpu === 'number') out.cpu = r.cpu.get(out.cpu) ?? out.cpu;
   return out as unknown as Event;
 }
