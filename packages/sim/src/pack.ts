@@ -285,16 +285,28 @@ function encodeCode(s: Shape): EncodeFn {
 /** A shape's writer: its fields' values in key order, each through the site of its field. */
 function compileEncode(s: Shape): EncodeFn {
   const sites = s.keys.map(() => new Site());
+  // The commonest values are handled here, before writeValue's dispatch: a small non-negative
+  // integer (its own byte), null and the booleans (one tag byte).
   const body = s.keys
     .map((k, i) =>
-      SHARED_KEYS.has(k) ? `shared(${field('o', k)});` : `value(sites[${i}], ${field('o', k)});`,
+      SHARED_KEYS.has(k)
+        ? `shared(${field('o', k)});`
+        : `v = ${field('o', k)};
+          if (typeof v === "number" ? v >= 0 && v < ${SMALL_LIMIT} && (v | 0) === v && 1 / v !== -Infinity : v === null || v === true || v === false) byte(v);
+          else value(sites[${i}], v);`,
     )
     .join('\n');
   return compile<EncodeFn>(
-    ['value', 'shared', 'sites'],
-    [writeValue, writeShared, sites],
-    `return function encode(o) { ${body} };`,
+    ['value', 'shared', 'sites', 'byte'],
+    [writeValue, writeShared, sites, writeByteValue],
+    `return function encode(o) { let v; ${body} };`,
   );
+}
+
+/** A small non-negative integer as its byte, or null or a boolean as its tag. */
+function writeByteValue(v: number | boolean | null): void {
+  room(1);
+  out[pos++] = typeof v === 'number' ? v : v === null ? T_NULL : v ? T_TRUE : T_FALSE;
 }
 
 function genericEncode(s: Shape): EncodeFn {
