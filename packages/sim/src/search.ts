@@ -96,23 +96,23 @@ export function afterRound(rs: readonly PartRound[], maxStates?: number): AfterR
 }
 
 /**
- * An event as the state's canonical relabelling names it (tasks and CPUs renamed), so that two
- * arrivals at one state that are mirror images of each other name its events alike.
+ * The keys of one expansion's candidates: an event as a state's canonical relabelling names it
+ * (tasks and CPUs renamed), so that two arrivals at one state that are mirror images of each
+ * other name its events alike. A candidate the relabelling does not rename has one key, made
+ * once for every successor whose sleep set names it.
  */
-function eventKey(ev: Event, n: Node): string {
-  const r = n.relabel;
-  if (!r || !relabelsEvent(ev, r)) return plainKey(ev);
-  return kept(JSON.stringify(relabelEvent(ev, r)));
-}
+class CandidateKeys {
+  private readonly plain: (string | undefined)[] = [];
 
-/** An event's key where the relabelling leaves it as it is: made once per event object. */
-function plainKey(ev: Event): string {
-  let key = plainKeys.get(ev);
-  if (key === undefined) plainKeys.set(ev, (key = kept(JSON.stringify(ev))));
-  return key;
-}
+  constructor(private readonly cands: readonly Event[]) {}
 
-const plainKeys = new WeakMap<Event, string>();
+  of(i: number, n: Node): string {
+    const ev = this.cands[i];
+    const r = n.relabel;
+    if (r && relabelsEvent(ev, r)) return kept(JSON.stringify(relabelEvent(ev, r)));
+    return (this.plain[i] ??= kept(JSON.stringify(ev)));
+  }
+}
 
 /**
  * The one copy kept of a key's text (sleep sets hold keys until their round is merged): a fresh
@@ -479,7 +479,8 @@ export class PartSearch {
         ? this.takeSleep(node)
         : NONE_ASLEEP;
     const only = again && stored.only !== 'all' ? new Set(stored.only) : null;
-    const keys = asleepKeys.length || only ? cands.map((ev) => eventKey(ev, node)) : null;
+    const candKeys = new CandidateKeys(cands);
+    const keys = asleepKeys.length || only ? cands.map((_, i) => candKeys.of(i, node)) : null;
     // The CPU each event acts on alone (sleep.ts localCpu), the events asleep here (inherited by
     // later independent successors) and those this expansion has taken (they sleep in the
     // successors of later independent events), as indices into cands.
@@ -503,10 +504,10 @@ export class PartSearch {
       if (!r.enabled) continue;
       this.transitions++;
       // The events asleep here, then those taken before this one, that are independent of it.
-      const childSleep: Event[] = [];
+      const childSleep: number[] = [];
       if (this.sleeping) {
-        for (const u of asleep) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(cands[u]);
-        for (const u of taken) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(cands[u]);
+        for (const u of asleep) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(u);
+        for (const u of taken) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(u);
       }
       if (this.sleeping) taken.push(ci);
       if (r.violations.length) {
@@ -520,7 +521,7 @@ export class PartSearch {
       }
       const child = r.child!;
       const ties = (child.ties?.length ?? 0) > 0;
-      const sleep = this.sleeping ? (ties ? [] : childSleep.map((u) => eventKey(u, child))) : null;
+      const sleep = this.sleeping ? (ties ? [] : childSleep.map((u) => candKeys.of(u, child))) : null;
       route({
         hi: stored.key[0],
         lo: stored.key[1],
