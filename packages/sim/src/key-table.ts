@@ -18,7 +18,7 @@ export class KeyTable<V> {
   size = 0;
 
   get(hi: number, lo: number): V | undefined {
-    for (let e = this.heads.get(hi >>> 2); e !== undefined && e !== null; e = e.next)
+    for (let e: Entry<V> | null = this.heads.get(hi >>> 2) ?? null; e !== null; e = e.next)
       if (e.hi === hi && e.lo === lo) return e.value;
     return undefined;
   }

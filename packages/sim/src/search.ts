@@ -295,7 +295,7 @@ export class PartSearch {
     for (const a of all) {
       if (this.stoppedBy !== stopped) return;
       const [hi, lo] = a.key;
-      let first = data.get(hi, lo);
+      let first: FirstData | null = data.get(hi, lo) ?? null;
       while (first && first.depth !== a.depth) first = first.other;
       if (a.node) {
         if (!first) data.set(hi, lo, { depth: a.depth, node: a.node, other: data.get(hi, lo) ?? null });
