@@ -565,7 +565,7 @@ function arrangements(groups: number[][], limit: number): number[][] {
   let out: number[][] = [[]];
   for (const g of groups) {
     const next: number[][] = [];
-    const orders = indexOrders(g.length);
+    const orders = indexOrders(g.length, limit);
     for (const prefix of out)
       for (const p of orders) if (next.length < limit) next.push([...prefix, ...p.map((j) => g[j])]);
     out = next;
@@ -573,12 +573,36 @@ function arrangements(groups: number[][], limit: number): number[][] {
   return out;
 }
 
-/** The orders of the positions 0..n-1 as permutations() lists them, made once per n. */
-const positionOrders = new Map<number, number[][]>();
+/**
+ * The first `limit` orders of the positions 0..n-1, in the order permutations() lists them
+ * (lexicographic), made once per size: no more are ever taken, and all n! of a large class of
+ * look-alike tasks would be kept for nothing.
+ */
+const positionOrders = new Map<string, number[][]>();
 
-function indexOrders(n: number): number[][] {
-  let out = positionOrders.get(n);
-  if (!out) positionOrders.set(n, (out = permutations([...Array(n).keys()])));
+function indexOrders(n: number, limit: number): number[][] {
+  const key = `${n}:${limit}`;
+  let out = positionOrders.get(key);
+  if (out) return out;
+  const orders: number[][] = [];
+  const used: boolean[] = new Array<boolean>(n).fill(false);
+  const order: number[] = [];
+  const extend = (): void => {
+    if (order.length === n) {
+      orders.push(order.slice());
+      return;
+    }
+    for (let i = 0; i < n && orders.length < limit; i++) {
+      if (used[i]) continue;
+      used[i] = true;
+      order.push(i);
+      extend();
+      order.pop();
+      used[i] = false;
+    }
+  };
+  extend();
+  positionOrders.set(key, (out = orders));
   return out;
 }
 
