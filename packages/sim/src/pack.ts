@@ -179,11 +179,6 @@ const f64Bytes = new Uint8Array(f64.buffer);
 
 function writeNumber(v: number): void {
   room(11);
-  // A small non-negative integer (most fields) is its own byte; -0 is not (it is written whole).
-  if ((v | 0) === v && v >= 0 && v < SMALL_LIMIT && 1 / v !== -Infinity) {
-    out[pos++] = v;
-    return;
-  }
   if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER && !Object.is(v, -0)) {
     if (v >= 0 && v < SMALL_LIMIT) {
       out[pos++] = v;

@@ -69,14 +69,7 @@ export class Runtime {
   inFlight(): number[] {
     const out = [...this.paths.keys()];
     for (const pid of this.lazy) if (!this.paths.has(pid)) out.push(pid);
-    // A few pids: an insertion sort (sort() makes a work array each call).
-    for (let i = 1; i < out.length; i++) {
-      const x = out[i];
-      let j = i - 1;
-      for (; j >= 0 && out[j] > x; j--) out[j + 1] = out[j];
-      out[j + 1] = x;
-    }
-    return out;
+    return out.sort((a, b) => a - b);
   }
 
   /**

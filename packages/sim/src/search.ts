@@ -295,10 +295,11 @@ export class PartSearch {
     for (const a of all) {
       if (this.stoppedBy !== stopped) return;
       const [hi, lo] = a.key;
-      let first: FirstData | null = data.get(hi, lo) ?? null;
+      const atState = data.get(hi, lo) ?? null;
+      let first = atState;
       while (first && first.depth !== a.depth) first = first.other;
       if (a.node) {
-        if (!first) data.set(hi, lo, { depth: a.depth, node: a.node, other: data.get(hi, lo) ?? null });
+        if (!first) data.set(hi, lo, { depth: a.depth, node: a.node, other: atState });
       } else a.node = first?.node ?? null;
       this.accept(a);
     }
@@ -485,14 +486,15 @@ export class PartSearch {
     // later independent successors) and those this expansion has taken (they sleep in the
     // successors of later independent events), as indices into cands.
     const cpus = this.sleeping ? cands.map((ev) => localCpu(node.world, ev, this.runQueueMoves)) : [];
+    const isAsleep = keys ? keys.map((k) => asleepKeys.includes(k)) : null;
     const asleep: number[] = [];
-    if (keys) for (let i = 0; i < cands.length; i++) if (asleepKeys.includes(keys[i])) asleep.push(i);
+    if (isAsleep) for (let i = 0; i < cands.length; i++) if (isAsleep[i]) asleep.push(i);
     const taken: number[] = [];
     for (let ci = 0; ci < cands.length && !this.full(); ci++) {
       if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
       const ev = cands[ci];
       if (only && !only.has(keys![ci])) continue;
-      if (keys && asleepKeys.includes(keys[ci])) {
+      if (isAsleep?.[ci]) {
         this.slept++;
         continue;
       }
@@ -508,8 +510,8 @@ export class PartSearch {
       if (this.sleeping) {
         for (const u of asleep) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(u);
         for (const u of taken) if (independentOn(cpus[u], cands[u], cpus[ci], ev)) childSleep.push(u);
+        taken.push(ci);
       }
-      if (this.sleeping) taken.push(ci);
       if (r.violations.length) {
         const events = [...historyOf(node), ev];
         const at = ev.do === 'step' ? node.depth : node.depth + 1;

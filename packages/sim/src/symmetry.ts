@@ -529,7 +529,7 @@ function cpuCandidate(
 ): CpuCandidate {
   const slotOf = inverseOrder(cpuFrom);
   const look: number[] = cpuFrom.map((c) => seen.cpus[c]);
-  let orders: number[][] = identityOnly(w.users.length);
+  let orders: number[][] = ordersOf(w.users.length, 1);
   // Per user slot, its look with the CPUs it holds under this order (only class members are read).
   const taskLook: number[] = [];
   for (const cls of sym.classes) {
@@ -565,7 +565,7 @@ function arrangements(groups: number[][], limit: number): number[][] {
   let out: number[][] = [[]];
   for (const g of groups) {
     const next: number[][] = [];
-    const orders = indexOrders(g.length, limit);
+    const orders = ordersOf(g.length, limit);
     for (const prefix of out)
       for (const p of orders) if (next.length < limit) next.push([...prefix, ...p.map((j) => g[j])]);
     out = next;
@@ -574,15 +574,16 @@ function arrangements(groups: number[][], limit: number): number[][] {
 }
 
 /**
- * The first `limit` orders of the positions 0..n-1, in the order permutations() lists them
- * (lexicographic), made once per size: no more are ever taken, and all n! of a large class of
- * look-alike tasks would be kept for nothing.
+ * The first `limit` orders of 0..n-1, lexicographic (the first is the identity), made once per
+ * size and bound: the CPU orders every state tries, the orders of a class of look-alike tasks,
+ * and (limit 1) the identity alone. Only as many as are taken are made: all n! of a large class
+ * would be kept for nothing.
  */
-const positionOrders = new Map<string, number[][]>();
+const firstOrders = new Map<number, number[][]>();
 
-function indexOrders(n: number, limit: number): number[][] {
-  const key = `${n}:${limit}`;
-  let out = positionOrders.get(key);
+function ordersOf(n: number, limit: number): number[][] {
+  const key = n * 65536 + limit;
+  let out = firstOrders.get(key);
   if (out) return out;
   const orders: number[][] = [];
   const used: boolean[] = new Array<boolean>(n).fill(false);
@@ -602,31 +603,8 @@ function indexOrders(n: number, limit: number): number[][] {
     }
   };
   extend();
-  positionOrders.set(key, (out = orders));
+  firstOrders.set(key, (out = orders));
   return out;
-}
-
-/** The orders of 0..n-1, made once per n (the CPU orders every state tries). */
-const identityOrders = new Map<number, number[][]>();
-
-/** The identity order of n CPUs as the only order (CPUs not interchangeable), made once per n. */
-const identityLists = new Map<number, number[][]>();
-
-function identityOnly(n: number): number[][] {
-  let out = identityLists.get(n);
-  if (!out) identityLists.set(n, (out = [[...Array(n).keys()]]));
-  return out;
-}
-
-function ordersOf(n: number): number[][] {
-  let out = identityOrders.get(n);
-  if (!out) identityOrders.set(n, (out = permutations([...Array(n).keys()]).slice(0, ORDER_LIMIT)));
-  return out;
-}
-
-function permutations(xs: number[]): number[][] {
-  if (xs.length <= 1) return [xs];
-  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
 }
 
 /** A suspended path's part of a key: its pid, its signature and, in a guest, the CPU it entered on. */
@@ -654,18 +632,9 @@ export function keyWith(
   cpuMap?: ReadonlyMap<number, number>,
 ): [number, number] {
   if (paths.length === 0) return worldFingerprint(world, undefined, writers);
-  const mapped = paths.map((p) => ({
-    pid: pidMap?.get(p.pid) ?? p.pid,
-    sig: p.sig,
-    cpu: guestCpu(p, cpuMap),
-  }));
-  // A few paths: an insertion sort by pid (sort() makes a work array each call).
-  for (let i = 1; i < mapped.length; i++) {
-    const x = mapped[i];
-    let j = i - 1;
-    for (; j >= 0 && mapped[j].pid > x.pid; j--) mapped[j + 1] = mapped[j];
-    mapped[j + 1] = x;
-  }
+  const mapped = paths
+    .map((p) => ({ pid: pidMap?.get(p.pid) ?? p.pid, sig: p.sig, cpu: guestCpu(p, cpuMap) }))
+    .sort((a, b) => a.pid - b.pid);
   return worldFingerprint(
     world,
     (h: Hasher) => {
@@ -695,7 +664,7 @@ export function symmetricKey(
   sym: TaskSymmetry,
 ): { key: [number, number]; relabel: Relabelling; ties?: Relabelling[] } {
   const n = world.machine.cpus.length;
-  const cpuOrders = sym.cpus ? ordersOf(n) : identityOnly(n);
+  const cpuOrders = ordersOf(n, sym.cpus ? ORDER_LIMIT : 1);
   // Only the CPU orders under which the world looks least are fingerprinted: the look is taken
   // without numbers, so relabellings of one world pick corresponding orders.
   const member = membersOf(sym);
