@@ -193,16 +193,7 @@ export interface PathRef {
 /** The events from the initial state, newest first (shared between states). */
 export interface History {
   ev: Event;
-  prev: History | PackedHistory | null;
-}
-
-/**
- * The events from the initial state, oldest first, as JSON text: how a state that came from
- * another part of a split search (search-wire.ts) keeps the history it came with, read only when a
- * counterexample needs it.
- */
-export interface PackedHistory {
-  text: string;
+  prev: History | null;
 }
 
 export interface Node {
@@ -211,7 +202,7 @@ export interface Node {
   key: [number, number];
   paths: PathRef[];
   depth: number;
-  hist: History | PackedHistory | null;
+  hist: History | null;
   /** The relabelling of tasks under which `key` was taken (task symmetry); absent: none. */
   relabel?: Relabelling;
   /** Other relabellings that give the same key (the state is its own mirror image under them). */
@@ -261,10 +252,8 @@ export function stateKey(
 
 export function historyOf(n: Pick<Node, 'hist'>): Event[] {
   const out: Event[] = [];
-  let h = n.hist;
-  for (; h && 'ev' in h; h = h.prev) out.push(h.ev);
-  out.reverse();
-  return h ? [...(JSON.parse(h.text) as Event[]), ...out] : out;
+  for (let h = n.hist; h; h = h.prev) out.push(h.ev);
+  return out.reverse();
 }
 
 /** The event without its stopping label: its path runs to the end (or to guest entry). */

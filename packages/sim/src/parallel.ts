@@ -40,7 +40,8 @@ export interface EquivJob {
 /** What the main thread hears from a search while it runs. */
 export interface SearchHooks {
   onProgress?: (worker: number, p: ProgressStats) => void;
-  onLevel?: (worker: number, lv: LevelStats) => void;
+  /** `done`: the level is known to be complete (see startParts); absent: it may be cut short. */
+  onLevel?: (worker: number, lv: LevelStats, done?: boolean) => void;
   onViolation?: (c: Counterexample) => void;
 }
 
@@ -221,7 +222,9 @@ function startParts(job: ShardJob, parts: number, hooks: SearchHooks): Running<S
   workers.forEach((w, i) => {
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') hooks.onProgress?.(i, m.p);
-      else if (m.type === 'level') hooks.onLevel?.(i, m.lv);
+      // A part tells a level when it advances past it, which every part does only once all
+      // have finished it: so the level is complete, even if a stop was asked for meanwhile.
+      else if (m.type === 'level') hooks.onLevel?.(i, m.lv, true);
       else if (m.type === 'violation') hooks.onViolation?.(m.c);
       else if (m.type === 'round') {
         rounds[i] = m.round;

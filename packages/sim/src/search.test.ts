@@ -7,9 +7,11 @@
 // worker threads do; explore.test.ts runs the same in two workers.
 
 import { describe, expect, it } from 'vitest';
-import type { ExploreOptions, ExploreResult } from './explore.js';
-import { Packer } from './pack.js';
-import { exploreInTurns } from './search-wire.js';
+import type { ExploreOptions, ExploreResult, Segment } from './explore.js';
+import { historyOf } from './explore.js';
+import { Packer, PackedWorld } from './pack.js';
+import { PartSearch, type Arrival } from './search.js';
+import { exploreInTurns, readBatch, writeBatch } from './search-wire.js';
 import { v64Explorer } from './test-walks.js';
 
 /** What must not depend on the number of parts: sums and unions of the parts' results. */
@@ -72,4 +74,50 @@ describe('a search split between parts', () => {
     mirror.apply(a.delta());
     expect(mirror.unpack(second)).toEqual({ x: 'second', y: ['q'] });
   });
+
+  it('hands successors over as they were: worlds, paths and their chains, histories, sleep sets, relabellings', () => {
+    // Part 0 of 2 explores signals.yaml (paths stopped at points, chains, violations expanded)
+    // for a few rounds; what it sends part 1 must read back as it was, through a mirror.
+    const opts: ExploreOptions = { depth: 3, expandViolations: true };
+    const ex = [0, 1].map((part) => v64Explorer('signals.yaml', { part }));
+    const searches = ex.map((e, i) => new PartSearch(e, opts, i, 2));
+    const mirror = ex[1].packer.mirror(0);
+    const back = ex[0].packer.mirror(1);
+    const sent: Arrival[] = [];
+    for (let round = 0; round < 6 && sent.length < 400; round++) {
+      const reports = searches.map((s) => s.round());
+      sent.push(...reports[0].outboxes[1]);
+      back.apply(ex[1].packer.delta());
+      searches[0].merge(readBatch(0, [null, back], writeBatch(1, reports[1].outboxes[0])));
+      searches[1].merge([]);
+      if (reports.every((r) => r.atDepth === 0)) searches.forEach((s) => s.advance());
+    }
+    mirror.apply(ex[0].packer.delta());
+    const got = readBatch(1, [mirror, null], structuredClone(writeBatch(0, sent)));
+    const view = (a: Arrival, unpack: (p: PackedWorld) => unknown) => ({
+      ...a,
+      node: a.node && {
+        key: a.node.key,
+        depth: a.node.depth,
+        world: unpack(a.node.packed!),
+        history: historyOf(a.node),
+        relabelList: a.node.relabelList,
+        tieLists: a.node.tieLists,
+        paths: a.node.paths.map((p) => ({ ...p, chain: chainOf(p.chain, unpack) })),
+      },
+    });
+    const withNodes = sent.filter((a) => a.node);
+    expect(withNodes.length).toBeGreaterThan(50);
+    expect(withNodes.some((a) => a.node!.paths.some((p) => p.chain))).toBe(true);
+    expect(sent.some((a) => a.sleep?.length)).toBe(true);
+    expect(got.map((a) => view(a, (p) => mirror.unpack(p)))).toEqual(
+      sent.map((a) => view(a, (p) => ex[0].packer.unpack(p))),
+    );
+  });
 });
+
+function chainOf(s: Segment | null, unpack: (p: PackedWorld) => unknown): unknown[] {
+  const out: unknown[] = [];
+  for (; s; s = s.prev) out.push({ ev: s.ev, from: s.from, world: unpack(s.snap as PackedWorld) });
+  return out;
+}

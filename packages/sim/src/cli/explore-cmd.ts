@@ -170,7 +170,7 @@ export async function exploreCommand(file: string, o: ExploreFlags, io: Io): Pro
   );
   const run = startExplore({ configFile: file, rev, mutant, options }, workers, {
     onProgress: (i, p) => view.update(i, p),
-    onLevel: (i, lv) => view.level(i, lv),
+    onLevel: (i, lv, done) => view.level(i, lv, done),
     onViolation: (c) => {
       const note = sink.add(c);
       if (note) view.note(note);

@@ -10,7 +10,11 @@ export type ProgressMode = 'bar' | 'lines' | 'none';
 export interface ProgressView {
   /** The latest figures of one worker (each worker reports its own part; the view sums them). */
   update(worker: number, p: ProgressStats): void;
-  level(worker: number, lv: LevelStats): void;
+  /**
+   * A level a worker finished. `done`: it is known to be complete (a part of a split search tells
+   * a level when every part has finished it); otherwise it counts as cut short once a stop was asked.
+   */
+  level(worker: number, lv: LevelStats, done?: boolean): void;
   /** A line above the progress display (a counterexample written, a stop requested). */
   note(line: string): void;
   /** The search was asked to stop: the level in progress will be cut short. */
@@ -132,9 +136,10 @@ function linesView(
       last = now;
       line(combine(parts));
     },
-    level(worker, lv) {
+    level(worker, lv, done) {
+      const cut = done === undefined ? cutShort : !done;
       stream.write(
-        `${label}${parts.size > 1 ? ` worker ${worker}` : ''} depth ${lv.depth} ${cutShort ? 'cut short' : 'done'}: ${lv.distinct} states, ${lv.transitions} transitions, frontier ${lv.frontier}\n`,
+        `${label}${parts.size > 1 ? ` worker ${worker}` : ''} depth ${lv.depth} ${cut ? 'cut short' : 'done'}: ${lv.distinct} states, ${lv.transitions} transitions, frontier ${lv.frontier}\n`,
       );
     },
     note(l) {
