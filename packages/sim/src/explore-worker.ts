@@ -92,7 +92,7 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
     peers.forEach((port, i) => {
       if (!port) return;
       const m: PeerBatch = { delta, batch: writeBatch(part, r.outboxes[i]) };
-      port.postMessage(m, [m.batch.bytes.buffer as ArrayBuffer]);
+      port.postMessage(m, [m.batch.bytes.buffer as ArrayBuffer, m.batch.words.buffer as ArrayBuffer]);
     });
     const { outboxes: _o, ...round } = r;
     post({ type: 'round', round });
