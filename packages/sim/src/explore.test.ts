@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { Explorer } from './explore.js';
+import { Explorer, type Step } from './explore.js';
 import { fullAlphabet, loadExploreConfig } from './explore-config.js';
 import { exploreInWorkers } from './parallel.js';
 import { mergeShards, reportIdentity, ShardResult } from './report.js';
@@ -11,7 +11,7 @@ import { resolveTable } from './revisions.js';
 import { runScenario } from './run.js';
 import { FingerprintSet } from './fpset.js';
 import { equivalence } from './equiv.js';
-import { configExplorer } from './test-walks.js';
+import { configExplorer, sampleNodes, v64Explorer } from './test-walks.js';
 
 const configs = join(import.meta.dirname, '../../../fixtures/configs');
 const meta = (file: string, depth: number) => ({
@@ -158,6 +158,50 @@ describe('explorer', () => {
     expect(r.stoppedBy).toMatch(/^memory bound: the frontier of depth 0 filled 0 MiB of heap$/);
     expect(r.distinct).toBe(1);
   });
+});
+
+describe('the last event of an expansion, on the unpacked world itself', () => {
+  // Explorer.step(..., last): the event runs on the node's own world instead of a load into the
+  // working world. Compared with the working world on every event of sampled states with paths
+  // in flight, and once more with the prediction of the paths an event resumes switched off, so
+  // that an event that meets a path not rebuilt has run part way on the node's world and must be
+  // retried on a fresh copy of it.
+  const outcome = (r: Step) => ({
+    enabled: r.enabled,
+    violations: r.violations,
+    key: r.child?.key,
+    paths: r.child?.paths.map((p) => [p.pid, p.sig, p.label]),
+  });
+
+  for (const file of ['signals.yaml', 'sched-sve.yaml'])
+    it(`${file}: gives what the working world gives, a path rebuilt or not`, () => {
+      const ex = v64Explorer(file);
+      const work = ex.load(ex.store(ex.initial())).world;
+      const blind = () => new Set<number>();
+      let compared = 0;
+      let retried = 0;
+      for (const sample of sampleNodes(ex, 8, 10, 11)) {
+        if (!sample.paths.length) continue;
+        const stored = ex.store(sample);
+        for (const ev of ex.candidatesOf(sample, false)) {
+          const expected = outcome(ex.step(ex.load(stored), ev, work));
+          const own = ex.load(stored);
+          expect(outcome(ex.step(own, ev, work, true))).toEqual(expected);
+          const unpredicted = ex.load(stored);
+          const world = unpredicted.world;
+          Object.defineProperty(ex, 'predictNeeds', { value: blind, configurable: true });
+          try {
+            expect(outcome(ex.step(unpredicted, ev, work, true))).toEqual(expected);
+          } finally {
+            delete (ex as unknown as Record<string, unknown>).predictNeeds;
+          }
+          if (unpredicted.world !== world) retried++;
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
+      expect(retried).toBeGreaterThan(10);
+    });
 });
 
 describe('equivalence', () => {

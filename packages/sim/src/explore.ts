@@ -365,6 +365,13 @@ export class Explorer {
     return rt;
   }
 
+  /** A runtime on the node's own world, its paths known but not materialised. */
+  private runtimeOnOwn(n: Node): Runtime {
+    const rt = new Runtime(n.world, this.table, false);
+    for (const p of n.paths) rt.lazy.add(p.pid);
+    return rt;
+  }
+
   /**
    * Rebuilds one path: replays its chain (each event from the state it was taken in, loaded into
    * the runtime's world in place, so the generator's references stay valid), keeps the path, and
@@ -479,16 +486,26 @@ export class Explorer {
    * fresh clone, and the successor's world is `into`: the caller must be done with it (packed or
    * dropped) before passing it again.
    */
-  step(n: Node, ev: Event, into?: World): Step {
+  step(n: Node, ev: Event, into?: World, last = false): Step {
     let need = this.predictNeeds(n, ev);
+    // The last event taken from a node unpacked for expansion may run on the node's own world (no
+    // load into the working world). Paths are not rebuilt there (a rebuild replays into the world
+    // and loads the node's world back after): an event predicted to resume one runs on the working
+    // world, and one that meets a path unpredicted is retried there on a fresh copy.
+    let own = last && n.packed !== undefined && into !== undefined && need.size === 0;
     for (;;) {
-      const rt = this.rebuild(n, need, into);
+      const rt = own ? this.runtimeOnOwn(n) : this.rebuild(n, need, into);
       const before = rt.world.violations.length;
       try {
         applyEvent(rt, ev);
       } catch (e) {
         if (e instanceof PathNotMaterialised) {
           need = new Set([...need, e.pid]);
+          if (own) {
+            // The event ran part way on the node's world: the node gets its world back, unpacked.
+            n.world = this.packer.unpack<World>(n.packed!);
+            own = false;
+          }
           continue;
         }
         if (e instanceof EventError) return { rt, enabled: false, violations: [] };

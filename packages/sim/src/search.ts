@@ -489,20 +489,27 @@ export class PartSearch {
     const isAsleep = keys ? keys.map((k) => asleepKeys.includes(k)) : null;
     const asleep: number[] = [];
     if (isAsleep) for (let i = 0; i < cands.length; i++) if (isAsleep[i]) asleep.push(i);
+    // Why a candidate is not taken here ('other': another shard's, or not woken), null: it is.
+    const skipped = (ci: number): 'other' | 'asleep' | 'cut' | null => {
+      if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) return 'other';
+      if (only && !only.has(keys![ci])) return 'other';
+      if (isAsleep?.[ci]) return 'asleep';
+      if (cands[ci].do !== 'step' && depth === this.bound) return 'cut';
+      return null;
+    };
+    // The last event taken may run on the unpacked world itself (Explorer.step), so the
+    // violations the state had are read now.
+    let lastTaken = cands.length - 1;
+    while (lastTaken >= 0 && skipped(lastTaken) !== null) lastTaken--;
+    const prior = node.world.violations.slice();
     const taken: number[] = [];
     for (let ci = 0; ci < cands.length && !this.full(); ci++) {
-      if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) continue;
       const ev = cands[ci];
-      if (only && !only.has(keys![ci])) continue;
-      if (isAsleep?.[ci]) {
-        this.slept++;
-        continue;
-      }
-      if (ev.do !== 'step' && depth === this.bound) {
-        this.cut = true;
-        continue;
-      }
-      const r = ex.step(node, ev, this.work);
+      const why = skipped(ci);
+      if (why === 'asleep') this.slept++;
+      else if (why === 'cut') this.cut = true;
+      if (why !== null) continue;
+      const r = ex.step(node, ev, this.work, ci === lastTaken);
       if (!r.enabled) continue;
       this.transitions++;
       // The events asleep here, then those taken before this one, that are independent of it.
@@ -515,7 +522,7 @@ export class PartSearch {
       if (r.violations.length) {
         const events = [...historyOf(node), ev];
         const at = ev.do === 'step' ? node.depth : node.depth + 1;
-        const found = freshViolations(r.violations, node.world.violations).map((v) =>
+        const found = freshViolations(r.violations, prior).map((v) =>
           ex.counterexample(v.invariant, v.detail, at, events),
         );
         for (const c of found) if (keepShortest(this.best, c)) opts.onViolation?.(c);
