@@ -357,7 +357,10 @@ export class Explorer {
    * in `need` (rebuilt from their chains).
    */
   rebuild(n: Node, need: ReadonlySet<number> = new Set(), into?: World): Runtime {
-    if (into) loadInto(into, n.world);
+    // Replaying a chain first loads its oldest world over the target (and the node's world back
+    // after), so with one to replay first a load of the node's world now would go unread.
+    const first = need.size ? n.paths.find((p) => need.has(p.pid)) : undefined;
+    if (into && !first?.chain) loadInto(into, n.world);
     const rt = new Runtime(into ?? cloneGraph(n.world), this.table, false);
     for (const p of n.paths) rt.lazy.add(p.pid);
     for (const p of n.paths) if (need.has(p.pid)) this.materialise(rt, n, p);
