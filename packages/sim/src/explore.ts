@@ -292,6 +292,9 @@ export function sortedViolations(best: Map<string, Counterexample>): Counterexam
   );
 }
 
+/** How many unpacked segment worlds an explorer keeps for replays (snapWorld). */
+const SNAPS_KEPT = 8;
+
 export class Explorer {
   /** Chains of paths stopped at an anchor, one per (pid, signature): the first that got there. */
   private readonly anchorChains = new Map<string, Segment>();
@@ -422,9 +425,27 @@ export class Explorer {
     rt.dead = null;
   }
 
+  /**
+   * The world of a chain segment, to load from. Replays repeat the same few segments (a chain to
+   * an anchor is shared by every state whose path stopped there: on the tiny world to depth 8,
+   * 18,588 of 18,593 segment worlds unpacked were among the last eight), so the last ones unpacked
+   * are kept; they are only ever read.
+   */
   private snapWorld(snap: World | PackedWorld): World {
-    return snap instanceof PackedWorld ? this.packer.unpack<World>(snap) : snap;
+    if (!(snap instanceof PackedWorld)) return snap;
+    let world = this.snaps.get(snap);
+    if (world !== undefined) {
+      // Most recently used last: the first in the map is the one to drop.
+      this.snaps.delete(snap);
+    } else {
+      world = this.packer.unpack<World>(snap);
+      if (this.snaps.size >= SNAPS_KEPT) this.snaps.delete(this.snaps.keys().next().value!);
+    }
+    this.snaps.set(snap, world);
+    return world;
   }
+
+  private readonly snaps = new Map<PackedWorld, World>();
 
   /** The node as the frontier keeps it: its world packed (the world itself is dropped). */
   store(n: Node): StoredNode {
