@@ -197,7 +197,10 @@ export interface History {
 }
 
 export interface Node {
-  /** The world's data (never mutated once stored). */
+  /**
+   * The world's data (never mutated once stored; a node unpacked from the frontier may give its
+   * world to the last event taken from it: Explorer.step).
+   */
   world: World;
   key: [number, number];
   paths: PathRef[];
@@ -508,7 +511,8 @@ export class Explorer {
    * Applies `ev` to the state `n`: whether it was enabled, what it violated, and the successor.
    * With `into`, the event runs on that world (loaded with `n`'s data in place) instead of a
    * fresh clone, and the successor's world is `into`: the caller must be done with it (packed or
-   * dropped) before passing it again.
+   * dropped) before passing it again. With `last` (no event will be taken from `n` after this
+   * one, and `n` was unpacked from the frontier), the event may run on `n.world` itself.
    */
   step(n: Node, ev: Event, into?: World, last = false): Step {
     let need = this.predictNeeds(n, ev);
