@@ -166,6 +166,10 @@ interface Figures {
   load: number;
   fingerprint: number;
   gc: number;
+  /** Per transition, counted: in-place loads, worlds packed and unpacked. */
+  loads: number;
+  packs: number;
+  unpacks: number;
   phases: Phases;
   samples: number;
   cloneNs: number;
@@ -180,6 +184,9 @@ interface Timed {
   cpu: NodeJS.CpuUsage;
   gc: number;
   times: typeof walkMode.times;
+  /** Worlds packed and unpacked in the run (counts: unlike times, the same in every run). */
+  packs: number;
+  unpacks: number;
 }
 
 async function timedRun(reference: boolean): Promise<Timed> {
@@ -188,11 +195,13 @@ async function timedRun(reference: boolean): Promise<Timed> {
   const gc0 = gcMs;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const result = newExplorer().explore({ depth, keepVisited: true });
+  const ex = newExplorer();
+  const result = ex.explore({ depth, keepVisited: true });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await settle();
-  return { result, ms, cpu, gc: gcMs - gc0, times: walkMode.times };
+  const { packs, unpacks } = ex.packer;
+  return { result, ms, cpu, gc: gcMs - gc0, times: walkMode.times, packs, unpacks };
 }
 
 /** The explorations (the median of `repeat`) and the sampled phases, with the walks chosen. */
@@ -212,8 +221,9 @@ async function measure(reference: boolean): Promise<Figures> {
   const runs: Timed[] = [];
   for (let i = 0; i < repeat; i++) runs.push(await timedRun(reference));
   runs.sort((a, b) => a.ms - b.ms);
-  const { result, ms, cpu, gc, times } = runs[Math.floor(runs.length / 2)];
+  const { result, ms, cpu, gc, times, packs, unpacks } = runs[Math.floor(runs.length / 2)];
   const per = (x: number) => (x * 1000) / result.transitions;
+  const perCount = (x: number) => x / result.transitions;
   setWalks({ reference: false, timed: false });
   return {
     result,
@@ -224,6 +234,9 @@ async function measure(reference: boolean): Promise<Figures> {
     load: per(times.load),
     fingerprint: per(times.fingerprint),
     gc: per(gc),
+    loads: perCount(times.loads),
+    packs: perCount(packs),
+    unpacks: perCount(unpacks),
     phases,
     samples: sample.length,
     cloneNs,
@@ -258,6 +271,9 @@ lines.push(
   column('    in loadInto (path replays)', (x) => f(x.load)),
   column('    in the fingerprint', (x) => f(x.fingerprint)),
   column('    in garbage collection', (x) => f(x.gc)),
+  column('  per transition (counts): in-place loads', (x) => f(x.loads, 3)),
+  column('    worlds packed', (x) => f(x.packs, 3)),
+  column('    worlds unpacked', (x) => f(x.unpacks, 3)),
   column('sampled transitions: us per transition', (x) => `(${x.samples})`),
   column('  rebuild (clone, path replays)', (x) => f(x.phases.rebuild)),
   column('    of which the world clone', (x) => f(x.phases.clone)),

@@ -74,11 +74,17 @@ export class Packer {
    */
   constructor(readonly part = 0) {}
 
+  /** Worlds packed and unpacked by this Packer so far (counts for `npm run bench`). */
+  packs = 0;
+  unpacks = 0;
+
   pack(root: object): PackedWorld {
+    this.packs++;
     return new PackedWorld(encodeRoot(this, root));
   }
 
   unpack<T>(p: PackedWorld): T {
+    this.unpacks++;
     return decodeRoot(p.by ?? this, p.bytes) as T;
   }
 
