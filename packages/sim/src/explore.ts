@@ -301,6 +301,8 @@ const SNAPS_KEPT = 8;
 export class Explorer {
   /** Chains of paths stopped at an anchor, one per (pid, signature): the first that got there. */
   private readonly anchorChains = new Map<string, Segment>();
+  /** The segment worlds replays unpacked last, least recently used first (snapWorld). */
+  private readonly snaps = new Map<PackedWorld, World>();
   /** The interchangeable tasks whose states are merged, or null (symmetry.ts). */
   readonly symmetry: TaskSymmetry | null;
   /** Packs the worlds the frontier and the rebuild chains keep (pack.ts). */
@@ -364,20 +366,14 @@ export class Explorer {
    */
   rebuild(n: Node, need: ReadonlySet<number> = new Set(), into?: World): Runtime {
     // Replaying a chain first loads its oldest world over the target (and the node's world back
-    // after), so with one to replay first a load of the node's world now would go unread.
+    // after), so with one to replay first a load of the node's world now would go unread. The
+    // node's own world as target (Explorer.step, no path to rebuild) needs no load either.
     const first = need.size ? n.paths.find((p) => need.has(p.pid)) : undefined;
-    if (into && !first?.chain) loadInto(into, n.world);
+    if (into && into !== n.world && !first?.chain) loadInto(into, n.world);
     const rt = new Runtime(into ?? cloneGraph(n.world), this.table, false);
     for (const p of n.paths) rt.lazy.add(p.pid);
     for (const p of n.paths) if (need.has(p.pid)) this.materialise(rt, n, p);
     rt.touched.clear();
-    return rt;
-  }
-
-  /** A runtime on the node's own world, its paths known but not materialised. */
-  private runtimeOnOwn(n: Node): Runtime {
-    const rt = new Runtime(n.world, this.table, false);
-    for (const p of n.paths) rt.lazy.add(p.pid);
     return rt;
   }
 
@@ -447,8 +443,6 @@ export class Explorer {
     this.snaps.set(snap, world);
     return world;
   }
-
-  private readonly snaps = new Map<PackedWorld, World>();
 
   /** The node as the frontier keeps it: its world packed (the world itself is dropped). */
   store(n: Node): StoredNode {
@@ -522,7 +516,7 @@ export class Explorer {
     // world, and one that meets a path unpredicted is retried there on a fresh copy.
     let own = last && n.packed !== undefined && into !== undefined && need.size === 0;
     for (;;) {
-      const rt = own ? this.runtimeOnOwn(n) : this.rebuild(n, need, into);
+      const rt = this.rebuild(n, need, own ? n.world : into);
       const before = rt.world.violations.length;
       try {
         applyEvent(rt, ev);
