@@ -10,6 +10,9 @@ import { mergeShards, reportIdentity, ShardResult } from './report.js';
 import { resolveTable } from './revisions.js';
 import { runScenario } from './run.js';
 import { FingerprintSet } from './fpset.js';
+import { PackedWorld } from './pack.js';
+import { worldFingerprint } from './canon.js';
+import type { World } from './world.js';
 import { equivalence } from './equiv.js';
 import { configExplorer, sampleNodes, v64Explorer } from './test-walks.js';
 
@@ -202,6 +205,39 @@ describe('the last event of an expansion, on the unpacked world itself', () => {
       expect(compared).toBeGreaterThan(100);
       expect(retried).toBeGreaterThan(10);
     });
+});
+
+describe('the segment worlds replays keep', () => {
+  // Explorer.snapWorld: a segment world is unpacked once and kept; a copy of its bytes (as every
+  // batch of a split search brings) finds the kept world, but bytes read by another Packer, or
+  // other bytes, do not.
+  it('finds a kept world by its packed bytes, read by the same Packer only', () => {
+    const ex = v64Explorer('sched-sve.yaml');
+    const snapWorld = (p: PackedWorld) =>
+      (ex as unknown as { snapWorld(s: PackedWorld): World }).snapWorld(p);
+    const [first, second] = sampleNodes(ex, 1, 6, 3).slice(-2);
+    const a = ex.packer.pack(first.world);
+    const b = ex.packer.pack(second.world);
+    const unpacks = () => ex.packer.unpacks;
+    const start = unpacks();
+    const kept = snapWorld(a);
+    expect(unpacks()).toBe(start + 1);
+    expect(snapWorld(a)).toBe(kept);
+    const copy = new PackedWorld(a.bytes.slice());
+    expect(snapWorld(copy)).toBe(kept);
+    expect(unpacks()).toBe(start + 1);
+    const other = snapWorld(b);
+    expect(other).not.toBe(kept);
+    expect(worldFingerprint(other)).toEqual(worldFingerprint(second.world));
+    expect(unpacks()).toBe(start + 2);
+    // The same bytes named as another part's (read through a mirror) are another world.
+    const mirror = ex.packer.mirror(1);
+    mirror.apply(ex.packer.delta());
+    const throughMirror = snapWorld(new PackedWorld(a.bytes.slice(), mirror));
+    expect(throughMirror).not.toBe(kept);
+    expect(worldFingerprint(throughMirror)).toEqual(worldFingerprint(first.world));
+    expect(unpacks()).toBe(start + 3);
+  });
 });
 
 describe('equivalence', () => {

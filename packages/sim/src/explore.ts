@@ -298,11 +298,37 @@ export function sortedViolations(best: Map<string, Counterexample>): Counterexam
 /** How many unpacked segment worlds an explorer keeps for replays (snapWorld). */
 const SNAPS_KEPT = 8;
 
+/** A segment world kept by snapWorld: the packed world it was asked for, and its bytes' digest. */
+class SnapEntry {
+  constructor(
+    readonly packed: PackedWorld,
+    readonly by: Packer,
+    readonly digest: number,
+    readonly world: World,
+  ) {}
+
+  /** Whether these are the bytes this entry unpacked, read by the same Packer. */
+  holds(by: Packer, digest: number, bytes: Uint8Array): boolean {
+    if (by !== this.by || digest !== this.digest) return false;
+    const mine = this.packed.bytes;
+    if (mine.length !== bytes.length) return false;
+    for (let i = 0; i < bytes.length; i++) if (mine[i] !== bytes[i]) return false;
+    return true;
+  }
+}
+
+/** A 32-bit FNV-1a digest of some bytes (a filter before comparing them whole). */
+function bytesDigest(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}
+
 export class Explorer {
   /** Chains of paths stopped at an anchor, one per (pid, signature): the first that got there. */
   private readonly anchorChains = new Map<string, Segment>();
   /** The segment worlds replays unpacked last, least recently used first (snapWorld). */
-  private readonly snaps = new Map<PackedWorld, World>();
+  private readonly snaps: SnapEntry[] = [];
   /** The interchangeable tasks whose states are merged, or null (symmetry.ts). */
   readonly symmetry: TaskSymmetry | null;
   /** Packs the worlds the frontier and the rebuild chains keep (pack.ts). */
@@ -428,20 +454,31 @@ export class Explorer {
    * The world of a chain segment, to load from. Replays repeat the same few segments (a chain to
    * an anchor is shared by every state whose path stopped there: on the tiny world to depth 8,
    * 18,588 of 18,593 segment worlds unpacked were among the last eight), so the last ones unpacked
-   * are kept; they are only ever read.
+   * are kept; they are only ever read. A segment that came from another part of a split search
+   * arrives as a new copy of its bytes with every batch that names it, so a copy is also matched
+   * by its bytes (and the Packer that reads them): equal bytes read by one Packer unpack to equal
+   * worlds. Without that, a two-part search unpacked a segment world per replay of another part's
+   * chain (sched-sve.yaml to depth 6: 9,454 unpacks instead of 5).
    */
   private snapWorld(snap: World | PackedWorld): World {
     if (!(snap instanceof PackedWorld)) return snap;
-    let world = this.snaps.get(snap);
-    if (world !== undefined) {
-      // Most recently used last: the first in the map is the one to drop.
-      this.snaps.delete(snap);
-    } else {
-      world = this.packer.unpack<World>(snap);
-      if (this.snaps.size >= SNAPS_KEPT) this.snaps.delete(this.snaps.keys().next().value!);
+    const kept = this.snaps;
+    let i = kept.length - 1;
+    while (i >= 0 && kept[i].packed !== snap) i--;
+    let entry: SnapEntry;
+    if (i >= 0) entry = kept.splice(i, 1)[0];
+    else {
+      const by = snap.by ?? this.packer;
+      const digest = bytesDigest(snap.bytes);
+      i = kept.length - 1;
+      while (i >= 0 && !kept[i].holds(by, digest, snap.bytes)) i--;
+      const world = i >= 0 ? kept[i].world : this.packer.unpack<World>(snap);
+      entry = new SnapEntry(snap, by, digest, world);
+      if (kept.length >= SNAPS_KEPT) kept.shift();
     }
-    this.snaps.set(snap, world);
-    return world;
+    // Most recently used last: the first is the one to drop.
+    kept.push(entry);
+    return entry.world;
   }
 
   /** The node as the frontier keeps it: its world packed (the world itself is dropped). */
