@@ -40,6 +40,7 @@ import {
   worldFingerprint,
 } from '../src/index.js';
 import { rng } from '../src/prng.js';
+import { exploreInTurns } from '../src/search-wire.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -361,8 +362,49 @@ const more = [
   `peak RSS (this process: the 1-worker runs): ${Math.round(peak1 / 2 ** 20)} MiB`,
 ];
 for (const l of more) console.log(l);
+for (const l of splitCost()) console.log(l);
 writeFileSync(`${root}docs/explore-growth.svg`, growthSvg(report1.levels, configFile.split('/').pop()!));
 console.log('wrote docs/explore-growth.svg');
+
+/**
+ * What splitting the search costs apart from this machine's contention: the same search in this
+ * thread as one part and as two parts taking turns (exploreInTurns: the successors for the other
+ * part cross as wire batches read through mirrors, as between workers), warm, in CPU seconds of
+ * the whole process (its collector threads included). With a free core for each worker and its
+ * collector, two workers could reach at most 2 / (two parts' CPU / one part's CPU).
+ */
+function splitCost(): string[] {
+  setWalks({ reference: false, timed: false });
+  const run = (parts: number) => {
+    const explorers: Explorer[] = [];
+    const make = (part: number) => {
+      const e = new Explorer(cfg.world, table, fullAlphabet(cfg.alphabet), 'v6.4', null, { part });
+      explorers.push(e);
+      return e;
+    };
+    const c0 = process.cpuUsage();
+    const results = exploreInTurns(make, { depth: workerDepth }, parts);
+    const c = process.cpuUsage(c0);
+    const transitions = results.reduce((n, r) => n + r.transitions, 0);
+    const per = (k: 'packs' | 'unpacks') => explorers.reduce((n, e) => n + e.packer[k], 0) / transitions;
+    return { cpu: (c.user + c.system) / 1e6, packs: per('packs'), unpacks: per('unpacks') };
+  };
+  run(1);
+  run(2);
+  const ones: ReturnType<typeof run>[] = [];
+  const twos: ReturnType<typeof run>[] = [];
+  for (let i = 0; i < repeat; i++) {
+    ones.push(run(1));
+    twos.push(run(2));
+  }
+  const median = (xs: ReturnType<typeof run>[]) => xs.map((x) => x.cpu).sort((a, b) => a - b)[xs.length >> 1];
+  const [one, two] = [median(ones), median(twos)];
+  const counts = (x: ReturnType<typeof run>) => `${f(x.packs, 3)} packed, ${f(x.unpacks, 3)} unpacked`;
+  return [
+    `the split's own cost (one thread, parts taking turns, warm, median CPU of ${repeat}): 1 part ${f(one, 2)} s, 2 parts ${f(two, 2)} s (+${f((100 * (two - one)) / one, 0)}%); with a free core per worker, 2 workers could reach at most ${f((2 * one) / two, 2)}x`,
+    `  worlds per transition: 1 part ${counts(ones[0])}; 2 parts ${counts(twos[0])}`,
+  ];
+}
 
 function growthSvg(levels: { depth: number; distinct: number; newStates: number }[], title: string): string {
   const w = 520;
