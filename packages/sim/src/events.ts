@@ -212,6 +212,31 @@ function* el0Trap(task: task_struct, ec: number, esr: number): KernelPath {
   yield* exitToUserMode(task);
 }
 
+/** The tag of an access-trap path: the exception class and the syndrome its handler is given. */
+function trapTag(ec: number, esr: number): string {
+  return `el0_trap:${ec}:${esr}`;
+}
+
+/**
+ * An access-trap path stopped at the entry point of do_sve_acc or do_sme_acc, as a fresh path
+ * (the explorer restarts it from data instead of replaying the trap: paths.ts). el0Trap's own
+ * statements before the handler already ran (the world holds what they did), and the point is
+ * the handler's first statement, so nothing of the handler ran before it: the handler is called
+ * anew, taken to that point (which runs nothing else), and continued from there, then the exit
+ * work follows as in el0Trap. The exception class and syndrome come from the path's tag.
+ */
+export function* accessTrapFromEntry(task: task_struct, tag: string, label: string): KernelPath {
+  const m = /^el0_trap:(\d+):(\d+)$/.exec(tag);
+  if (!m) throw new Error(`events: ${tag} is not the tag of an access trap`);
+  const [ec, esr] = [Number(m[1]), Number(m[2])];
+  const handler = ec === ESR_ELx_EC_SVE ? K.do_sve_acc(esr, task.regs) : K.do_sme_acc(esr, task.regs);
+  const first = handler.next();
+  if (first.done || first.value.kind !== 'point' || first.value.label !== label)
+    throw new Error(`events: the access-trap handler for ${tag} does not stop first at ${label}`);
+  yield* handler;
+  yield* exitToUserMode(task);
+}
+
 /** el0_undef (entry-common.c) -> do_el0_undef (traps.c): SIGILL, then the exit work. */
 function* el0Undef(task: task_struct): KernelPath {
   task.regs.syscallno = NO_SYSCALL;
@@ -404,7 +429,7 @@ function userOp(rt: Runtime, u: UserProgram, op: UserOpKind, check: boolean, to?
   }
   u.retry = { op, check };
   const task = taskOf(w, u.pid);
-  const tag = `el0_trap:${outcome.ec}:${esr}`;
+  const tag = trapTag(outcome.ec, esr);
   settle(rt, u, cpu, runTo(rt, u.pid, cpu, rt.start(u.pid, cpu, el0Trap(task, outcome.ec, esr), tag), to));
 }
 

@@ -518,7 +518,7 @@ export class Explorer {
     const restart = anchorOf(stop)?.restart;
     if (!restart || stop.kind !== 'point')
       throw new Error(`explore: pid ${pid} cannot restart at ${JSON.stringify(stop)}`);
-    rt.paths.set(pid, restart(taskOf(rt.world, pid), stop.locals ?? {}));
+    rt.paths.set(pid, restart(taskOf(rt.world, pid), stop.locals ?? {}, tag));
     rt.tags.set(pid, tag);
     rt.stops.set(pid, stop);
   }

@@ -14,7 +14,7 @@
 // The soundness property test (explore-soundness.test.ts) checks both on random walks.
 
 import type { KernelPath, task_struct } from '@kvmfp/fpsimd';
-import { afterIrqsOn, afterRestoreWindow, exitToUserMode } from './events.js';
+import { accessTrapFromEntry, afterIrqsOn, afterRestoreWindow, exitToUserMode } from './events.js';
 import { Hasher } from './graph.js';
 import type { PathStop } from './runtime.js';
 
@@ -27,7 +27,11 @@ export interface Anchor {
    * The continuation as a fresh path, where the sim can write it: a path stopped here is then
    * rebuilt from the task and the declared locals alone, with no replay.
    */
-  restart?: (task: task_struct, locals: Readonly<Record<string, number | boolean | null>>) => KernelPath;
+  restart?: (
+    task: task_struct,
+    locals: Readonly<Record<string, number | boolean | null>>,
+    tag: string,
+  ) => KernelPath;
 }
 
 const ACCESS_TRAP =
@@ -72,14 +76,19 @@ export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
     'kvm_arch_vcpu_ioctl_run:after preempt_enable',
     { keepTag: true, why: 'inside the KVM_RUN loop, whose only live local is ret (declared)' },
   ],
+  // The entry points are the handlers' first statements, so a path stopped there restarts from
+  // its tag (events.ts accessTrapFromEntry). After an allocation the handler cannot be entered
+  // anew without running the allocation again, which clears the buffer; those replay their trap.
+  ...(['do_sve_acc:entry', 'do_sme_acc:entry'] as const).map((label): [string, Anchor] => [
+    label,
+    {
+      keepTag: true,
+      why: ACCESS_TRAP,
+      restart: (task, _locals, tag) => accessTrapFromEntry(task, tag, label),
+    },
+  ]),
   ...(
-    [
-      'do_sve_acc:entry',
-      'do_sve_acc:after sve_alloc',
-      'do_sme_acc:entry',
-      'do_sme_acc:after sve_alloc',
-      'do_sme_acc:after sme_alloc',
-    ] as const
+    ['do_sve_acc:after sve_alloc', 'do_sme_acc:after sve_alloc', 'do_sme_acc:after sme_alloc'] as const
   ).map((label): [string, Anchor] => [label, { keepTag: true, why: ACCESS_TRAP }]),
 ]);
 
