@@ -295,6 +295,11 @@ export function sortedViolations(best: Map<string, Counterexample>): Counterexam
   );
 }
 
+/** Whether rebuilding the paths in `need` replays a chain (else each is restarted from data). */
+function replays(n: Node, need: ReadonlySet<number>): boolean {
+  return need.size > 0 && n.paths.some((p) => p.chain !== null && need.has(p.pid));
+}
+
 /** How many unpacked segment worlds an explorer keeps for replays (snapWorld). */
 const SNAPS_KEPT = 8;
 
@@ -548,10 +553,12 @@ export class Explorer {
   step(n: Node, ev: Event, into?: World, last = false): Step {
     let need = this.predictNeeds(n, ev);
     // The last event taken from a node unpacked for expansion may run on the node's own world (no
-    // load into the working world). Paths are not rebuilt there (a rebuild replays into the world
-    // and loads the node's world back after): an event predicted to resume one runs on the working
-    // world, and one that meets a path unpredicted is retried there on a fresh copy.
-    let own = last && n.packed !== undefined && into !== undefined && need.size === 0;
+    // load into the working world). Paths are not replayed there (a replay loads other worlds into
+    // its target and the node's world back after), but a path restarted from data is (a fresh
+    // generator on the world's own objects, nothing loaded): an event predicted to resume a path
+    // with a chain runs on the working world, and one that meets a path unpredicted is retried
+    // there on a fresh copy.
+    let own = last && n.packed !== undefined && into !== undefined && !replays(n, need);
     for (;;) {
       const rt = this.rebuild(n, need, own ? n.world : into);
       const before = rt.world.violations.length;
