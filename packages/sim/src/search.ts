@@ -30,7 +30,7 @@ import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { knownKeyOf } from './signature.js';
 import { KeyTable } from './key-table.js';
 import { independentOn, localCpu, pathsTouchRunQueue } from './sleep.js';
-import { relabelEvent, relabelsEvent } from './symmetry.js';
+import { relabelEvent, relabelledFields, relabelsEvent, type Relabelling } from './symmetry.js';
 import type { Violation, World } from './world.js';
 
 /** A successor on its way to its owner: where it was found, and the state it is. */
@@ -108,10 +108,27 @@ class CandidateKeys {
 
   of(i: number, n: Node): string {
     const ev = this.cands[i];
+    const plain = (this.plain[i] ??= kept(JSON.stringify(ev)));
     const r = n.relabel;
-    if (r && relabelsEvent(ev, r)) return kept(JSON.stringify(relabelEvent(ev, r)));
-    return (this.plain[i] ??= kept(JSON.stringify(ev)));
+    return r && relabelsEvent(ev, r) ? relabelledKeyOf(plain, ev, r) : plain;
   }
+}
+
+/**
+ * Relabelled event keys, by the event's own key and the values the relabelling gives the fields
+ * it renames (relabelledFields): an event's relabelled text is a function of those two, and a
+ * configuration has few events and fewer renamings, so each text is made once instead of once
+ * per successor that sleeps on it (writing it was a twentieth of the tiny world's time).
+ */
+const relabelledKeys = new Map<string, Map<string, string>>();
+
+function relabelledKeyOf(plain: string, ev: Event, r: Relabelling): string {
+  let byFields = relabelledKeys.get(plain);
+  if (byFields === undefined) relabelledKeys.set(plain, (byFields = new Map<string, string>()));
+  const fields = relabelledFields(ev, r);
+  let key = byFields.get(fields);
+  if (key === undefined) byFields.set(fields, (key = kept(JSON.stringify(relabelEvent(ev, r)))));
+  return key;
 }
 
 /**

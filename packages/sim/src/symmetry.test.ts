@@ -8,7 +8,14 @@ import type { WorldConfig } from './config.js';
 import { fullAlphabet } from './explore-config.js';
 import type { Alphabet } from './explore.js';
 import { Packer } from './pack.js';
-import { compactRelabelling, expandRelabelling, symmetricKey, taskSymmetry } from './symmetry.js';
+import {
+  compactRelabelling,
+  expandRelabelling,
+  relabelEvent,
+  relabelledFields,
+  symmetricKey,
+  taskSymmetry,
+} from './symmetry.js';
 import { sampleNodes, v64Explorer } from './test-walks.js';
 
 const FEATURES = { fpsimd: true, sve: true, sme: true, sme2: true, fa64: false, vhe: true };
@@ -93,6 +100,35 @@ describe('stored relabellings', () => {
     }
     expect(moved).toBeGreaterThan(10);
   });
+});
+
+describe('relabelled event keys', () => {
+  // The search keeps one text per event and relabelling (search.ts relabelledKeyOf), found by the
+  // event's own text and relabelledFields: those two must determine the relabelled event. Every
+  // candidate of sampled states, under every relabelling met on the way (so that events meet
+  // relabellings of other states), must give one text per pair, and the pairs must tell apart
+  // every two texts.
+  it.each(['sched-sve.yaml', 'signals.yaml', 'ptrace.yaml'])(
+    '%s: determined by the event and relabelledFields',
+    (file) => {
+      const ex = v64Explorer(file);
+      const nodes = sampleNodes(ex, 10, 12, 23);
+      const relabellings = nodes.flatMap((n) => [n.relabel!, ...(n.ties ?? [])]);
+      const byPair = new Map<string, string>();
+      const texts = new Set<string>();
+      for (const n of nodes)
+        for (const ev of ex.candidatesOf(n, false))
+          for (const r of relabellings) {
+            const text = JSON.stringify(relabelEvent(ev, r));
+            const pair = `${JSON.stringify(ev)} ${relabelledFields(ev, r)}`;
+            expect(byPair.get(pair) ?? text).toBe(text);
+            byPair.set(pair, text);
+            texts.add(text);
+          }
+      expect(texts.size).toBeGreaterThan(10);
+      expect(byPair.size).toBeGreaterThan(texts.size);
+    },
+  );
 });
 
 describe('symmetricKey', () => {

@@ -324,6 +324,21 @@ export function relabelsEvent(e: Event, r: Relabelling): boolean {
   return typeof fields.cpu === 'number' && r.cpu.has(fields.cpu);
 }
 
+/**
+ * What the relabelling makes of the fields of `e` it may rename, as one text: with the event's
+ * own text, it determines relabelEvent's result.
+ */
+export function relabelledFields(e: Event, r: Relabelling): string {
+  const fields = e as unknown as Record<string, unknown>;
+  let out = '';
+  for (const k of EVENT_TASK_FIELDS) {
+    const v = fields[k];
+    out += typeof v === 'string' ? `${r.name.get(v) ?? v}\u0000` : '\u0001';
+  }
+  const cpu = fields.cpu;
+  return typeof cpu === 'number' ? out + (r.cpu.get(cpu) ?? cpu) : out;
+}
+
 /** An event as it reads after the relabelling (the task names it carries, renamed). */
 export function relabelEvent(e: Event, r: Relabelling): Event {
   const out: Record<string, unknown> = { ...e };
