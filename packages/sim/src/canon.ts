@@ -69,12 +69,13 @@ function shapeFingerprint(
   h.reset();
   visited = 0;
   startRenaming();
-  writerRemap = writers && writers.size ? writers : null;
+  remapping = writers !== undefined && writers.size > 0;
+  if (remapping) setRemap(writers!);
   try {
     hashObject(root, w, false);
   } finally {
     numbered.clear();
-    writerRemap = null;
+    remapping = false;
   }
   extra?.(h);
   return h.pair();
@@ -213,21 +214,40 @@ function startRenaming(): void {
   if (walkNo === 0x7fffffff) {
     renamedAt.fill(0);
     countedAt.fill(0);
+    remapAt.fill(0);
     walkNo = 1;
   }
   if (renameMap.size) renameMap.clear();
   if (countMap.size) countMap.clear();
 }
 
-/** The writer renaming of the running walk (task symmetry), or null. */
-let writerRemap: ReadonlyMap<number, number> | null = null;
+// The writer renaming of the running walk (task symmetry): looked up for every symbolic value, so
+// the common writers' new numbers are in a flat table stamped with the walk's number (a writer
+// without this walk's stamp keeps its number); other writers are looked up in the map.
+const remapAt = new Int32Array(TABLE_WRITERS);
+const remapTo = new Int32Array(TABLE_WRITERS);
+let remapping = false;
+let remapWide: ReadonlyMap<number, number> | null = null;
+
+function setRemap(writers: ReadonlyMap<number, number>): void {
+  remapWide = null;
+  for (const [from, to] of writers) {
+    if (from >= 0 && from < TABLE_WRITERS) {
+      remapAt[from] = walkNo;
+      remapTo[from] = to;
+    } else remapWide = writers;
+  }
+}
+
+function remapped(v: number): number {
+  const wr = Math.floor(v / SEQ_LIMIT);
+  const to = wr < TABLE_WRITERS ? (remapAt[wr] === walkNo ? remapTo[wr] : undefined) : remapWide?.get(wr);
+  return to === undefined ? v : to * SEQ_LIMIT + (v % SEQ_LIMIT);
+}
 
 function canonVal(v: number): number {
   if (v < SEQ_LIMIT) return v;
-  if (writerRemap !== null) {
-    const to = writerRemap.get(Math.floor(v / SEQ_LIMIT));
-    if (to !== undefined) v = to * SEQ_LIMIT + (v % SEQ_LIMIT);
-  }
+  if (remapping) v = remapped(v);
   if (v < tableSize && (v | 0) === v) {
     if (renamedAt[v] === walkNo) return renamedTo[v];
     const r = renameNew(v);
