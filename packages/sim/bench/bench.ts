@@ -167,10 +167,11 @@ interface Figures {
   load: number;
   fingerprint: number;
   gc: number;
-  /** Per transition, counted: in-place loads, worlds packed and unpacked. */
+  /** Per transition, counted: in-place loads, worlds packed and unpacked, events replayed. */
   loads: number;
   packs: number;
   unpacks: number;
+  replayed: number;
   phases: Phases;
   samples: number;
   cloneNs: number;
@@ -185,9 +186,10 @@ interface Timed {
   cpu: NodeJS.CpuUsage;
   gc: number;
   times: typeof walkMode.times;
-  /** Worlds packed and unpacked in the run (counts: unlike times, the same in every run). */
+  /** Worlds packed and unpacked, events replayed, in the run (counts: the same in every run). */
   packs: number;
   unpacks: number;
+  replayed: number;
 }
 
 async function timedRun(reference: boolean): Promise<Timed> {
@@ -202,7 +204,7 @@ async function timedRun(reference: boolean): Promise<Timed> {
   const cpu = process.cpuUsage(cpu0);
   await settle();
   const { packs, unpacks } = ex.packer;
-  return { result, ms, cpu, gc: gcMs - gc0, times: walkMode.times, packs, unpacks };
+  return { result, ms, cpu, gc: gcMs - gc0, times: walkMode.times, packs, unpacks, replayed: ex.replayed };
 }
 
 /** The explorations (the median of `repeat`) and the sampled phases, with the walks chosen. */
@@ -222,7 +224,7 @@ async function measure(reference: boolean): Promise<Figures> {
   const runs: Timed[] = [];
   for (let i = 0; i < repeat; i++) runs.push(await timedRun(reference));
   runs.sort((a, b) => a.ms - b.ms);
-  const { result, ms, cpu, gc, times, packs, unpacks } = runs[Math.floor(runs.length / 2)];
+  const { result, ms, cpu, gc, times, packs, unpacks, replayed } = runs[Math.floor(runs.length / 2)];
   const per = (x: number) => (x * 1000) / result.transitions;
   const perCount = (x: number) => x / result.transitions;
   setWalks({ reference: false, timed: false });
@@ -238,6 +240,7 @@ async function measure(reference: boolean): Promise<Figures> {
     loads: perCount(times.loads),
     packs: perCount(packs),
     unpacks: perCount(unpacks),
+    replayed: perCount(replayed),
     phases,
     samples: sample.length,
     cloneNs,
@@ -275,6 +278,7 @@ lines.push(
   column('  per transition (counts): in-place loads', (x) => f(x.loads, 3)),
   column('    worlds packed', (x) => f(x.packs, 3)),
   column('    worlds unpacked', (x) => f(x.unpacks, 3)),
+  column('    events replayed (path rebuilds)', (x) => f(x.replayed, 3)),
   column('sampled transitions: us per transition', (x) => `(${x.samples})`),
   column('  rebuild (clone, path replays)', (x) => f(x.phases.rebuild)),
   column('    of which the world clone', (x) => f(x.phases.clone)),

@@ -336,6 +336,8 @@ export class Explorer {
   private readonly snaps: SnapEntry[] = [];
   /** The interchangeable tasks whose states are merged, or null (symmetry.ts). */
   readonly symmetry: TaskSymmetry | null;
+  /** Events replayed to rebuild paths so far (a count for `npm run bench`). */
+  replayed = 0;
   /** Packs the worlds the frontier and the rebuild chains keep (pack.ts). */
   readonly packer: Packer;
   readonly packFrontier: boolean;
@@ -428,6 +430,7 @@ export class Explorer {
     const lazy = [...rt.lazy].filter((x) => x !== p.pid);
     rt.paths.clear();
     rt.lazy.clear();
+    this.replayed += segs.length;
     for (const s of segs) {
       for (const pid of [...rt.paths.keys()]) if (pid !== p.pid) rt.paths.delete(pid);
       loadInto(rt.world, this.snapWorld(s.snap));
