@@ -346,6 +346,7 @@ const meta = { config: configFile, revision: 'v6.4', mutant: null, depth: worker
 const report2 = mergeShards(meta, shards);
 const reportOne = mergeShards(meta, one);
 const handed = shards.reduce((n, sh) => n + (sh.result.handedOver ?? 0), 0);
+const bare = shards.reduce((n, sh) => n + (sh.result.handedBare ?? 0), 0);
 const [, startup1] = await timed(() => exploreInWorkers({ ...job, options: { depth: 0 } }, 1));
 const [, startup2] = await timed(() => exploreInWorkers({ ...job, options: { depth: 0 } }, 2));
 // What this machine allows two threads: two independent 1-worker explorations at once.
@@ -360,7 +361,7 @@ const more = [
   `workers, depth ${workerDepth}: ${states1} distinct states, ${reportOne.transitions} transitions`,
   `1 worker thread: ${w1.toFixed(1)} s, ${Math.round(states1 / w1)} distinct states/s (start-up ${startup1.toFixed(1)} s)`,
   `2 workers: ${s2.toFixed(1)} s, ${Math.round(report2.distinct / s2)} distinct states/s: speed-up ${(w1 / s2).toFixed(2)}x over 1 worker, ${((w1 - startup1) / (s2 - startup2)).toFixed(2)}x without start-up (${startup2.toFixed(1)} s); merged report ${same ? 'identical, transitions included' : 'DIFFERENT'}`,
-  `2-worker traffic: ${handed} of ${report2.transitions} successors (${((100 * handed) / Math.max(1, report2.transitions)).toFixed(0)}%) handed to the other worker`,
+  `2-worker traffic: ${handed} of ${report2.transitions} successors (${((100 * handed) / Math.max(1, report2.transitions)).toFixed(0)}%) handed to the other worker, ${bare} of them without their world (their owner had them)`,
   `this machine's bound for 2 threads: two independent 1-worker explorations at once take ${pair.toFixed(1)} s, ${((2 * w1) / pair).toFixed(2)}x the throughput of one`,
   `visited set: ${(main.result.visitedBytes / report1.distinct).toFixed(1)} bytes per state (8-byte slots, grown by half at 80% full: 10–15 bytes past the first 4,096 slots)`,
   `peak RSS (this process: the 1-worker runs): ${Math.round(peak1 / 2 ** 20)} MiB`,

@@ -89,10 +89,16 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
   const rounded = (): void => {
     const r = s.round();
     const delta = explorer.packer.delta();
+    // The states this part stored in its last merge, for the others (PartSearch.learnStored).
+    const stored = s.tellStored();
     peers.forEach((port, i) => {
       if (!port) return;
-      const m: PeerBatch = { delta, batch: writeBatch(part, r.outboxes[i]) };
-      port.postMessage(m, [m.batch.bytes.buffer as ArrayBuffer, m.batch.words.buffer as ArrayBuffer]);
+      const m: PeerBatch = { delta, batch: writeBatch(part, r.outboxes[i]), stored: stored.slice() };
+      port.postMessage(m, [
+        m.batch.bytes.buffer as ArrayBuffer,
+        m.batch.words.buffer as ArrayBuffer,
+        m.stored.buffer as ArrayBuffer,
+      ]);
     });
     const { outboxes: _o, ...round } = r;
     post({ type: 'round', round });
@@ -116,6 +122,7 @@ function runPart(job: ShardJob, part: number, parts: number, peers: (MessagePort
       if (!peers[i]) return [];
       const m = q.shift()!;
       mirrors[i]!.apply(m.delta);
+      s.learnStored(m.stored);
       return readBatch(part, mirrors, m.batch);
     });
     s.merge(incoming);

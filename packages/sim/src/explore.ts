@@ -161,6 +161,8 @@ export interface ExploreResult {
   reexpanded?: number;
   /** Successors this part handed to the part owning them (a search split between workers). */
   handedOver?: number;
+  /** Of those, the ones handed over without their world: their owner had stored them (search.ts). */
+  handedBare?: number;
   /** The visited set, packed, when asked for (shard reports and merging). */
   visited?: ReturnType<FingerprintSet['pack']>;
 }

@@ -66,10 +66,14 @@ export type WorkerData =
     }
   | { kind: 'equiv'; job: EquivJob; stop: SharedArrayBuffer; progressMs: number };
 
-/** What one part sends another after each round: its tables' gains, and its successors for it. */
+/**
+ * What one part sends another after each round: its tables' gains, its successors for it, and
+ * the states it stored that no arrival can wake (hi, lo, depth triples: PartSearch.tellStored).
+ */
 export interface PeerBatch {
   delta: TableDelta;
   batch: WireBatch;
+  stored: Float64Array;
 }
 
 /** What the main thread tells a part: merge the round's successors and run the next, or finish. */

@@ -330,5 +330,8 @@ export function exploreInTurns(
       s.merge(incoming);
       if (advance) s.advance();
     });
+    // What each part stored in this merge, told to the others before the next round.
+    const told = searches.map((s) => s.tellStored());
+    searches.forEach((s, j) => told.forEach((t, i) => i !== j && s.learnStored(t)));
   }
 }

@@ -60,6 +60,19 @@ describe('a search split between parts', () => {
       expect(run(3)).toEqual(one);
     }, 120_000);
 
+  it('hands over without its world a successor whose owner stored it with nothing asleep', () => {
+    // The owner tells the other parts which states it stored where no arrival can wake an event
+    // (PartSearch.tellStored); a successor that is one of them crosses without its world. The
+    // search is the same (the test above); here, that it happens, and only to such successors.
+    const opts: ExploreOptions = { depth: 5, keepVisited: true };
+    const rs = exploreInTurns((part) => v64Explorer('sched-sve.yaml', { part }), opts, 2);
+    const bare = rs.reduce((n, r) => n + (r.handedBare ?? 0), 0);
+    const handed = rs.reduce((n, r) => n + (r.handedOver ?? 0), 0);
+    expect(bare).toBeGreaterThan(200);
+    expect(bare).toBeLessThan(handed);
+    expect(whole(rs)).toEqual(whole([v64Explorer('sched-sve.yaml').explore(opts)]));
+  });
+
   it('reads another Packer’s bytes through a mirror kept up to date by deltas', () => {
     const a = new Packer(1);
     const b = new Packer(0);

@@ -186,6 +186,9 @@ function heapFull(bound: number): boolean {
   return m.heapUsed + m.arrayBuffers > bound;
 }
 
+/** The bound on a part's table of the other parts' stored states (PartSearch.theirs). */
+const THEIRS_MAX_BYTES = 256 * 2 ** 20;
+
 /** The part that owns a state. */
 function ownerOf(key: readonly [number, number], parts: number): number {
   return parts === 1 ? 0 : (key[1] >>> 0) % parts;
@@ -259,10 +262,21 @@ export class PartSearch {
   private readonly foundKeys = new KeyTable<number>();
   /** States this part owns that this round found and that were not visited before it. */
   private pendingNew = 0;
+  /**
+   * States the other parts own and have stored where no arrival can wake an event (no sleep set
+   * left), with their depth: a successor that is one of them at that depth or deeper is handed
+   * over without its world (its owner only counts it). Told by the owners (tellStored), learned
+   * here (learnStored); bounded, since it only saves work.
+   */
+  private readonly theirs: FingerprintSet | null;
+  /** This part's stored states of that kind not yet told: (hi, lo, depth) triples. */
+  private told: number[] = [];
   depth = 0;
   transitions = 0;
   /** Successors handed to another part (the split's traffic). */
   handedOver = 0;
+  /** Of those, handed over without their world (the owner told it had stored them: theirs). */
+  handedBare = 0;
   slept = 0;
   reexpanded = 0;
   diameter = 0;
@@ -282,6 +296,7 @@ export class PartSearch {
     this.bound = opts.depth ?? Infinity;
     this.heapBound = opts.maxHeapBytes ?? defaultHeapBound();
     this.visited = new FingerprintSet(1 << 12, opts.maxBytes);
+    this.theirs = parts > 1 ? new FingerprintSet(1 << 12, THEIRS_MAX_BYTES) : null;
     this.sleeping = opts.sleepSets !== false;
     this.runQueueMoves = pathsTouchRunQueue(ex.alphabet);
     this.root = ex.store(ex.initial());
@@ -352,6 +367,7 @@ export class PartSearch {
     }
     if (added === Added.Seen) return;
     if (added === Added.New) this.newStates++;
+    this.tellIfAsleepNone(a.key, a.depth);
     this.diameter = Math.max(this.diameter, a.depth);
     queue.push(this.nodeOf(a));
   }
@@ -381,7 +397,10 @@ export class PartSearch {
     if (kept.length === e.asleep.length) return null;
     const woke = e.asleep.filter((x) => !sleep.includes(x));
     if (kept.length) e.asleep = kept;
-    else this.sleepTable.delete(hi, lo);
+    else {
+      this.sleepTable.delete(hi, lo);
+      this.tellIfAsleepNone(a.key, this.visited.depthOf(hi, lo));
+    }
     if (!e.expanded) return null;
     return a.ties ? 'all' : woke;
   }
@@ -569,12 +588,42 @@ export class PartSearch {
    * depth (its arrivals merge in the order found, so the first one's world is there for the
    * merge to use).
    */
+  /** Notes a state this part stored, for the other parts, when no arrival can wake an event there. */
+  private tellIfAsleepNone(key: readonly [number, number], depth: number): void {
+    if (this.parts > 1 && !this.sleepTable.get(key[0], key[1])) this.told.push(key[0], key[1], depth);
+  }
+
+  /** The states told of since the last call (tellIfAsleepNone), for the other parts' learnStored. */
+  tellStored(): Float64Array {
+    const out = Float64Array.from(this.told);
+    this.told = [];
+    return out;
+  }
+
+  /** What another part told of its stored states (tellStored); past the bound, the rest is dropped. */
+  learnStored(told: Float64Array): void {
+    const theirs = this.theirs;
+    if (theirs === null) return;
+    try {
+      for (let i = 0; i + 2 < told.length; i += 3) theirs.visit(told[i], told[i + 1], told[i + 2]);
+    } catch (e) {
+      if (!(e instanceof MemoryBoundError)) throw e;
+    }
+  }
+
   private seenBefore(child: Node, sleep: readonly string[] | null): boolean {
     const [hi, lo] = child.key;
     const mine = ownerOf(child.key, this.parts) === this.part;
     if (mine) {
       const d = this.visited.depthOf(hi, lo);
       if (d >= 0) return d <= child.depth && !this.mayWake(child.key, sleep);
+    }
+    if (!mine && this.theirs !== null) {
+      const d = this.theirs.depthOf(hi, lo);
+      if (d >= 0 && d <= child.depth) {
+        this.handedBare++;
+        return true;
+      }
     }
     const first = this.foundKeys.get(hi, lo);
     if (mine && first === undefined) this.pendingNew++;
@@ -605,5 +654,6 @@ export function partResult(
     slept: s.slept,
     reexpanded: s.reexpanded,
     handedOver: s.handedOver,
+    handedBare: s.handedBare,
   };
 }
