@@ -482,7 +482,8 @@ export class Explorer {
       const digest = bytesDigest(snap.bytes);
       i = kept.length - 1;
       while (i >= 0 && !kept[i].holds(by, digest, snap.bytes)) i--;
-      const world = i >= 0 ? kept[i].world : this.packer.unpack<World>(snap);
+      // A copy takes over the entry of the bytes it matched (one entry per world kept).
+      const world = i >= 0 ? kept.splice(i, 1)[0].world : this.packer.unpack<World>(snap);
       entry = new SnapEntry(snap, by, digest, world);
       if (kept.length >= SNAPS_KEPT) kept.shift();
     }
