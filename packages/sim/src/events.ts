@@ -187,6 +187,11 @@ function* el0Svc(task: task_struct, body: () => KernelPath<unknown>): KernelPath
   if (hasSyscallWork(task.flags)) yield* syscallTraceEnter(task);
   yield* point('el0_svc:before invoke_syscall');
   yield* body();
+  yield* el0SvcExit(task);
+}
+
+/** el0_svc_common after the syscall's body: the stop at syscall exit if traced, then the exit work. */
+function* el0SvcExit(task: task_struct): KernelPath {
   // el0_svc_common also goes to syscall_trace_exit when the flags it read at entry had syscall
   // work; syscall_trace_exit reads the flags afresh before it stops, so deciding on the current
   // flags alone reaches the same stops and keeps no local across the points above.
@@ -260,6 +265,33 @@ function* neonSyscallBody(): KernelPath {
 }
 
 function* plainSyscallBody(): KernelPath {}
+
+/** The syscall bodies of the core alphabet, by the kind their path's tag names (`el0_svc:<kind>`). */
+const SYSCALL_BODIES: ReadonlyMap<string, () => KernelPath> = new Map([
+  ['el0_svc:plain', plainSyscallBody],
+  ['el0_svc:neon', neonSyscallBody],
+]);
+
+/** Whether a syscall path with this tag can be rebuilt from data at its points (syscallFromPoint). */
+export function syscallRestarts(tag: string): boolean {
+  return SYSCALL_BODIES.has(tag);
+}
+
+/**
+ * A syscall path of the core alphabet stopped at one of its points, as a fresh path (the explorer
+ * rebuilds it from data instead of replaying how it got there: paths.ts). el0Svc keeps no local
+ * across its points but the task and the body, which the tag names; the NEON body ends at its
+ * point. So the rest of the path is the body (at el0Svc's point) or nothing of it (at the body's
+ * point), then el0SvcExit. Host syscalls' bodies close over more, and their paths replay.
+ */
+export function* syscallFromPoint(task: task_struct, tag: string, label: string): KernelPath {
+  const body = SYSCALL_BODIES.get(tag);
+  if (!body) throw new Error(`events: ${tag} names no syscall body of the core alphabet`);
+  if (label === 'el0_svc:before invoke_syscall') yield* body();
+  else if (label !== 'syscall:after kernel_neon_end' || body !== neonSyscallBody)
+    throw new Error(`events: a ${tag} path cannot be rebuilt at ${label}`);
+  yield* el0SvcExit(task);
+}
 
 export class EventError extends Error {}
 

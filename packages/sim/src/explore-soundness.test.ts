@@ -451,6 +451,30 @@ function checkHistory(file: string, events: Event[]): void {
 }
 
 describe('explorer state identity (regressions)', () => {
+  it('a traced syscall rebuilt from data at its invoke point still stops at syscall exit', () => {
+    // A syscall path of the core alphabet parked at 'el0_svc:before invoke_syscall' is rebuilt
+    // from its tag (events.ts syscallFromPoint), not replayed: with PTRACE_SYSCALL in force, the
+    // rest must still reach the syscall-exit stop, as the path run whole does.
+    const step: Event = { do: 'step', cpu: 0, to: 'first' };
+    const cont: Event = { do: 'ptrace_cont', task: 't0', syscall: true, to: 'first' };
+    checkHistory('ptrace.yaml', [
+      { do: 'ptrace_stop', task: 't0' },
+      cont,
+      step,
+      { do: 'syscall', task: 't0', to: 'first' },
+      cont,
+      step,
+      cont,
+    ]);
+  });
+
+  it('a NEON syscall rebuilt from data at each of its points runs its body once', () => {
+    // At 'el0_svc:before invoke_syscall' the rest is the body and the exit; at the body's own
+    // point 'syscall:after kernel_neon_end', only the exit (events.ts syscallFromPoint).
+    const step: Event = { do: 'step', cpu: 1, to: 'first' };
+    checkHistory('ref.yaml', [{ do: 'syscall', task: 't1', neon: true, to: 'first' }, step, step, step]);
+  });
+
   it('a VMM that re-enters its guest after an exit is rebuilt with its own vcpu', () => {
     // Found by kvmfp check on guest-nosve.yaml: the chain of the KVM_RUN path starts before
     // vcpu_load, and loading a later state in place gave the vcpu a new identity (the CPU's

@@ -18,7 +18,7 @@ import { PackedWorld, Packer } from './pack.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
-import { anchorOf, anchorSignature, segmentSignature } from './paths.js';
+import { anchorOf, anchorSignature, pointRestartOf, segmentSignature } from './paths.js';
 import {
   compactRelabelling,
   expandRelabelling,
@@ -527,9 +527,11 @@ export class Explorer {
   /** Puts a path stopped at a restartable anchor back as a fresh generator of its continuation. */
   private restart(rt: Runtime, pid: number, stop: PathStop, tag: string): void {
     const restart = anchorOf(stop)?.restart;
-    if (!restart || stop.kind !== 'point')
+    const fromPoint = restart ? undefined : pointRestartOf(stop, tag);
+    if ((!restart && !fromPoint) || stop.kind !== 'point')
       throw new Error(`explore: pid ${pid} cannot restart at ${JSON.stringify(stop)}`);
-    rt.paths.set(pid, restart(taskOf(rt.world, pid), stop.locals ?? {}, tag));
+    const task = taskOf(rt.world, pid);
+    rt.paths.set(pid, restart ? restart(task, stop.locals ?? {}, tag) : fromPoint!.restart(task, tag));
     rt.tags.set(pid, tag);
     rt.stops.set(pid, stop);
   }
@@ -650,7 +652,9 @@ export class Explorer {
           const other = signed(pid, r);
           if (other[0] < sig[0] || (other[0] === sig[0] && other[1] < sig[1])) sig = other;
         }
-        out.push({ pid, sig, chain: seg, stop, label, tag });
+        // Signed by how it got there, but rebuilt from data where the point allows (paths.ts).
+        const chain = pointRestartOf(stop, tag) ? null : seg;
+        out.push({ pid, sig, chain, stop, label, tag });
       }
     }
     return out;

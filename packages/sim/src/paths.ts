@@ -14,7 +14,14 @@
 // The soundness property test (explore-soundness.test.ts) checks both on random walks.
 
 import type { KernelPath, task_struct } from '@kvmfp/fpsimd';
-import { accessTrapFromEntry, afterIrqsOn, afterRestoreWindow, exitToUserMode } from './events.js';
+import {
+  accessTrapFromEntry,
+  afterIrqsOn,
+  afterRestoreWindow,
+  exitToUserMode,
+  syscallFromPoint,
+  syscallRestarts,
+} from './events.js';
 import { Hasher } from './graph.js';
 import type { PathStop } from './runtime.js';
 
@@ -91,6 +98,31 @@ export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
     ['do_sve_acc:after sve_alloc', 'do_sme_acc:after sve_alloc', 'do_sme_acc:after sme_alloc'] as const
   ).map((label): [string, Anchor] => [label, { keepTag: true, why: ACCESS_TRAP }]),
 ]);
+
+/**
+ * Points that are not anchors (a path stopped there keeps the signature of how it got there) but
+ * where the rest of the path is a function of the task, the path's tag and the world alone, for
+ * the tags `accepts` takes: a path stopped there is rebuilt from data (`restart`) instead of
+ * replayed from its chain. Its signature, so every key, is the same as with a replay.
+ */
+interface PointRestart {
+  accepts: (tag: string) => boolean;
+  restart: (task: task_struct, tag: string) => KernelPath;
+}
+
+const POINT_RESTARTS: ReadonlyMap<string, PointRestart> = new Map(
+  (['el0_svc:before invoke_syscall', 'syscall:after kernel_neon_end'] as const).map((label) => [
+    label,
+    { accepts: syscallRestarts, restart: (task, tag) => syscallFromPoint(task, tag, label) },
+  ]),
+);
+
+/** How a path stopped at `stop` with `tag` outside an anchor is rebuilt from data, or undefined: by replay. */
+export function pointRestartOf(stop: PathStop, tag: string): PointRestart | undefined {
+  if (stop.kind !== 'point') return undefined;
+  const r = POINT_RESTARTS.get(stop.label);
+  return r?.accepts(tag) ? r : undefined;
+}
 
 /**
  * A guest run is an anchor too: the hyp frames under __guest_enter hold pointers into the vcpu and
