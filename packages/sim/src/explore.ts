@@ -18,7 +18,7 @@ import { PackedWorld, Packer } from './pack.js';
 import { checkInvariants } from './invariants.js';
 import { attachVcpus } from './kvm.js';
 import { offeredOps, raceCandidates, type RaceAlphabet } from './explore-alphabet.js';
-import { anchorOf, anchorSignature, pointRestartOf, segmentSignature } from './paths.js';
+import { anchorOf, anchorSignature, restartOf, segmentSignature } from './paths.js';
 import {
   compactRelabelling,
   expandRelabelling,
@@ -524,14 +524,12 @@ export class Explorer {
     };
   }
 
-  /** Puts a path stopped at a restartable anchor back as a fresh generator of its continuation. */
+  /** Puts a path stopped where it restarts from data (paths.ts restartOf) back as a fresh generator. */
   private restart(rt: Runtime, pid: number, stop: PathStop, tag: string): void {
-    const restart = anchorOf(stop)?.restart;
-    const fromPoint = restart ? undefined : pointRestartOf(stop, tag);
-    if ((!restart && !fromPoint) || stop.kind !== 'point')
+    const restart = restartOf(stop, tag);
+    if (!restart || stop.kind !== 'point')
       throw new Error(`explore: pid ${pid} cannot restart at ${JSON.stringify(stop)}`);
-    const task = taskOf(rt.world, pid);
-    rt.paths.set(pid, restart ? restart(task, stop.locals ?? {}, tag) : fromPoint!.restart(task, tag));
+    rt.paths.set(pid, restart(taskOf(rt.world, pid), stop.locals ?? {}, tag));
     rt.tags.set(pid, tag);
     rt.stops.set(pid, stop);
   }
@@ -653,7 +651,7 @@ export class Explorer {
           if (other[0] < sig[0] || (other[0] === sig[0] && other[1] < sig[1])) sig = other;
         }
         // Signed by how it got there, but rebuilt from data where the point allows (paths.ts).
-        const chain = pointRestartOf(stop, tag) ? null : seg;
+        const chain = restartOf(stop, tag) ? null : seg;
         out.push({ pid, sig, chain, stop, label, tag });
       }
     }

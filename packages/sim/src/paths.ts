@@ -107,21 +107,26 @@ export const ANCHORS: ReadonlyMap<string, Anchor> = new Map([
  */
 interface PointRestart {
   accepts: (tag: string) => boolean;
-  restart: (task: task_struct, tag: string) => KernelPath;
+  restart: NonNullable<Anchor['restart']>;
 }
 
 const POINT_RESTARTS: ReadonlyMap<string, PointRestart> = new Map(
   (['el0_svc:before invoke_syscall', 'syscall:after kernel_neon_end'] as const).map((label) => [
     label,
-    { accepts: syscallRestarts, restart: (task, tag) => syscallFromPoint(task, tag, label) },
+    { accepts: syscallRestarts, restart: (task, _locals, tag) => syscallFromPoint(task, tag, label) },
   ]),
 );
 
-/** How a path stopped at `stop` with `tag` outside an anchor is rebuilt from data, or undefined: by replay. */
-export function pointRestartOf(stop: PathStop, tag: string): PointRestart | undefined {
+/**
+ * How a path stopped at `stop` with `tag` is rebuilt from data: its anchor's restart, or its
+ * point's (POINT_RESTARTS) where the tag allows; undefined: it is replayed from its chain.
+ */
+export function restartOf(stop: PathStop, tag: string): Anchor['restart'] {
   if (stop.kind !== 'point') return undefined;
+  const anchor = ANCHORS.get(stop.label);
+  if (anchor) return anchor.restart;
   const r = POINT_RESTARTS.get(stop.label);
-  return r?.accepts(tag) ? r : undefined;
+  return r?.accepts(tag) ? r.restart : undefined;
 }
 
 /**

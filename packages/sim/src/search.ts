@@ -581,13 +581,6 @@ export class PartSearch {
     }
   }
 
-  /**
-   * Whether the merge needs only a successor's key and sleep set, not its world (which then is
-   * not packed): a state this part owns and saw before this round, at no greater depth, where the
-   * arrival cannot wake an event; or a state this part already found this round at the same
-   * depth (its arrivals merge in the order found, so the first one's world is there for the
-   * merge to use).
-   */
   /** Notes a state this part stored, for the other parts, when no arrival can wake an event there. */
   private tellIfAsleepNone(key: readonly [number, number], depth: number): void {
     if (this.parts > 1 && !this.sleepTable.get(key[0], key[1])) this.told.push(key[0], key[1], depth);
@@ -611,6 +604,14 @@ export class PartSearch {
     }
   }
 
+  /**
+   * Whether the merge needs only a successor's key and sleep set, not its world (which then is
+   * not packed): a state this part owns and saw before this round, at no greater depth, where the
+   * arrival cannot wake an event; or a state this part already found this round at the same
+   * depth (its arrivals merge in the order found, so the first one's world is there for the
+   * merge to use); or a state another part owns and told it has stored with nothing asleep, at
+   * no greater depth (learnStored).
+   */
   private seenBefore(child: Node, sleep: readonly string[] | null): boolean {
     const [hi, lo] = child.key;
     const mine = ownerOf(child.key, this.parts) === this.part;
