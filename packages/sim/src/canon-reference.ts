@@ -18,6 +18,7 @@ import {
   TAG_UNDEF,
 } from './hasher.js';
 import type { World } from './world.js';
+import type { NumberRenaming } from './renaming.js';
 import { isValField, SHARED_KEYS, SKIP_KEYS, VAL_KEYS } from './world-keys.js';
 
 export function referenceClone<T>(root: T): T {
@@ -122,7 +123,7 @@ function keyInfo(k: string): KeyInfo {
 export function referenceFingerprint(
   w: World,
   extra?: (h: Hasher) => void,
-  writers?: ReadonlyMap<number, number>,
+  writers?: NumberRenaming,
 ): [number, number] {
   const h = new Hasher();
   const seen = new Map<object, number>();

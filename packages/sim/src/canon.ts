@@ -27,6 +27,7 @@ import {
 } from './hasher.js';
 import { isValField, SKIP_KEYS, VAL_KEYS } from './world-keys.js';
 import { compile, field, shapeAt, Site, VisitList, type Shape } from './shapes.js';
+import type { NumberRenaming } from './renaming.js';
 import { walkMode, walksSwitched } from './walk-mode.js';
 import type { World } from './world.js';
 
@@ -47,7 +48,7 @@ const root = new Site();
 export function worldFingerprint(
   w: World,
   extra?: (h: Hasher) => void,
-  writers?: ReadonlyMap<number, number>,
+  writers?: NumberRenaming,
 ): [number, number] {
   if (!walksSwitched()) return shapeFingerprint(w, extra, writers);
   const t0 = walkMode.timed ? performance.now() : 0;
@@ -61,11 +62,7 @@ export function worldFingerprint(
   return out;
 }
 
-function shapeFingerprint(
-  w: World,
-  extra?: (h: Hasher) => void,
-  writers?: ReadonlyMap<number, number>,
-): [number, number] {
+function shapeFingerprint(w: World, extra?: (h: Hasher) => void, writers?: NumberRenaming): [number, number] {
   h.reset();
   visited = 0;
   startRenaming();
@@ -227,16 +224,23 @@ function startRenaming(): void {
 const remapAt = new Int32Array(TABLE_WRITERS);
 const remapTo = new Int32Array(TABLE_WRITERS);
 let remapping = false;
-let remapWide: ReadonlyMap<number, number> | null = null;
+let remapWide: NumberRenaming | null = null;
 
-function setRemap(writers: ReadonlyMap<number, number>): void {
+function setRemap(writers: NumberRenaming): void {
   remapWide = null;
-  for (const [from, to] of writers) {
-    if (from >= 0 && from < TABLE_WRITERS) {
-      remapAt[from] = walkNo;
-      remapTo[from] = to;
-    } else remapWide = writers;
-  }
+  writers.forEach(setRemapOne);
+  // A writer beyond the table is looked up in the renaming itself.
+  if (wideWriter) remapWide = writers;
+  wideWriter = false;
+}
+
+let wideWriter = false;
+
+function setRemapOne(to: number, from: number): void {
+  if (from >= 0 && from < TABLE_WRITERS) {
+    remapAt[from] = walkNo;
+    remapTo[from] = to;
+  } else wideWriter = true;
 }
 
 function remapped(v: number): number {

@@ -539,12 +539,14 @@ export class Explorer {
     const w = n.world;
     const need = new Set<number>();
     if (n.paths.length === 0) return need;
-    const pidOfTask = (name: string) => w.users.find((u) => u.name === name)?.pid;
     let pid: number | undefined;
     if (ev.do === 'step') pid = w.kernel.percpu[ev.cpu]?.current.pid;
     else if (ev.do === 'guest' || ev.do === 'guest_exit')
       pid = w.users.find((u) => u.kpath === `guest:${w.guests.find((g) => g.name === ev.vcpu)?.vcpuId}`)?.pid;
-    else if ('task' in ev) pid = pidOfTask(ev.task);
+    else if ('task' in ev) {
+      const task = ev.task;
+      pid = w.users.find((u) => u.name === task)?.pid;
+    }
     if (pid !== undefined && n.paths.some((p) => p.pid === pid)) need.add(pid);
     return need;
   }
@@ -609,14 +611,8 @@ export class Explorer {
     // several relabellings give the parent's key (the parent is its own mirror image), any of
     // them is a sound reading; the least signature over all of them is also canonical, so an
     // event and its mirror image on such a parent give the same signature.
-    const evTexts = new Map<Relabelling | undefined, string>();
-    const evText = (r: Relabelling | undefined): string => {
-      let t = evTexts.get(r);
-      if (t === undefined) evTexts.set(r, (t = JSON.stringify(r ? relabelEvent(ev, r) : ev)));
-      return t;
-    };
-    const signed = (pid: number, r: Relabelling | undefined) =>
-      segmentSignature(n.key, evText(r), r?.pid.get(pid) ?? pid);
+    // The event's text under each relabelling, made when a path is first signed with it.
+    let texts: Map<Relabelling | undefined, string> | null = null;
     for (const pid of rt.inFlight()) {
       const old = n.paths.find((p) => p.pid === pid);
       if (!rt.touched.has(pid) && old) {
@@ -645,9 +641,10 @@ export class Explorer {
         if (!chain) this.anchorChains.set(k, (chain = seg));
         out.push({ pid, sig, chain, stop, label, tag });
       } else {
-        let sig = signed(pid, n.relabel);
+        texts ??= new Map();
+        let sig = this.signed(n, ev, pid, n.relabel, texts);
         for (const r of n.ties ?? []) {
-          const other = signed(pid, r);
+          const other = this.signed(n, ev, pid, r, texts);
           if (other[0] < sig[0] || (other[0] === sig[0] && other[1] < sig[1])) sig = other;
         }
         // Signed by how it got there, but rebuilt from data where the point allows (paths.ts).
@@ -656,6 +653,19 @@ export class Explorer {
       }
     }
     return out;
+  }
+
+  /** The signature of path `pid` after `ev` on `n`, read under relabelling `r` (successorPaths). */
+  private signed(
+    n: Node,
+    ev: Event,
+    pid: number,
+    r: Relabelling | undefined,
+    texts: Map<Relabelling | undefined, string>,
+  ): [number, number] {
+    let text = texts.get(r);
+    if (text === undefined) texts.set(r, (text = JSON.stringify(r ? relabelEvent(ev, r) : ev)));
+    return segmentSignature(n.key, text, r?.pid.get(pid) ?? pid);
   }
 
   candidates(w: World): Event[] {

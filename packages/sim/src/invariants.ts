@@ -26,6 +26,22 @@ function bufferValues(b: SveBuffer | SmeBuffer | null): Val[] {
   return 'zlo' in b ? [b.zlo, b.zhi, b.p, b.ffr] : [b.za, b.zt0];
 }
 
+/** Reports each value of a task's buffer (when it has one) that a guest wrote. */
+function reportGuestValues(
+  w: World,
+  comm: string,
+  b: SveBuffer | SmeBuffer | null,
+  report: (detail: string) => void,
+): void {
+  if (!b) return;
+  for (const v of bufferValues(b))
+    if (isGuestWriter(w, v)) report(`task ${comm} holds guest value ${formatVal(v, w.writers)}`);
+}
+
+/** The banks a task in user space must see as it wrote them, without and with PSTATE.ZA. */
+const BANKS_ZA_OFF = ['V', 'FPSR'] as const;
+const BANKS_ZA_ON = ['V', 'FPSR', 'ZA'] as const;
+
 export const INVARIANTS: Invariant[] = [
   {
     name: 'user-sees-own-registers',
@@ -41,7 +57,7 @@ export const INVARIANTS: Invariant[] = [
           report(
             `${u.name} on CPU ${cpu}: PSTATE.SM/ZA = ${+sm}/${+za}, expected ${+u.view.sm}/${+u.view.za}`,
           );
-        const banks = za ? (['V', 'FPSR', 'ZA'] as const) : (['V', 'FPSR'] as const);
+        const banks = za ? BANKS_ZA_ON : BANKS_ZA_OFF;
         for (const b of banks)
           if (!allows(getAllowed(u.view, b), c.regs[b]))
             report(`${u.name} on CPU ${cpu}: ${b} = ${formatVal(c.regs[b], w.writers)}`);
@@ -90,13 +106,12 @@ export const INVARIANTS: Invariant[] = [
     why: 'no host value is ever written into guest storage, nor a guest value into a task',
     check(w, report) {
       for (const t of w.kernel.tasks) {
-        const vals = [
-          t.thread.uw.fpsimd_state.vregs,
-          ...bufferValues(t.thread.sve_state),
-          ...bufferValues(t.thread.sme_state),
-        ];
-        for (const v of vals)
-          if (isGuestWriter(w, v)) report(`task ${t.comm} holds guest value ${formatVal(v, w.writers)}`);
+        // The task's FP values in the order the report lists them: V, then its SVE and SME buffers.
+        const vregs = t.thread.uw.fpsimd_state.vregs;
+        if (isGuestWriter(w, vregs))
+          report(`task ${t.comm} holds guest value ${formatVal(vregs, w.writers)}`);
+        reportGuestValues(w, t.comm, t.thread.sve_state, report);
+        reportGuestValues(w, t.comm, t.thread.sme_state, report);
       }
       for (const v of w.kvm.vcpus as {
         arch?: { ctxt?: { fp_regs?: { vregs: Val } }; sve_state?: SveBuffer | null };
@@ -121,10 +136,20 @@ export const INVARIANTS: Invariant[] = [
 
 /** Checks every invariant and records each new violation once. */
 export function checkInvariants(w: World): void {
+  checkedWorld = w;
   for (const inv of INVARIANTS) {
-    inv.check(w, (detail) => {
-      if (!w.violations.some((v) => v.invariant === inv.name && v.detail === detail))
-        w.violations.push({ invariant: inv.name, detail, step: w.step });
-    });
+    checking = inv;
+    inv.check(w, reportViolation);
   }
+}
+
+// The invariant being checked and its world (checks run one at a time), read by reportViolation:
+// one reporter for every check instead of a closure per invariant per event.
+let checking: Invariant;
+let checkedWorld: World;
+
+function reportViolation(detail: string): void {
+  const w = checkedWorld;
+  if (!w.violations.some((v) => v.invariant === checking.name && v.detail === detail))
+    w.violations.push({ invariant: checking.name, detail, step: w.step });
 }

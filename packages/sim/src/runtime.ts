@@ -67,9 +67,10 @@ export class Runtime {
 
   /** The pids with a suspended kernel path, in pid order. */
   inFlight(): number[] {
-    const out = [...this.paths.keys()];
-    for (const pid of this.lazy) if (!this.paths.has(pid)) out.push(pid);
-    return out.sort((a, b) => a - b);
+    const out: number[] = [];
+    for (const pid of this.paths.keys()) insertSorted(out, pid);
+    for (const pid of this.lazy) if (!this.paths.has(pid)) insertSorted(out, pid);
+    return out;
   }
 
   /**
@@ -162,4 +163,11 @@ export function portFrames(depth: number): string[] {
     if (m && m[2] !== 'linux') frames.push(m[1]);
   }
   return frames;
+}
+
+/** Inserts `x` into the ascending list `xs` (a runtime has a path or two: no sort's work array). */
+function insertSorted(xs: number[], x: number): void {
+  let j = xs.length;
+  for (; j > 0 && xs[j - 1] > x; j--) xs[j] = xs[j - 1];
+  xs[j] = x;
 }

@@ -53,6 +53,7 @@ import type { Event } from './events.js';
 import type { RaceAlphabet } from './explore-alphabet.js';
 import type { PathStop } from './runtime.js';
 import { Hasher } from './graph.js';
+import { SmallMap, type NumberRenaming } from './renaming.js';
 import { VAL_KEYS } from './world-keys.js';
 import type { UserProgram, World } from './world.js';
 
@@ -165,147 +166,229 @@ export function expandRelabelling(w: World, c: readonly number[]): Relabelling {
   return relabelling(w, c.slice(0, n), cpuMap(c.slice(n)));
 }
 
-function isIdentity(r: Relabelling): boolean {
-  return r.pid.size === 0 && r.cpu.size === 0;
-}
-
 /**
  * The assignments that relabel a world in place, kept so that they can be undone: the key of a
  * relabelled world is taken on the world itself (no copy per state), which is then put back.
  */
 class UndoLog {
-  // Three parallel lists instead of an object per assignment: a key takes one log, reused.
-  private readonly objs: Record<string, unknown>[] = [];
-  private readonly keys: string[] = [];
+  // Three parallel lists instead of an object per assignment: a key takes one log, reused. The
+  // first `n` entries are in use; undo blanks them (emptying the lists by length would give their
+  // room back, and every key would grow them again).
+  private readonly objs: (Record<string | number, unknown> | null)[] = [];
+  private readonly keys: (string | number)[] = [];
   private readonly olds: unknown[] = [];
+  private n = 0;
 
   set<T extends object, K extends keyof T & string>(obj: T, key: K, value: T[K]): void {
+    this.assign(obj as Record<string, unknown>, key, value);
+  }
+
+  /** Sets element `i` of an array (the arrays of a world are permuted in place). */
+  setAt<T>(xs: T[], i: number, value: T): void {
+    this.assign(xs as unknown as Record<number, unknown>, i, value);
+  }
+
+  private assign(obj: Record<string | number, unknown>, key: string | number, value: unknown): void {
     if (obj[key] === value) return;
-    this.objs.push(obj as Record<string, unknown>);
-    this.keys.push(key);
-    this.olds.push(obj[key]);
+    this.objs[this.n] = obj;
+    this.keys[this.n] = key;
+    this.olds[this.n] = obj[key];
+    this.n++;
     obj[key] = value;
   }
 
   undo(): void {
-    for (let i = this.objs.length - 1; i >= 0; i--) this.objs[i][this.keys[i]] = this.olds[i];
-    if (this.objs.length !== 0) {
-      this.objs.length = 0;
-      this.keys.length = 0;
-      this.olds.length = 0;
+    for (let i = this.n - 1; i >= 0; i--) {
+      this.objs[i]![this.keys[i]] = this.olds[i];
+      this.objs[i] = null;
+      this.olds[i] = undefined;
     }
+    this.n = 0;
   }
 }
+
+/**
+ * Puts the entry of `xs` at `i` to `slotOf[i]` for every `i` (logged); `slotOf` may leave entries
+ * past its end where they are.
+ */
+function permuteInPlace<T>(xs: T[], slotOf: readonly number[], log: UndoLog): void {
+  const old = scratch as T[];
+  for (let i = 0; i < xs.length; i++) old[i] = xs[i];
+  for (let i = 0; i < xs.length; i++) log.setAt(xs, movedTo(slotOf, i), old[i]);
+  for (let i = 0; i < xs.length; i++) old[i] = undefined as T;
+}
+
+/** permuteInPlace's copy of the entries (reused; emptied after each use). */
+const scratch: unknown[] = [];
 
 /** The one log relabelledKey uses (keys are taken one at a time, and the log is always undone). */
 const theLog = new UndoLog();
 
 /**
  * Moves the CPUs of a world (in place, logged): registers, per-CPU data and idle tasks go to their
- * new slots, and the CPU numbers that tasks hold follow.
+ * new slots, and the CPU numbers that tasks hold follow. `slotOf[c]` is where CPU `c` goes.
  */
-function moveCpus(w: World, cpu: Map<number, number>, log: UndoLog): void {
-  if (cpu.size === 0) return;
+function moveCpus(w: World, slotOf: readonly number[], log: UndoLog): void {
   const n = w.machine.cpus.length;
-  const to = (c: number) => cpu.get(c) ?? c;
-  const cpus = w.machine.cpus.slice();
-  const percpu = w.kernel.percpu.slice();
-  for (let c = 0; c < n; c++) {
-    cpus[to(c)] = w.machine.cpus[c];
-    percpu[to(c)] = w.kernel.percpu[c];
-  }
-  cpus.forEach((x, k) => log.set(x, 'index', k));
-  log.set(w.machine, 'cpus', cpus);
-  log.set(w.kernel, 'percpu', percpu);
+  permuteInPlace(w.machine.cpus, slotOf, log);
+  permuteInPlace(w.kernel.percpu, slotOf, log);
+  for (let k = 0; k < n; k++) log.set(w.machine.cpus[k], 'index', k);
   // The per-CPU data beside the kernel's own, where a world has it: the EFI SVE buffers and KVM's
   // (host context, loaded vcpu); and the CPU a vcpu is loaded on.
-  const permute = <T>(xs: T[]): T[] => {
-    const out = xs.slice();
-    xs.forEach((x, c) => (out[to(c)] = x));
-    return out;
-  };
   const k = w.kernel as typeof w.kernel & { kvm_percpu?: unknown[] };
-  if (k.efi_sve_state) log.set(k, 'efi_sve_state', permute(k.efi_sve_state));
-  if (k.kvm_percpu) log.set(k, 'kvm_percpu', permute(k.kvm_percpu));
-  for (const v of w.kvm.vcpus) if (v.cpu >= 0 && v.cpu < n) log.set(v, 'cpu', to(v.cpu));
+  if (k.efi_sve_state) permuteInPlace(k.efi_sve_state, slotOf, log);
+  if (k.kvm_percpu) permuteInPlace(k.kvm_percpu, slotOf, log);
+  for (const v of w.kvm.vcpus) if (v.cpu >= 0 && v.cpu < n) log.set(v, 'cpu', slotOf[v.cpu]);
   // Idle tasks are the kernel tasks without an mm whose pid is their CPU's number; their slots
-  // and names are read before any pid changes.
-  const isIdle = (t: task_struct) => !t.mm && t.pid < n;
-  const idleOf = new Map<number, { slot: number; comm: string }>();
-  w.kernel.tasks.forEach((t, slot) => isIdle(t) && idleOf.set(t.pid, { slot, comm: t.comm }));
-  const tasks = w.kernel.tasks.slice();
-  for (const t of w.kernel.tasks) {
-    if (isIdle(t)) {
-      const target = idleOf.get(to(t.pid))!;
-      tasks[target.slot] = t;
-      log.set(t, 'pid', to(t.pid));
-      log.set(t, 'comm', target.comm);
+  // and names are read before any pid changes, and the tasks read before any moves.
+  const tasks = w.kernel.tasks;
+  const m = tasks.length;
+  for (let slot = 0; slot < m; slot++) {
+    const t = tasks[slot];
+    oldTasks[slot] = t;
+    if (isIdle(t, n)) {
+      idleSlot[t.pid] = slot;
+      idleComm[t.pid] = t.comm;
     }
-    log.set(t, 'cpu', to(t.cpu));
-    if (t.thread.fpsimd_cpu < n) log.set(t.thread, 'fpsimd_cpu', to(t.thread.fpsimd_cpu));
   }
-  log.set(w.kernel, 'tasks', tasks);
+  for (let slot = 0; slot < m; slot++) {
+    const t = oldTasks[slot];
+    if (isIdle(t, n)) {
+      const to = slotOf[t.pid];
+      log.setAt(tasks, idleSlot[to], t);
+      log.set(t, 'pid', to);
+      log.set(t, 'comm', idleComm[to]);
+    }
+    log.set(t, 'cpu', movedTo(slotOf, t.cpu));
+    if (t.thread.fpsimd_cpu < n) log.set(t.thread, 'fpsimd_cpu', slotOf[t.thread.fpsimd_cpu]);
+  }
+  blank(oldTasks, m);
 }
 
-/** What moving the user tasks needs of the world before any move: per user slot, its identity. */
-interface UserSlot {
-  pid: number;
-  name: string;
-  writer: number;
-  /** Its kernel task's slot (user tasks keep theirs when CPUs move) and that task's comm. */
-  kernelSlot: number;
-  comm: string;
+/** Empties the first `n` entries of a reused list (so it keeps nothing alive, and keeps its room). */
+function blank<T>(xs: T[], n: number): void {
+  for (let i = 0; i < n; i++) xs[i] = undefined as T;
 }
 
-function userSlots(w: World): UserSlot[] {
-  return w.users.map((u) => {
-    const kernelSlot = w.kernel.tasks.findIndex((t) => t.pid === u.pid);
-    return { pid: u.pid, name: u.name, writer: u.writer, kernelSlot, comm: w.kernel.tasks[kernelSlot].comm };
-  });
-}
+/** The kernel's tasks before moveCpus moved any (reused; emptied after each use). */
+const oldTasks: task_struct[] = [];
 
-/**
- * Moves the user tasks of `w` (in place, logged), after its CPUs were moved: `slots` were read
- * from `w` before any move.
- */
-function moveTasks(w: World, slots: readonly UserSlot[], r: Relabelling, log: UndoLog): void {
-  if (r.pid.size === 0) return;
-  const users = w.users.slice();
-  const tasks = w.kernel.tasks.slice();
-  r.from.forEach((src, k) => {
-    if (src === k) return;
-    const u: UserProgram = w.users[src];
-    const target = slots[k];
-    const t: task_struct = w.kernel.tasks[slots[src].kernelSlot];
-    tasks[target.kernelSlot] = t;
-    log.set(t, 'pid', target.pid);
-    log.set(t, 'comm', target.comm);
-    log.set(u, 'pid', target.pid);
-    log.set(u, 'name', target.name);
-    log.set(u, 'writer', target.writer);
-    users[k] = u;
-  });
-  log.set(w, 'users', users);
-  log.set(w.kernel, 'tasks', tasks);
-  log.set(
-    w,
-    'runq',
-    w.runq.map((p) => r.pid.get(p) ?? p),
-  );
+/** Per idle task's pid (its CPU), its slot among the tasks and its comm (scratch for moveCpus). */
+const idleSlot: number[] = [];
+const idleComm: string[] = [];
+
+function isIdle(t: task_struct, ncpus: number): boolean {
+  return !t.mm && t.pid < ncpus;
 }
 
 /**
- * The key of `w` relabelled by `r` (but for the writers inside symbolic values: the fingerprint
- * renames those, keyWith's `writers`, which saves a walk of the whole world). The world is
- * relabelled in place and put back before this returns, so it must not be read meanwhile.
+ * Moves the user tasks of `w` (in place, logged), after its CPUs were moved: slot `k` receives the
+ * task of slot `from[k]` under slot `k`'s pid, name, writer and comm, which `ids` read from `w`
+ * before any move.
  */
-function relabelledKey(w: World, r: Relabelling, paths: readonly KeyedPath[]): [number, number] {
+function moveTasks(w: World, from: readonly number[], ids: TaskIds, log: UndoLog): void {
+  const users = w.users;
+  const tasks = w.kernel.tasks;
+  // The moved tasks' records, read before any move (user slot k's from oldUsers[k], oldTasks[k]).
+  for (let k = 0; k < from.length; k++) {
+    oldUsers[k] = users[from[k]];
+    oldTasks[k] = tasks[ids.kernelSlot[from[k]]];
+  }
+  for (let k = 0; k < from.length; k++) {
+    if (from[k] === k) continue;
+    const u = oldUsers[k];
+    const t = oldTasks[k];
+    log.setAt(tasks, ids.kernelSlot[k], t);
+    log.set(t, 'pid', ids.pid[k]);
+    log.set(t, 'comm', ids.comm[k]);
+    log.set(u, 'pid', ids.pid[k]);
+    log.set(u, 'name', ids.name[k]);
+    log.set(u, 'writer', ids.writer[k]);
+    log.setAt(users, k, u);
+  }
+  blank(oldUsers, from.length);
+  blank(oldTasks, from.length);
+  const runq = w.runq;
+  for (let i = 0; i < runq.length; i++) log.setAt(runq, i, trialPid.get(runq[i]) ?? runq[i]);
+}
+
+/** The user records before moveTasks moved any (reused; emptied after each use). */
+const oldUsers: UserProgram[] = [];
+
+/**
+ * Per user slot, what identifies the task standing there (read once per key, before any move):
+ * pid, name, writer, its kernel task's slot (user tasks keep theirs when CPUs move) and comm.
+ */
+interface TaskIds {
+  pid: number[];
+  name: string[];
+  writer: number[];
+  kernelSlot: number[];
+  comm: string[];
+  /** The kernel task of each user slot. */
+  task: task_struct[];
+}
+
+const theIds: TaskIds = { pid: [], name: [], writer: [], kernelSlot: [], comm: [], task: [] };
+
+function readTaskIds(w: World): TaskIds {
+  const ids = theIds;
+  // Entries past the world's users (left by a larger world) are never read.
+  const m = w.users.length;
+  const tasks = w.kernel.tasks;
+  for (let i = 0; i < m; i++) {
+    const u = w.users[i];
+    let slot = 0;
+    while (slot < tasks.length && tasks[slot].pid !== u.pid) slot++;
+    ids.pid[i] = u.pid;
+    ids.name[i] = u.name;
+    ids.writer[i] = u.writer;
+    ids.kernelSlot[i] = slot;
+    ids.comm[i] = tasks[slot].comm;
+    ids.task[i] = tasks[slot];
+  }
+  return ids;
+}
+
+// The renaming of a relabelling being tried (one at a time; refilled per trial, never kept):
+// old pid -> new pid, old writer -> new writer, old CPU -> new CPU, for moved tasks and CPUs.
+const trialPid = new SmallMap();
+const trialWriter = new SmallMap();
+const trialCpu = new SmallMap();
+
+/** Fills the trial maps for task order `from` and CPU order `cpuFrom`; whether anything moves. */
+function fillTrial(ids: TaskIds, from: readonly number[], cpuFrom: readonly number[]): boolean {
+  trialPid.clear();
+  trialWriter.clear();
+  trialCpu.clear();
+  for (let k = 0; k < from.length; k++) {
+    const src = from[k];
+    if (src === k) continue;
+    trialPid.add(ids.pid[src], ids.pid[k]);
+    trialWriter.add(ids.writer[src], ids.writer[k]);
+  }
+  for (let k = 0; k < cpuFrom.length; k++) if (cpuFrom[k] !== k) trialCpu.add(cpuFrom[k], k);
+  return trialPid.size !== 0 || trialCpu.size !== 0;
+}
+
+/**
+ * The key of `w` relabelled by the trial (fillTrial: task order `from`, CPU order `cpuFrom`), but
+ * for the writers inside symbolic values: the fingerprint renames those, keyWith's `writers`,
+ * which saves a walk of the whole world. The world is relabelled in place and put back before
+ * this returns, so it must not be read meanwhile.
+ */
+function relabelledKey(
+  w: World,
+  ids: TaskIds,
+  from: readonly number[],
+  cpuFrom: readonly number[],
+  paths: readonly KeyedPath[],
+): [number, number] {
   const log = theLog;
   try {
-    const slots = r.pid.size ? userSlots(w) : [];
-    moveCpus(w, r.cpu, log);
-    moveTasks(w, slots, r, log);
-    return keyWith(w, paths, r.pid, r.writer, r.cpu);
+    if (trialCpu.size) moveCpus(w, inverseOrder(cpuFrom), log);
+    if (trialPid.size) moveTasks(w, from, ids, log);
+    return keyWith(w, paths, trialPid, trialWriter, trialCpu);
   } finally {
     log.undo();
   }
@@ -388,9 +471,9 @@ const theLook = new Look();
  * or waits, where its kernel path stands, its flags and FP bookkeeping, and the pattern of its own
  * values in its view. With addCpuPart below, tasks are ordered by this; ties are tried every way.
  */
-function ownLook(w: World, i: number): number {
+function ownLook(w: World, i: number, ids: TaskIds): number {
   const u = w.users[i];
-  const t = taskOfUser(w, i);
+  const t = ids.task[i];
   const th = t.thread;
   const look = theLook.start().add(u.mode).add(u.kpath);
   // Each slot of the view: a value no task wrote as itself, else whether this task wrote it.
@@ -408,10 +491,6 @@ function ownLook(w: World, i: number): number {
     .add(th.sve_state === null)
     .add(th.sme_state === null)
     .done();
-}
-
-function taskOfUser(w: World, i: number): task_struct {
-  return w.kernel.tasks.find((x) => x.pid === w.users[i].pid)!;
 }
 
 /** Adds to `look` the CPU numbers a task holds or is held by, read as if the CPUs were moved by `to`. */
@@ -494,12 +573,13 @@ interface Looks {
   cpus: number[];
 }
 
-/** A CPU order, with what the world looks like under it and the task orders to try there. */
+/** A CPU order, with what the world looks like under it. */
 interface CpuCandidate {
   cpuFrom: number[];
   /** The CPUs' looks in slot order, then each class's task looks sorted. */
   look: number[];
-  orders: number[][];
+  /** Each class's user slots in that sorted order, class after class. */
+  sorted: number[];
 }
 
 /** Lexicographic order of the CPU looks of a world read in two CPU orders. */
@@ -532,45 +612,84 @@ function compareLooks(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
- * For one order of CPUs: every class of tasks sorted by its look (own look and addCpuPart), the orders
- * of look-alike tasks, and what the whole world looks like so.
+ * For one order of CPUs: every class of tasks sorted by its look (own look and addCpuPart), and
+ * what the whole world looks like so. The orders of look-alike tasks are made later, for the
+ * candidates whose look is least (candidateOrders).
  */
 function cpuCandidate(
   w: World,
   sym: TaskSymmetry,
   seen: Looks,
   cpuFrom: number[],
-  limit: number,
+  ids: TaskIds,
 ): CpuCandidate {
   const slotOf = inverseOrder(cpuFrom);
-  const look: number[] = cpuFrom.map((c) => seen.cpus[c]);
-  let orders: number[][] = ordersOf(w.users.length, 1);
-  // Per user slot, its look with the CPUs it holds under this order (only class members are read).
-  const taskLook: number[] = [];
+  const look: number[] = [];
+  for (const c of cpuFrom) look.push(seen.cpus[c]);
+  const sorted: number[] = [];
   for (const cls of sym.classes) {
+    // Per user slot, its look with the CPUs it holds under this order (class members only).
     for (const i of cls)
-      taskLook[i] = addCpuPart(theLook.start().add(seen.tasks[i]), w, taskOfUser(w, i), slotOf).done();
-    const sorted = cls.slice();
-    sortBy(sorted, (a, b) => taskLook[a] - taskLook[b] || a - b);
-    for (const i of sorted) look.push(taskLook[i]);
+      taskLook[i] = addCpuPart(theLook.start().add(seen.tasks[i]), w, ids.task[i], slotOf).done();
+    const start = sorted.length;
+    for (const i of cls) sorted.push(i);
+    sortRange(sorted, start, byTaskLook);
+    for (let k = start; k < sorted.length; k++) look.push(taskLook[sorted[k]]);
+  }
+  return { cpuFrom, look, sorted };
+}
+
+/** Per user slot, its look under the CPU order cpuCandidate is taking (a list reused by every call). */
+const taskLook: number[] = [];
+
+function byTaskLook(a: number, b: number): number {
+  return taskLook[a] - taskLook[b] || a - b;
+}
+
+/** Sorts `xs` from `start` to its end in place (insertion sort, as sortBy). */
+function sortRange(xs: number[], start: number, cmp: (a: number, b: number) => number): void {
+  for (let i = start + 1; i < xs.length; i++) {
+    const x = xs[i];
+    let j = i - 1;
+    for (; j >= start && cmp(xs[j], x) > 0; j--) xs[j + 1] = xs[j];
+    xs[j + 1] = x;
+  }
+}
+
+/**
+ * The task orders a candidate tries: each class in its sorted order, with every order of the
+ * tasks that look alike (at most `limit`, combined class by class).
+ */
+function candidateOrders(w: World, sym: TaskSymmetry, c: CpuCandidate, limit: number): number[][] {
+  let orders: number[][] = ordersOf(w.users.length, 1);
+  let at = 0;
+  for (const cls of sym.classes) {
+    const first = at;
+    at += cls.length;
+    // The class's task looks follow the CPUs' looks in the candidate's look, in sorted order.
+    const looks = c.cpuFrom.length;
     const groups: number[][] = [];
-    for (const i of sorted) {
+    let alike = false;
+    for (let k = first; k < at; k++) {
       const g = groups[groups.length - 1];
-      if (g && taskLook[g[0]] === taskLook[i]) g.push(i);
-      else groups.push([i]);
+      if (g && c.look[looks + k] === c.look[looks + k - 1]) {
+        g.push(c.sorted[k]);
+        alike = true;
+      } else groups.push([c.sorted[k]]);
     }
+    // No look-alike tasks (the common case): the sorted class is the one arrangement.
+    const arranged = alike ? arrangements(groups, limit) : [c.sorted.slice(first, at)];
     const next: number[][] = [];
-    const arranged = arrangements(groups, limit);
     for (const base of orders)
       for (const arrangement of arranged) {
         const o = base.slice();
-        cls.forEach((slot, j) => (o[slot] = arrangement[j]));
+        for (let j = 0; j < cls.length; j++) o[cls[j]] = arrangement[j];
         next.push(o);
         if (next.length >= limit) break;
       }
     orders = next;
   }
-  return { cpuFrom, look, orders };
+  return orders;
 }
 
 /** The concatenations of the groups in order, each group in every order (at most `limit`). */
@@ -630,7 +749,7 @@ export interface KeyedPath {
 }
 
 /** The CPU a path in a guest entered on (part of its state: paths.ts GUEST_ANCHOR), or -1. */
-function guestCpu(p: KeyedPath, cpuMap?: ReadonlyMap<number, number>): number {
+function guestCpu(p: KeyedPath, cpuMap?: NumberRenaming): number {
   if (p.stop?.kind !== 'guest' || p.stop.cpu === undefined) return -1;
   return cpuMap?.get(p.stop.cpu) ?? p.stop.cpu;
 }
@@ -642,26 +761,41 @@ function guestCpu(p: KeyedPath, cpuMap?: ReadonlyMap<number, number>): number {
 export function keyWith(
   world: World,
   paths: readonly KeyedPath[],
-  pidMap?: ReadonlyMap<number, number>,
-  writers?: ReadonlyMap<number, number>,
-  cpuMap?: ReadonlyMap<number, number>,
+  pidMap?: NumberRenaming,
+  writers?: NumberRenaming,
+  cpuMap?: NumberRenaming,
 ): [number, number] {
   if (paths.length === 0) return worldFingerprint(world, undefined, writers);
-  const mapped = paths
-    .map((p) => ({ pid: pidMap?.get(p.pid) ?? p.pid, sig: p.sig, cpu: guestCpu(p, cpuMap) }))
-    .sort((a, b) => a.pid - b.pid);
-  return worldFingerprint(
-    world,
-    (h: Hasher) => {
-      for (const p of mapped) {
-        h.word(p.pid);
-        h.word(p.sig[0]);
-        h.word(p.sig[1]);
-        if (p.cpu >= 0) h.word(p.cpu);
-      }
-    },
-    writers,
-  );
+  // The paths by their pid after renaming (insertion sort into lists kept between keys: a key
+  // allocates nothing for them), fed after the world by feedPaths.
+  keyedCount = 0;
+  for (const p of paths) {
+    const pid = pidMap?.get(p.pid) ?? p.pid;
+    let j = keyedCount++;
+    for (; j > 0 && keyedPid[j - 1] > pid; j--) {
+      keyedPid[j] = keyedPid[j - 1];
+      keyedSig[j] = keyedSig[j - 1];
+      keyedCpu[j] = keyedCpu[j - 1];
+    }
+    keyedPid[j] = pid;
+    keyedSig[j] = p.sig;
+    keyedCpu[j] = guestCpu(p, cpuMap);
+  }
+  return worldFingerprint(world, feedPaths, writers);
+}
+
+let keyedCount = 0;
+const keyedPid: number[] = [];
+const keyedSig: [number, number][] = [];
+const keyedCpu: number[] = [];
+
+function feedPaths(h: Hasher): void {
+  for (let i = 0; i < keyedCount; i++) {
+    h.word(keyedPid[i]);
+    h.word(keyedSig[i][0]);
+    h.word(keyedSig[i][1]);
+    if (keyedCpu[i] >= 0) h.word(keyedCpu[i]);
+  }
 }
 
 /** At most this many relabellings are tried per state (more only merges less; never unsound). */
@@ -683,8 +817,9 @@ export function symmetricKey(
   // Only the CPU orders under which the world looks least are fingerprinted: the look is taken
   // without numbers, so relabellings of one world pick corresponding orders.
   const member = membersOf(sym);
+  const ids = readTaskIds(world);
   const looks: Looks = { tasks: [], cpus: [] };
-  for (let i = 0; i < world.users.length; i++) looks.tasks.push(member[i] ? ownLook(world, i) : 0);
+  for (let i = 0; i < world.users.length; i++) looks.tasks.push(member[i] ? ownLook(world, i, ids) : 0);
   for (let c = 0; c < n; c++) looks.cpus.push(cpuLook(world, c));
   // A candidate's look starts with its CPUs' looks in slot order: only the orders whose CPU part
   // is least can give the least look, so the tasks' looks are taken under those alone.
@@ -694,24 +829,33 @@ export function symmetricKey(
   const cands: CpuCandidate[] = [];
   for (const cpuFrom of cpuOrders)
     if (compareCpuParts(cpuFrom, leastCpus, looks.cpus) === 0)
-      cands.push(cpuCandidate(world, sym, looks, cpuFrom, ORDER_LIMIT));
-  const least = cands.reduce((m, c) => (compareLooks(c.look, m) < 0 ? c.look : m), cands[0].look);
-  let best: { key: [number, number]; relabel: Relabelling } | null = null;
-  // The other relabellings that give the least key (the world is its own image under them).
-  let ties: Relabelling[] = [];
+      cands.push(cpuCandidate(world, sym, looks, cpuFrom, ids));
+  let least = cands[0].look;
+  for (const c of cands) if (compareLooks(c.look, least) < 0) least = c.look;
+  // The best order found (task slots' sources, CPU slots' sources), and the others that give the
+  // least key (the world is its own image under them): Relabellings are made for these alone.
+  let best: [number, number] | null = null;
+  let bestFrom: number[] = [];
+  let bestCpuFrom: number[] = [];
+  let tieOrders: number[][][] = [];
   let tried = 0;
   for (const c of cands) {
     if (compareLooks(c.look, least) !== 0) continue;
-    const cpu = cpuMap(c.cpuFrom);
-    for (const from of c.orders) {
+    for (const from of candidateOrders(world, sym, c, ORDER_LIMIT)) {
       if (tried++ >= ORDER_LIMIT) break;
-      const r = relabelling(world, from, cpu);
-      const key = isIdentity(r) ? keyWith(world, paths) : relabelledKey(world, r, paths);
-      if (!best || key[0] < best.key[0] || (key[0] === best.key[0] && key[1] < best.key[1])) {
-        best = { key, relabel: r };
-        ties = [];
-      } else if (key[0] === best.key[0] && key[1] === best.key[1]) ties.push(r);
+      const key = fillTrial(ids, from, c.cpuFrom)
+        ? relabelledKey(world, ids, from, c.cpuFrom, paths)
+        : keyWith(world, paths);
+      if (!best || key[0] < best[0] || (key[0] === best[0] && key[1] < best[1])) {
+        best = key;
+        bestFrom = from;
+        bestCpuFrom = c.cpuFrom;
+        tieOrders = [];
+      } else if (key[0] === best[0] && key[1] === best[1]) tieOrders.push([from, c.cpuFrom]);
     }
   }
-  return ties.length ? { ...best!, ties } : best!;
+  const result = { key: best!, relabel: relabelling(world, bestFrom, cpuMap(bestCpuFrom)) };
+  if (tieOrders.length === 0) return result;
+  const ties = tieOrders.map(([from, cpuFrom]) => relabelling(world, from, cpuMap(cpuFrom)));
+  return { ...result, ties };
 }
