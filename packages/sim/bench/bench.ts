@@ -18,6 +18,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import {
   applyEvent,
@@ -337,6 +338,9 @@ if (symmetric) {
     `sleep sets: ${main.result.slept ?? 0} transitions slept, ${main.result.reexpanded ?? 0} states expanded again; without them ${all.distinct} states, ${all.transitions} transitions, ${f(allS)} s: sleep sets save ${f(all.distinct / main.result.distinct, 2)}x the states, ${f(all.transitions / main.result.transitions, 2)}x the transitions, ${f(allS / main.seconds, 2)}x the time`,
   );
 }
+lines.push(
+  `allocated per transition (per-shape walks, sampled by the heap profiler): ${f((await allocatedPerTransition()) / 1024)} KB`,
+);
 for (const l of lines) console.log(l);
 
 if (args.includes('--one-worker')) process.exit(0);
@@ -389,6 +393,34 @@ for (const l of more) console.log(l);
 for (const l of splitCost()) console.log(l);
 writeFileSync(`${root}docs/explore-growth.svg`, growthSvg(report1.levels, configFile.split('/').pop()!));
 console.log('wrote docs/explore-growth.svg');
+
+/**
+ * Bytes allocated per transition in one exploration with the per-shape walks: the inspector's
+ * sampling heap profiler, told to count what young and full collections freed as well, so that its
+ * samples (each standing for the bytes around it) add up to all that was allocated. Unlike the
+ * times, this hardly changes from run to run on a busy machine.
+ */
+async function allocatedPerTransition(): Promise<number> {
+  setWalks({ reference: false, timed: false });
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  const r = newExplorer().explore({ depth });
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  let bytes = 0;
+  const add = (n: { selfSize: number; children: (typeof n)[] }) => {
+    bytes += n.selfSize;
+    n.children.forEach(add);
+  };
+  add(profile.head);
+  return bytes / r.transitions;
+}
 
 /**
  * What splitting the search costs apart from this machine's contention: the same search in this
