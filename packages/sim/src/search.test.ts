@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import type { ExploreOptions, ExploreResult, Segment } from './explore.js';
 import { historyOf } from './explore.js';
 import { Packer, PackedWorld } from './pack.js';
-import { PartSearch, type Arrival } from './search.js';
+import { PartSearch, plainKeyOf, type Arrival } from './search.js';
 import { exploreInTurns, readBatch, writeBatch } from './search-wire.js';
-import { v64Explorer } from './test-walks.js';
+import { sampleNodes, v64Explorer } from './test-walks.js';
 
 /** What must not depend on the number of parts: sums and unions of the parts' results. */
 function whole(rs: ExploreResult[]) {
@@ -134,3 +134,29 @@ function chainOf(s: Segment | null, unpack: (p: PackedWorld) => unknown): unknow
   for (; s; s = s.prev) out.push({ ev: s.ev, from: s.from, world: unpack(s.snap as PackedWorld) });
   return out;
 }
+
+describe('sleep-set keys of events', () => {
+  it("are the events' texts, found again for a new object with the same fields", () => {
+    let events = 0;
+    for (const file of ['sched-sve.yaml', 'signals.yaml', 'ptrace.yaml', 'ref.yaml']) {
+      const ex = v64Explorer(file);
+      for (const n of sampleNodes(ex, 4, 8, 3))
+        for (const ev of ex.candidatesOf(n, false)) {
+          const text = JSON.stringify(ev);
+          expect(plainKeyOf(ev)).toBe(text);
+          // A copy (as the next expansion's candidates are) is found through the tree.
+          expect(plainKeyOf({ ...ev })).toBe(text);
+          events++;
+        }
+    }
+    expect(events).toBeGreaterThan(500);
+    // Events that differ in one field only, met in either order, keep their own texts.
+    const a = { do: 'user', task: 'a', op: 'sve', to: 'first' } as const;
+    const b = { ...a, task: 'b' } as const;
+    expect([plainKeyOf(b), plainKeyOf(a), plainKeyOf(b)]).toEqual([
+      JSON.stringify(b),
+      JSON.stringify(a),
+      JSON.stringify(b),
+    ]);
+  });
+});

@@ -108,7 +108,7 @@ class CandidateKeys {
 
   of(i: number, n: Node): string {
     const ev = this.cands[i];
-    const plain = (this.plain[i] ??= kept(JSON.stringify(ev)));
+    const plain = (this.plain[i] ??= plainKeyOf(ev));
     const r = n.relabel;
     return r && relabelsEvent(ev, r) ? relabelledKeyOf(plain, ev, r) : plain;
   }
@@ -143,6 +143,35 @@ function kept(text: string): string {
 
 /** Every event key met, each kept once (an alphabet names a few hundred events at most). */
 const eventKeys = new Map<string, string>();
+
+/**
+ * An event's key text (its JSON), found by its fields' names and values in order through a tree
+ * of maps, so that the text of an event met before is not written and hashed again: candidates
+ * are new objects in every expansion, but a configuration has few distinct ones. An event with a
+ * field holding an object (none in the core alphabets) has its text written every time.
+ */
+export function plainKeyOf(ev: Event): string {
+  let at = eventTree;
+  const fields = ev as unknown as Record<string, unknown>;
+  for (const k in fields) {
+    const v = fields[k];
+    if (typeof v === 'object' && v !== null) return kept(JSON.stringify(ev));
+    let byValue = at.next.get(k);
+    if (byValue === undefined) at.next.set(k, (byValue = new Map<unknown, EventTreeNode>()));
+    let child = byValue.get(v);
+    if (child === undefined) byValue.set(v, (child = { next: new Map(), text: undefined }));
+    at = child;
+  }
+  return (at.text ??= kept(JSON.stringify(ev)));
+}
+
+/** A node of plainKeyOf's tree: the events whose first fields led here, and the text of the one that ends here. */
+interface EventTreeNode {
+  next: Map<string, Map<unknown, EventTreeNode>>;
+  text: string | undefined;
+}
+
+const eventTree: EventTreeNode = { next: new Map(), text: undefined };
 
 /** The first arrival with a world at a state, per depth (merge: later ones of the part lack it). */
 interface FirstData {
