@@ -17,6 +17,7 @@ import {
   taskSymmetry,
 } from './symmetry.js';
 import { sampleNodes, v64Explorer } from './test-walks.js';
+import { createWorld } from './world.js';
 
 const FEATURES = { fpsimd: true, sve: true, sme: true, sme2: true, fa64: false, vhe: true };
 
@@ -99,6 +100,43 @@ describe('stored relabellings', () => {
       }
     }
     expect(moved).toBeGreaterThan(10);
+  });
+
+  it('is shared between states, but made anew for a world whose tasks are other ones', () => {
+    // Relabellings are kept by their orders and the tasks they rename (symmetry.ts relabellingOf):
+    // the same orders on a world of other task names or pids must rename those.
+    const swap = [1, 0, 1, 0];
+    const worlds = [
+      createWorld(config(two), 'v6.4', null),
+      createWorld(config(two), 'v6.4', null),
+      createWorld(
+        config([
+          { name: 'u0', cpu: 0 },
+          { name: 'u1', cpu: 1 },
+        ]),
+        'v6.4',
+        null,
+      ),
+    ];
+    const [a, again, other] = worlds.map((w) => expandRelabelling(w, swap));
+    expect(again).toBe(a);
+    expect([...a.name]).toEqual([
+      ['t1', 't0'],
+      ['t0', 't1'],
+    ]);
+    expect([...other.name]).toEqual([
+      ['u1', 'u0'],
+      ['u0', 'u1'],
+    ]);
+    expect([...other.cpu]).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+    const renumbered = createWorld(config(two), 'v6.4', null);
+    renumbered.users[0].pid += 10;
+    expect(expandRelabelling(renumbered, swap).pid.get(renumbered.users[0].pid)).toBe(
+      renumbered.users[1].pid,
+    );
   });
 });
 

@@ -163,7 +163,40 @@ export function compactRelabelling(r: Relabelling, ncpus: number): number[] {
 /** The relabelling compactRelabelling listed, for the world `w` it was made for. */
 export function expandRelabelling(w: World, c: readonly number[]): Relabelling {
   const n = w.users.length;
-  return relabelling(w, c.slice(0, n), cpuMap(c.slice(n)));
+  return relabellingOf(w, c.slice(0, n), c.slice(n));
+}
+
+/**
+ * The relabelling with task order `from` and CPU order `cpuFrom` for `w`: made once per orders and
+ * identities of the user slots (pid, writer and name of each, which it renames between) and shared
+ * by every state that takes it, since nothing changes a Relabelling once made. A configuration
+ * has a few dozen at most; a key takes one per state, which made four maps each time.
+ */
+function relabellingOf(w: World, from: number[], cpuFrom: readonly number[]): Relabelling {
+  const key = `${from.join(',')}|${cpuFrom.join(',')}`;
+  let made = relabellings.get(key);
+  if (made === undefined) {
+    if (relabellings.size >= 4096) relabellings.clear();
+    relabellings.set(key, (made = []));
+  }
+  for (const m of made) if (sameSlots(m.users, w.users)) return m.r;
+  const r = relabelling(w, from, cpuMap([...cpuFrom]));
+  made.push({ users: w.users.map((u) => ({ pid: u.pid, writer: u.writer, name: u.name })), r });
+  return r;
+}
+
+/** The user slots' identities a relabelling was made for. */
+type SlotIds = readonly { pid: number; writer: number; name: string }[];
+
+const relabellings = new Map<string, { users: SlotIds; r: Relabelling }[]>();
+
+function sameSlots(ids: SlotIds, users: readonly UserProgram[]): boolean {
+  if (ids.length !== users.length) return false;
+  for (let i = 0; i < ids.length; i++) {
+    const u = users[i];
+    if (ids[i].pid !== u.pid || ids[i].writer !== u.writer || ids[i].name !== u.name) return false;
+  }
+  return true;
 }
 
 /**
@@ -573,13 +606,33 @@ interface Looks {
   cpus: number[];
 }
 
-/** A CPU order, with what the world looks like under it. */
+/** The looks of the key being taken (reused by every key; read to the world's counts only). */
+const theLooks: Looks = { tasks: [], cpus: [] };
+
+/**
+ * A CPU order, with what the world looks like under it. Candidates are reused from key to key
+ * (takeCandidate), so their lists are read to their lengths, not to their ends.
+ */
 interface CpuCandidate {
   cpuFrom: number[];
-  /** The CPUs' looks in slot order, then each class's task looks sorted. */
+  /** The CPUs' looks in slot order, then each class's task looks sorted (the first `lookLength`). */
   look: number[];
+  lookLength: number;
   /** Each class's user slots in that sorted order, class after class. */
   sorted: number[];
+}
+
+/** The candidates of the key being taken (the first `candidateCount`), kept for the next key. */
+const candidatePool: CpuCandidate[] = [];
+let candidateCount = 0;
+
+function takeCandidate(cpuFrom: number[]): CpuCandidate {
+  let c = candidatePool[candidateCount];
+  if (c === undefined) candidatePool[candidateCount] = c = { cpuFrom, look: [], lookLength: 0, sorted: [] };
+  candidateCount++;
+  c.cpuFrom = cpuFrom;
+  c.lookLength = 0;
+  return c;
 }
 
 /** Lexicographic order of the CPU looks of a world read in two CPU orders. */
@@ -605,9 +658,9 @@ function membersOf(sym: TaskSymmetry): boolean[] {
   return m;
 }
 
-/** Lexicographic order of two looks of one world (of equal length). */
-function compareLooks(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+/** Lexicographic order of two candidates' looks (of one world, so of equal length). */
+function compareLooks(a: CpuCandidate, b: CpuCandidate): number {
+  for (let i = 0; i < a.lookLength; i++) if (a.look[i] !== b.look[i]) return a.look[i] - b.look[i];
   return 0;
 }
 
@@ -624,19 +677,22 @@ function cpuCandidate(
   ids: TaskIds,
 ): CpuCandidate {
   const slotOf = inverseOrder(cpuFrom);
-  const look: number[] = [];
-  for (const c of cpuFrom) look.push(seen.cpus[c]);
-  const sorted: number[] = [];
+  const c = takeCandidate(cpuFrom);
+  const { look, sorted } = c;
+  let at = 0;
+  for (const cpu of cpuFrom) look[at++] = seen.cpus[cpu];
+  let end = 0;
   for (const cls of sym.classes) {
     // Per user slot, its look with the CPUs it holds under this order (class members only).
     for (const i of cls)
       taskLook[i] = addCpuPart(theLook.start().add(seen.tasks[i]), w, ids.task[i], slotOf).done();
-    const start = sorted.length;
-    for (const i of cls) sorted.push(i);
-    sortRange(sorted, start, byTaskLook);
-    for (let k = start; k < sorted.length; k++) look.push(taskLook[sorted[k]]);
+    const start = end;
+    for (const i of cls) sorted[end++] = i;
+    sortRange(sorted, start, end, byTaskLook);
+    for (let k = start; k < end; k++) look[at++] = taskLook[sorted[k]];
   }
-  return { cpuFrom, look, sorted };
+  c.lookLength = at;
+  return c;
 }
 
 /** Per user slot, its look under the CPU order cpuCandidate is taking (a list reused by every call). */
@@ -646,9 +702,9 @@ function byTaskLook(a: number, b: number): number {
   return taskLook[a] - taskLook[b] || a - b;
 }
 
-/** Sorts `xs` from `start` to its end in place (insertion sort, as sortBy). */
-function sortRange(xs: number[], start: number, cmp: (a: number, b: number) => number): void {
-  for (let i = start + 1; i < xs.length; i++) {
+/** Sorts `xs` from `start` to `end` in place (insertion sort, as sortBy). */
+function sortRange(xs: number[], start: number, end: number, cmp: (a: number, b: number) => number): void {
+  for (let i = start + 1; i < end; i++) {
     const x = xs[i];
     let j = i - 1;
     for (; j >= start && cmp(xs[j], x) > 0; j--) xs[j + 1] = xs[j];
@@ -661,6 +717,17 @@ function sortRange(xs: number[], start: number, cmp: (a: number, b: number) => n
  * tasks that look alike (at most `limit`, combined class by class).
  */
 function candidateOrders(w: World, sym: TaskSymmetry, c: CpuCandidate, limit: number): number[][] {
+  if (!hasAlike(sym, c)) {
+    // No look-alike tasks (the common case): the one order, each class in its sorted order, made
+    // in a list reused by every key (the caller copies what it keeps).
+    const order = theOrder;
+    const m = w.users.length;
+    for (let i = 0; i < m; i++) order[i] = i;
+    if (order.length !== m) order.length = m;
+    let at = 0;
+    for (const cls of sym.classes) for (let j = 0; j < cls.length; j++) order[cls[j]] = c.sorted[at++];
+    return theOrders;
+  }
   let orders: number[][] = ordersOf(w.users.length, 1);
   let at = 0;
   for (const cls of sym.classes) {
@@ -691,6 +758,22 @@ function candidateOrders(w: World, sym: TaskSymmetry, c: CpuCandidate, limit: nu
   }
   return orders;
 }
+
+/** Whether two tasks of one class look alike under a candidate (adjacent looks, once sorted, are equal). */
+function hasAlike(sym: TaskSymmetry, c: CpuCandidate): boolean {
+  const looks = c.cpuFrom.length;
+  let at = 0;
+  for (const cls of sym.classes) {
+    for (let k = at + 1; k < at + cls.length; k++)
+      if (c.look[looks + k] === c.look[looks + k - 1]) return true;
+    at += cls.length;
+  }
+  return false;
+}
+
+/** candidateOrders's one order when no tasks look alike, and the list holding it (both reused). */
+const theOrder: number[] = [];
+const theOrders: number[][] = [theOrder];
 
 /** The concatenations of the groups in order, each group in every order (at most `limit`). */
 function arrangements(groups: number[][], limit: number): number[][] {
@@ -818,29 +901,31 @@ export function symmetricKey(
   // without numbers, so relabellings of one world pick corresponding orders.
   const member = membersOf(sym);
   const ids = readTaskIds(world);
-  const looks: Looks = { tasks: [], cpus: [] };
-  for (let i = 0; i < world.users.length; i++) looks.tasks.push(member[i] ? ownLook(world, i, ids) : 0);
-  for (let c = 0; c < n; c++) looks.cpus.push(cpuLook(world, c));
+  const looks = theLooks;
+  for (let i = 0; i < world.users.length; i++) looks.tasks[i] = member[i] ? ownLook(world, i, ids) : 0;
+  for (let c = 0; c < n; c++) looks.cpus[c] = cpuLook(world, c);
   // A candidate's look starts with its CPUs' looks in slot order: only the orders whose CPU part
   // is least can give the least look, so the tasks' looks are taken under those alone.
   let leastCpus = cpuOrders[0];
   for (const cpuFrom of cpuOrders)
     if (compareCpuParts(cpuFrom, leastCpus, looks.cpus) < 0) leastCpus = cpuFrom;
-  const cands: CpuCandidate[] = [];
+  candidateCount = 0;
   for (const cpuFrom of cpuOrders)
-    if (compareCpuParts(cpuFrom, leastCpus, looks.cpus) === 0)
-      cands.push(cpuCandidate(world, sym, looks, cpuFrom, ids));
-  let least = cands[0].look;
-  for (const c of cands) if (compareLooks(c.look, least) < 0) least = c.look;
+    if (compareCpuParts(cpuFrom, leastCpus, looks.cpus) === 0) cpuCandidate(world, sym, looks, cpuFrom, ids);
+  let least = candidatePool[0];
+  for (let i = 1; i < candidateCount; i++)
+    if (compareLooks(candidatePool[i], least) < 0) least = candidatePool[i];
   // The best order found (task slots' sources, CPU slots' sources), and the others that give the
   // least key (the world is its own image under them): Relabellings are made for these alone.
+  // An order may be a list the next candidate reuses (candidateOrders), so those kept are copied.
   let best: [number, number] | null = null;
   let bestFrom: number[] = [];
   let bestCpuFrom: number[] = [];
   let tieOrders: number[][][] = [];
   let tried = 0;
-  for (const c of cands) {
-    if (compareLooks(c.look, least) !== 0) continue;
+  for (let i = 0; i < candidateCount; i++) {
+    const c = candidatePool[i];
+    if (compareLooks(c, least) !== 0) continue;
     for (const from of candidateOrders(world, sym, c, ORDER_LIMIT)) {
       if (tried++ >= ORDER_LIMIT) break;
       const key = fillTrial(ids, from, c.cpuFrom)
@@ -848,14 +933,14 @@ export function symmetricKey(
         : keyWith(world, paths);
       if (!best || key[0] < best[0] || (key[0] === best[0] && key[1] < best[1])) {
         best = key;
-        bestFrom = from;
+        bestFrom = from.slice();
         bestCpuFrom = c.cpuFrom;
         tieOrders = [];
-      } else if (key[0] === best[0] && key[1] === best[1]) tieOrders.push([from, c.cpuFrom]);
+      } else if (key[0] === best[0] && key[1] === best[1]) tieOrders.push([from.slice(), c.cpuFrom]);
     }
   }
-  const result = { key: best!, relabel: relabelling(world, bestFrom, cpuMap(bestCpuFrom)) };
+  const result = { key: best!, relabel: relabellingOf(world, bestFrom, bestCpuFrom) };
   if (tieOrders.length === 0) return result;
-  const ties = tieOrders.map(([from, cpuFrom]) => relabelling(world, from, cpuMap(cpuFrom)));
+  const ties = tieOrders.map(([from, cpuFrom]) => relabellingOf(world, from, cpuFrom));
   return { ...result, ties };
 }
