@@ -165,13 +165,13 @@ export function anchorSignature(stop: PathStop, anchor: Anchor, tag: string): [n
   return h.pair();
 }
 
+/** The hasher segmentSignature reuses (signatures are made one at a time). */
+const signing = new Hasher();
+
 /**
  * The signature of a path stopped elsewhere: the state it was resumed from, the event, and the
  * path's pid (an event can touch two paths).
  */
-/** The hasher segmentSignature reuses (signatures are made one at a time). */
-const signing = new Hasher();
-
 export function segmentSignature(parentKey: [number, number], event: string, pid: number): [number, number] {
   const h = signing;
   h.reset();

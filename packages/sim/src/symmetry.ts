@@ -373,6 +373,8 @@ function readTaskIds(w: World): TaskIds {
     const u = w.users[i];
     let slot = 0;
     while (slot < tasks.length && tasks[slot].pid !== u.pid) slot++;
+    if (slot === tasks.length)
+      throw new Error(`symmetry: user task ${u.name} (pid ${u.pid}) has no kernel task`);
     ids.pid[i] = u.pid;
     ids.name[i] = u.name;
     ids.writer[i] = u.writer;
