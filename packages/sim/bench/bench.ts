@@ -7,7 +7,9 @@
 //     replays) and the fingerprint per transition, and in garbage collection;
 //   - on a sample of transitions taken by random walks to the same bound, each phase of one
 //     transition timed apart: rebuild (clone and path replays), event, invariants, fingerprint;
-//   - the explorer's overhead: its time per transition over the time of the event alone.
+//   - the explorer's overhead: its time per transition over the time of the event alone;
+//   - the bytes allocated per transition (sampled by the heap profiler), which unlike the times
+//     hardly moves between runs on a shared machine.
 // Writes an SVG chart of distinct and new states per depth to docs/explore-growth.svg.
 //
 // Usage: npm run bench [-- --depth N --config FILE --walks both|after|before --one-worker --repeat N
