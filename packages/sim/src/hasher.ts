@@ -40,6 +40,11 @@ export class Hasher {
   }
 
   number(n: number): void {
+    // An int32 (most numbers a world holds) is the word the general test below would feed.
+    if ((n | 0) === n) {
+      this.word(n >>> 0);
+      return;
+    }
     if (Number.isInteger(n) && n >= -0x80000000 && n <= 0xffffffff) {
       this.word(n >>> 0);
     } else {
