@@ -554,23 +554,24 @@ export class PartSearch {
     const isAsleep = keys ? keys.map((k) => asleepKeys.includes(k)) : null;
     const asleep: number[] = [];
     if (isAsleep) for (let i = 0; i < cands.length; i++) if (isAsleep[i]) asleep.push(i);
-    // Why a candidate is not taken here ('other': another shard's, or not woken), null: it is.
-    const skipped = (ci: number): 'other' | 'asleep' | 'cut' | null => {
-      if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) return 'other';
-      if (only && !only.has(keys![ci])) return 'other';
-      if (isAsleep?.[ci]) return 'asleep';
-      if (cands[ci].do !== 'step' && depth === this.bound) return 'cut';
-      return null;
-    };
+    // Why each candidate is not taken here ('other': another shard's, or not woken), null: it is.
+    const skipped: ('other' | 'asleep' | 'cut' | null)[] = [];
+    for (let ci = 0; ci < cands.length; ci++) {
+      if (stored === this.root && opts.shard && ci % opts.shard[1] !== opts.shard[0]) skipped.push('other');
+      else if (only && !only.has(keys![ci])) skipped.push('other');
+      else if (isAsleep?.[ci]) skipped.push('asleep');
+      else if (cands[ci].do !== 'step' && depth === this.bound) skipped.push('cut');
+      else skipped.push(null);
+    }
     // The last event taken may run on the unpacked world itself (Explorer.step), so the
     // violations the state had are read now.
     let lastTaken = cands.length - 1;
-    while (lastTaken >= 0 && skipped(lastTaken) !== null) lastTaken--;
+    while (lastTaken >= 0 && skipped[lastTaken] !== null) lastTaken--;
     const prior = node.world.violations.slice();
     const taken: number[] = [];
     for (let ci = 0; ci < cands.length && !this.full(); ci++) {
       const ev = cands[ci];
-      const why = skipped(ci);
+      const why = skipped[ci];
       if (why === 'asleep') this.slept++;
       else if (why === 'cut') this.cut = true;
       if (why !== null) continue;
