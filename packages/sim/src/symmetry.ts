@@ -173,6 +173,30 @@ export function expandRelabelling(w: World, c: readonly number[]): Relabelling {
  * has a few dozen at most; a key takes one per state, which made four maps each time.
  */
 function relabellingOf(w: World, from: number[], cpuFrom: readonly number[]): Relabelling {
+  // The last few taken first, compared list by list: most keys take one of them.
+  for (const m of recentRelabellings)
+    if (sameOrder(m.r.from, from) && sameOrder(m.cpuFrom, cpuFrom) && sameSlots(m.users, w.users)) return m.r;
+  const r = madeRelabelling(w, from, cpuFrom);
+  recentRelabellings.unshift({ r, cpuFrom, users: slotIdsOf(w) });
+  if (recentRelabellings.length > 8) recentRelabellings.pop();
+  return r;
+}
+
+/** The relabellings relabellingOf returned last, newest first (at most 8). */
+const recentRelabellings: { r: Relabelling; cpuFrom: readonly number[]; users: SlotIds }[] = [];
+
+function sameOrder(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function slotIdsOf(w: World): SlotIds {
+  return w.users.map((u) => ({ pid: u.pid, writer: u.writer, name: u.name }));
+}
+
+/** relabellingOf past its recent ones: the relabellings made so far, by orders and slot identities. */
+function madeRelabelling(w: World, from: number[], cpuFrom: readonly number[]): Relabelling {
   const key = `${from.join(',')}|${cpuFrom.join(',')}`;
   let made = relabellings.get(key);
   if (made === undefined) {
@@ -181,7 +205,7 @@ function relabellingOf(w: World, from: number[], cpuFrom: readonly number[]): Re
   }
   for (const m of made) if (sameSlots(m.users, w.users)) return m.r;
   const r = relabelling(w, from, cpuMap([...cpuFrom]));
-  made.push({ users: w.users.map((u) => ({ pid: u.pid, writer: u.writer, name: u.name })), r });
+  made.push({ users: slotIdsOf(w), r });
   return r;
 }
 
