@@ -6,6 +6,7 @@
 // the same fingerprint, the unchanging SHARED_KEYS values themselves and no other object of the
 // original — and loading it in place must equal loading the original.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { referenceFingerprint } from './canon-reference.js';
 import { worldFingerprint } from './canon.js';
@@ -95,5 +96,33 @@ describe('packed worlds', () => {
 
   it('refuses what is not world data', () => {
     expect(() => new Packer().pack({ f: () => 1 })).toThrow(/function in world data/);
+  });
+});
+
+describe('packed numbers', () => {
+  it('unpack to the numbers packed, at every size a varint takes', () => {
+    const packer = new Packer();
+    const numbers = fc.oneof(
+      fc.integer({ min: 0, max: 300 }),
+      fc.integer({ min: 0, max: 2 ** 31 }),
+      fc.maxSafeInteger(),
+      fc.integer().map((n) => -Math.abs(n)),
+      fc.double(),
+      fc.constantFrom(
+        -0,
+        2 ** 28 - 1,
+        2 ** 28,
+        2 ** 35 + 7,
+        Number.MAX_SAFE_INTEGER,
+        -Number.MAX_SAFE_INTEGER,
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(numbers, { maxLength: 8 }), (xs) => {
+        const back = packer.unpack<{ xs: number[] }>(packer.pack({ xs }));
+        expect(back.xs.length).toBe(xs.length);
+        back.xs.forEach((x, i) => expect(Object.is(x, xs[i])).toBe(true));
+      }),
+    );
   });
 });
