@@ -26,16 +26,9 @@ function bufferValues(b: SveBuffer | SmeBuffer | null): Val[] {
   return 'zlo' in b ? [b.zlo, b.zhi, b.p, b.ffr] : [b.za, b.zt0];
 }
 
-/** Reports each value of a task's buffer (when it has one) that a guest wrote. */
-function reportGuestValues(
-  w: World,
-  comm: string,
-  b: SveBuffer | SmeBuffer | null,
-  report: (detail: string) => void,
-): void {
-  if (!b) return;
-  for (const v of bufferValues(b))
-    if (isGuestWriter(w, v)) report(`task ${comm} holds guest value ${formatVal(v, w.writers)}`);
+/** Reports a value of task `comm`'s FP state if a guest wrote it. */
+function reportGuestValue(w: World, comm: string, v: Val, report: (detail: string) => void): void {
+  if (isGuestWriter(w, v)) report(`task ${comm} holds guest value ${formatVal(v, w.writers)}`);
 }
 
 /** The banks a task in user space must see as it wrote them, without and with PSTATE.ZA. */
@@ -106,12 +99,10 @@ export const INVARIANTS: Invariant[] = [
     why: 'no host value is ever written into guest storage, nor a guest value into a task',
     check(w, report) {
       for (const t of w.kernel.tasks) {
-        // The task's FP values in the order the report lists them: V, then its SVE and SME buffers.
-        const vregs = t.thread.uw.fpsimd_state.vregs;
-        if (isGuestWriter(w, vregs))
-          report(`task ${t.comm} holds guest value ${formatVal(vregs, w.writers)}`);
-        reportGuestValues(w, t.comm, t.thread.sve_state, report);
-        reportGuestValues(w, t.comm, t.thread.sme_state, report);
+        // V, then the SVE and SME buffers' values, in the order the reports list them.
+        reportGuestValue(w, t.comm, t.thread.uw.fpsimd_state.vregs, report);
+        for (const v of bufferValues(t.thread.sve_state)) reportGuestValue(w, t.comm, v, report);
+        for (const v of bufferValues(t.thread.sme_state)) reportGuestValue(w, t.comm, v, report);
       }
       for (const v of w.kvm.vcpus as {
         arch?: { ctxt?: { fp_regs?: { vregs: Val } }; sve_state?: SveBuffer | null };

@@ -176,14 +176,21 @@ function relabellingOf(w: World, from: number[], cpuFrom: readonly number[]): Re
   // The last few taken first, compared list by list: most keys take one of them.
   for (const m of recentRelabellings)
     if (sameOrder(m.r.from, from) && sameOrder(m.cpuFrom, cpuFrom) && sameSlots(m.users, w.users)) return m.r;
-  const r = madeRelabelling(w, from, cpuFrom);
-  recentRelabellings.unshift({ r, cpuFrom, users: slotIdsOf(w) });
+  const made = madeRelabelling(w, from, cpuFrom);
+  recentRelabellings.unshift(made);
   if (recentRelabellings.length > 8) recentRelabellings.pop();
-  return r;
+  return made.r;
+}
+
+/** A relabelling made, with its CPU order and the user slots' identities it was made for. */
+interface MadeRelabelling {
+  r: Relabelling;
+  cpuFrom: readonly number[];
+  users: SlotIds;
 }
 
 /** The relabellings relabellingOf returned last, newest first (at most 8). */
-const recentRelabellings: { r: Relabelling; cpuFrom: readonly number[]; users: SlotIds }[] = [];
+const recentRelabellings: MadeRelabelling[] = [];
 
 function sameOrder(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
@@ -196,23 +203,23 @@ function slotIdsOf(w: World): SlotIds {
 }
 
 /** relabellingOf past its recent ones: the relabellings made so far, by orders and slot identities. */
-function madeRelabelling(w: World, from: number[], cpuFrom: readonly number[]): Relabelling {
+function madeRelabelling(w: World, from: number[], cpuFrom: readonly number[]): MadeRelabelling {
   const key = `${from.join(',')}|${cpuFrom.join(',')}`;
   let made = relabellings.get(key);
   if (made === undefined) {
     if (relabellings.size >= 4096) relabellings.clear();
     relabellings.set(key, (made = []));
   }
-  for (const m of made) if (sameSlots(m.users, w.users)) return m.r;
-  const r = relabelling(w, from, cpuMap([...cpuFrom]));
-  made.push({ users: slotIdsOf(w), r });
-  return r;
+  for (const m of made) if (sameSlots(m.users, w.users)) return m;
+  const m = { r: relabelling(w, from, cpuMap([...cpuFrom])), cpuFrom, users: slotIdsOf(w) };
+  made.push(m);
+  return m;
 }
 
 /** The user slots' identities a relabelling was made for. */
 type SlotIds = readonly { pid: number; writer: number; name: string }[];
 
-const relabellings = new Map<string, { users: SlotIds; r: Relabelling }[]>();
+const relabellings = new Map<string, MadeRelabelling[]>();
 
 function sameSlots(ids: SlotIds, users: readonly UserProgram[]): boolean {
   if (ids.length !== users.length) return false;
