@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { referenceFingerprint } from './canon-reference.js';
 import { worldFingerprint } from './canon.js';
 import { cloneGraph, loadInto } from './graph.js';
-import { Packer } from './pack.js';
+import { keepBytes, Packer } from './pack.js';
 import { rng } from './prng.js';
 import type { World } from './world.js';
 import { SHARED_KEYS } from './world-keys.js';
@@ -92,6 +92,24 @@ describe('packed worlds', () => {
     expect(u.a).not.toBe(leaf);
     expect(u.config).toBe(data.config);
     expect((u.b as unknown[])[1]).toEqual({ 0: 'x', 1: 'y' });
+  });
+
+  it('keeps every packed world intact while later ones fill and pass their slabs', () => {
+    // Packed bytes are views into shared slabs (keepBytes): a later pack, or a world copied out
+    // of a batch, must never write over an earlier one's bytes. 400 worlds of ~0.5-1 KB cross
+    // several 64 KiB slabs; one too large for a slab is kept alone.
+    const packer = new Packer();
+    const worlds = sampleWorlds('signals.yaml', 8, 50, 5);
+    const kept = [];
+    for (let round = 0; round < 8; round++) for (const w of worlds) kept.push({ w, p: packer.pack(w) });
+    const big = { big: 'x'.repeat(9000), nums: Array.from({ length: 9000 }, (_, i) => i) };
+    const bigPacked = packer.pack(big);
+    const copied = keepBytes(kept[0].p.bytes, kept[0].p.bytes.length);
+    expect(copied).toEqual(kept[0].p.bytes);
+    expect(copied.buffer).not.toBe(bigPacked.bytes.buffer);
+    expect(new Set(kept.map((k) => k.p.bytes.buffer)).size).toBeGreaterThan(2);
+    for (const { w, p } of kept) expect(JSON.stringify(packer.unpack<World>(p))).toBe(JSON.stringify(w));
+    expect(packer.unpack(bigPacked)).toEqual(big);
   });
 
   it('refuses what is not world data', () => {

@@ -18,7 +18,7 @@ import type {
   Segment,
   StoredNode,
 } from './explore.js';
-import { PackedWorld, type Packer } from './pack.js';
+import { keepBytes, PackedWorld, type Packer } from './pack.js';
 import type { PathStop } from './runtime.js';
 import { afterRound, PartSearch, partResult, type Arrival } from './search.js';
 
@@ -213,13 +213,13 @@ export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch
     if (v === undefined) parsed.set(id, (v = JSON.parse(texts[id])));
     return v as T;
   };
-  // Each world is copied out of the batch's buffer, so that a state kept long does not keep the
-  // whole batch alive.
+  // Each world is copied out of the batch's buffer (into a slab, as a packed world is), so that a
+  // state kept long does not keep the whole batch alive.
   const world = (): PackedWorld => {
     const from = next();
     const len = next();
     const by = next();
-    return new PackedWorld(batch.bytes.slice(from, from + len), by === me ? undefined : mirrors[by]!);
+    return new PackedWorld(keepBytes(batch.bytes.subarray(from), len), by === me ? undefined : mirrors[by]!);
   };
   const numbers = (): number[] | undefined => {
     const n = next();
