@@ -175,6 +175,11 @@ export interface Segment {
   ev: Event;
   /** On a chain's first segment: the path was restarted from data at this anchor before `ev`. */
   from?: { stop: PathStop; tag: string };
+  /**
+   * `snap` is exactly the world the previous segment's event made (the path stopped, and this
+   * event was taken from the state it stopped in): a replay already holds it, so it is not loaded.
+   */
+  continues?: true;
 }
 
 /** A suspended kernel path of a stored state: its signature and how to rebuild it. */
@@ -190,6 +195,12 @@ export interface PathRef {
   stop: PathStop;
   label: string;
   tag: string;
+  /**
+   * The history of the state whose world the chain's last event made, when a replay of the chain
+   * makes it exactly (no violation was recorded after the event: a replay records none), so
+   * rebuilding the path for that state needs no load of its world.
+   */
+  at?: History;
 }
 
 /** The events from the initial state, newest first (shared between states). */
@@ -340,6 +351,15 @@ export class Explorer {
   readonly symmetry: TaskSymmetry | null;
   /** Events replayed to rebuild paths so far (a count for `npm run bench`). */
   replayed = 0;
+  /** Loads a replay did without, its world already the one to load (Segment.continues, PathRef.at). */
+  loadsSaved = 0;
+  /** Whether replays do without those loads (off: every segment and the state loaded, as before). */
+  saveLoads = true;
+  /**
+   * Tests: at every load a replay does without, pack the world it holds and the one it would have
+   * loaded, and throw if they differ (the claim that the replay made it exactly).
+   */
+  checkSavedLoads = false;
   /** Packs the worlds the frontier and the rebuild chains keep (pack.ts). */
   readonly packer: Packer;
   readonly packFrontier: boolean;
@@ -435,7 +455,8 @@ export class Explorer {
     this.replayed += segs.length;
     for (const s of segs) {
       for (const pid of [...rt.paths.keys()]) if (pid !== p.pid) rt.paths.delete(pid);
-      loadInto(rt.world, this.snapWorld(s.snap));
+      if (this.saveLoads && s.continues && s !== segs[0]) this.saveLoad(rt.world, s.snap);
+      else loadInto(rt.world, this.snapWorld(s.snap));
       if (s.from) this.restart(rt, p.pid, s.from.stop, s.from.tag);
       applyEvent(rt, s.ev);
     }
@@ -456,8 +477,19 @@ export class Explorer {
     rt.tags.set(p.pid, tag);
     rt.stops.set(p.pid, stop!);
     for (const pid of lazy) rt.lazy.add(pid);
-    loadInto(rt.world, n.world);
+    if (this.saveLoads && p.at !== undefined && p.at === n.hist) this.saveLoad(rt.world, n.packed ?? n.world);
+    else loadInto(rt.world, n.world);
     rt.dead = null;
+  }
+
+  /** A load a replay does without: `world` already holds `instead` (checked in tests). */
+  private saveLoad(world: World, instead: World | PackedWorld): void {
+    this.loadsSaved++;
+    if (!this.checkSavedLoads) return;
+    const held = this.packer.pack(world).bytes;
+    const wanted = instead instanceof PackedWorld ? instead.bytes : this.packer.pack(instead).bytes;
+    if (held.length !== wanted.length || held.some((b, i) => b !== wanted[i]))
+      throw new Error('explore: a replay did without a load, but its world is not the one to load');
   }
 
   /**
@@ -590,20 +622,24 @@ export class Explorer {
         rt.world.violations.push({ invariant: 'no-warn-or-bug', detail: rt.dead, step: rt.world.step });
       const violations = rt.world.violations.slice(before);
       if (rt.dead) return { rt, enabled: true, violations };
-      const paths = this.successorPaths(n, rt, ev);
+      const hist: History = { ev, prev: n.hist };
+      const paths = this.successorPaths(n, rt, ev, violations.length === 0 ? hist : null);
       const child: Node = {
         world: rt.world,
         ...this.keyOf(rt.world, paths),
         paths,
         depth: ev.do === 'step' ? n.depth : n.depth + 1,
-        hist: { ev, prev: n.hist },
+        hist,
       };
       return { rt, enabled: true, violations, child };
     }
   }
 
-  /** The paths after `ev`: untouched ones as they were, touched ones with a new signature and chain. */
-  private successorPaths(n: Node, rt: Runtime, ev: Event): PathRef[] {
+  /**
+   * The paths after `ev`: untouched ones as they were, touched ones with a new signature and chain.
+   * `exact`: the successor's history when `ev` recorded no violation (PathRef.at).
+   */
+  private successorPaths(n: Node, rt: Runtime, ev: Event, exact: History | null): PathRef[] {
     const out: PathRef[] = [];
     // A path stopped elsewhere than at an anchor is signed by the parent's key and the event, both
     // read under the parent's relabelling of tasks (with the path's pid): equal signatures then
@@ -634,6 +670,8 @@ export class Explorer {
         ev,
         from: old && !old.chain ? { stop: old.stop, tag: old.tag } : undefined,
       };
+      // The old chain's last event made this state's world exactly: a replay holds it already.
+      if (old?.chain && old.at !== undefined && old.at === n.hist) seg.continues = true;
       if (anchor) {
         const sig = anchorSignature(stop, anchor, tag);
         const k = `${pid}:${sig[0]}:${sig[1]}:${stop.kind === 'guest' ? stop.cpu : ''}`;
@@ -649,7 +687,12 @@ export class Explorer {
         }
         // Signed by how it got there, but rebuilt from data where the point allows (paths.ts).
         const chain = restartOf(stop, tag) ? null : seg;
-        out.push({ pid, sig, chain, stop, label, tag });
+        // A replay of this chain makes the successor's world too: a replayed event has this path
+        // alone, and does what it did (an event that resumed another path cannot be replayed at all:
+        // Runtime.resume throws, and a path it started is started again). What it cannot make are
+        // the violations checkInvariants recorded after the event: `exact` is null then.
+        const at = chain && exact ? exact : undefined;
+        out.push(at ? { pid, sig, chain, stop, label, tag, at } : { pid, sig, chain, stop, label, tag });
       }
     }
     return out;
