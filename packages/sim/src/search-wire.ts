@@ -36,15 +36,18 @@ export interface WireBatch {
 
 // Record tags. A record's references (a segment's predecessor, a path's chain, a history's
 // predecessor) are to records of the same kind written before it, by their number (-1: none).
-/** A rebuild chain's segment: prev, world (at, len, by), event, restart stop and tag (or -1 -1). */
+/**
+ * A rebuild chain's segment: prev, world (at, len, by), event, restart stop and tag (or -1 -1),
+ * continues (1 or 0: Segment.continues).
+ */
 const R_SEG = 1;
 /** One event of a history: prev, event. */
 const R_HIST = 2;
 /**
  * A successor: hi, lo, sub, ci, key (2), depth, ties, sleep (-1, or a count and the keys), and
  * 0, or 1 and its state: world (at, len, by), history, paths (a count, then pid, sig (2), chain,
- * stop, label, tag each), relabelList (-1, or a count and the numbers), tieLists (-1, or a count
- * and each list so).
+ * stop, label, tag, at each; at is 1 when PathRef.at is the state's own history, else 0),
+ * relabelList (-1, or a count and the numbers), tieLists (-1, or a count and each list so).
  */
 const R_ARRIVAL = 3;
 
@@ -121,6 +124,7 @@ class BatchWriter {
     this.words.push(this.event(s.ev));
     if (s.from) this.words.push(this.stop(s.from.stop), this.text(s.from.tag));
     else this.words.push(-1, -1);
+    this.words.push(s.continues ? 1 : 0);
     this.segIds.set(s, (id = this.segIds.size));
     return id;
   }
@@ -172,8 +176,18 @@ class BatchWriter {
     w.push(1);
     this.world(packedOf(n.packed));
     w.push(hist, n.paths.length);
+    // A path's `at` is an identity in this thread; what it says of this state crosses as a bit.
     n.paths.forEach((p, i) =>
-      w.push(p.pid, p.sig[0], p.sig[1], chains[i], this.stop(p.stop), this.text(p.label), this.text(p.tag)),
+      w.push(
+        p.pid,
+        p.sig[0],
+        p.sig[1],
+        chains[i],
+        this.stop(p.stop),
+        this.text(p.label),
+        this.text(p.tag),
+        p.at !== undefined && p.at === n.hist ? 1 : 0,
+      ),
     );
     this.numbers(n.relabelList);
     if (!n.tieLists) w.push(-1);
@@ -239,12 +253,14 @@ export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch
       const ev = parse<Event>(next());
       const stop = next();
       const tagText = next();
-      segs.push({
+      const seg: Segment = {
         prev: prev < 0 ? null : segs[prev],
         snap,
         ev,
         from: stop < 0 ? undefined : { stop: parse<PathStop>(stop), tag: texts[tagText] },
-      });
+      };
+      if (next() === 1) seg.continues = true;
+      segs.push(seg);
     } else if (tag === R_HIST) {
       const prev = next();
       hists.push({ ev: parse<Event>(next()), prev: prev < 0 ? null : hists[prev] });
@@ -270,21 +286,24 @@ export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch
     let node: StoredNode | null = null;
     if (next() === 1) {
       const packed = world();
-      const hist = next();
+      const histId = next();
+      const hist = histId < 0 ? null : hists[histId];
       const count = next();
       const paths: PathRef[] = [];
       for (let i = 0; i < count; i++) {
         const pid = next();
         const sig: [number, number] = [next(), next()];
         const chain = next();
-        paths.push({
+        const path: PathRef = {
           pid,
           sig,
           chain: chain < 0 ? null : segs[chain],
           stop: parse<PathStop>(next()),
           label: texts[next()],
           tag: texts[next()],
-        });
+        };
+        if (next() === 1 && hist) path.at = hist;
+        paths.push(path);
       }
       const relabelList = numbers();
       const ties = next();
@@ -293,7 +312,7 @@ export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch
         tieLists = [];
         for (let i = 0; i < ties; i++) tieLists.push(numbers()!);
       }
-      node = { key, depth, paths, hist: hist < 0 ? null : hists[hist], packed, relabelList, tieLists };
+      node = { key, depth, paths, hist, packed, relabelList, tieLists };
     }
     return { hi, lo, sub, ci, key, depth, ties, sleep, node };
   }

@@ -90,14 +90,15 @@ describe('a search split between parts', () => {
 
   it('hands successors over as they were: worlds, paths and their chains, histories, sleep sets, relabellings', () => {
     // Part 0 of 2 explores signals.yaml (paths stopped at points, chains, violations expanded)
-    // for a few rounds; what it sends part 1 must read back as it was, through a mirror.
+    // for ten rounds (by then some chains have segments that continue the one before); what it
+    // sends part 1 must read back as it was, through a mirror.
     const opts: ExploreOptions = { depth: 3, expandViolations: true };
     const ex = [0, 1].map((part) => v64Explorer('signals.yaml', { part }));
     const searches = ex.map((e, i) => new PartSearch(e, opts, i, 2));
     const mirror = ex[1].packer.mirror(0);
     const back = ex[0].packer.mirror(1);
     const sent: Arrival[] = [];
-    for (let round = 0; round < 6 && sent.length < 400; round++) {
+    for (let round = 0; round < 10 && sent.length < 600; round++) {
       const reports = searches.map((s) => s.round());
       sent.push(...reports[0].outboxes[1]);
       back.apply(ex[1].packer.delta());
@@ -116,14 +117,26 @@ describe('a search split between parts', () => {
         history: historyOf(a.node),
         relabelList: a.node.relabelList,
         tieLists: a.node.tieLists,
-        // PathRef.at names a history object of the sender's (a replay there may skip a load): it
-        // is not handed over, and a receiver replays with every load.
-        paths: a.node.paths.map((p) => ({ ...p, at: undefined, chain: chainOf(p.chain, unpack) })),
+        // PathRef.at is a history object of the thread's own: what crosses is whether it is the
+        // state's history (the only case a replay reads it in).
+        paths: a.node.paths.map((p) => ({
+          ...p,
+          at: p.at !== undefined && p.at === a.node!.hist,
+          chain: chainOf(p.chain, unpack),
+        })),
       },
     });
     const withNodes = sent.filter((a) => a.node);
     expect(withNodes.length).toBeGreaterThan(50);
     expect(withNodes.some((a) => a.node!.paths.some((p) => p.chain))).toBe(true);
+    // Replays' saved loads (explore.ts) cross too: a path made by its state's own event, and a
+    // chain segment that continues the one before it.
+    expect(
+      withNodes.some((a) => a.node!.paths.some((p) => p.at !== undefined && p.at === a.node!.hist)),
+    ).toBe(true);
+    const continues = (s: Segment | null): boolean =>
+      s !== null && (s.continues === true || continues(s.prev));
+    expect(withNodes.some((a) => a.node!.paths.some((p) => continues(p.chain)))).toBe(true);
     expect(sent.some((a) => a.sleep?.length)).toBe(true);
     expect(got.map((a) => view(a, (p) => mirror.unpack(p)))).toEqual(
       sent.map((a) => view(a, (p) => ex[0].packer.unpack(p))),
@@ -133,7 +146,8 @@ describe('a search split between parts', () => {
 
 function chainOf(s: Segment | null, unpack: (p: PackedWorld) => unknown): unknown[] {
   const out: unknown[] = [];
-  for (; s; s = s.prev) out.push({ ev: s.ev, from: s.from, world: unpack(s.snap as PackedWorld) });
+  for (; s; s = s.prev)
+    out.push({ ev: s.ev, from: s.from, continues: s.continues, world: unpack(s.snap as PackedWorld) });
   return out;
 }
 
