@@ -203,6 +203,15 @@ export interface PathRef {
   at?: History;
 }
 
+/**
+ * Whether a replay of `p`'s chain makes exactly the world of the state whose history is `hist`:
+ * its chain's last event made that state (PathRef.at). The one test of that relation, for
+ * rebuilding paths, for chaining the next segment, and for handing a state to another part.
+ */
+export function replayMakes(p: PathRef, hist: History | null): boolean {
+  return p.at !== undefined && p.at === hist;
+}
+
 /** The events from the initial state, newest first (shared between states). */
 export interface History {
   ev: Event;
@@ -477,7 +486,7 @@ export class Explorer {
     rt.tags.set(p.pid, tag);
     rt.stops.set(p.pid, stop!);
     for (const pid of lazy) rt.lazy.add(pid);
-    if (this.saveLoads && p.at !== undefined && p.at === n.hist) this.saveLoad(rt.world, n.packed ?? n.world);
+    if (this.saveLoads && replayMakes(p, n.hist)) this.saveLoad(rt.world, n.packed ?? n.world);
     else loadInto(rt.world, n.world);
     rt.dead = null;
   }
@@ -671,7 +680,7 @@ export class Explorer {
         from: old && !old.chain ? { stop: old.stop, tag: old.tag } : undefined,
       };
       // The old chain's last event made this state's world exactly: a replay holds it already.
-      if (old?.chain && old.at !== undefined && old.at === n.hist) seg.continues = true;
+      if (old && replayMakes(old, n.hist)) seg.continues = true;
       if (anchor) {
         const sig = anchorSignature(stop, anchor, tag);
         const k = `${pid}:${sig[0]}:${sig[1]}:${stop.kind === 'guest' ? stop.cpu : ''}`;
@@ -691,8 +700,7 @@ export class Explorer {
         // alone, and does what it did (an event that resumed another path cannot be replayed at all:
         // Runtime.resume throws, and a path it started is started again). What it cannot make are
         // the violations checkInvariants recorded after the event: `exact` is null then.
-        const at = chain && exact ? exact : undefined;
-        out.push(at ? { pid, sig, chain, stop, label, tag, at } : { pid, sig, chain, stop, label, tag });
+        out.push({ pid, sig, chain, stop, label, tag, at: chain && exact ? exact : undefined });
       }
     }
     return out;

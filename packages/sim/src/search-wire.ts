@@ -9,14 +9,15 @@
 // all but their last step) and every text.
 
 import type { Event } from './events.js';
-import type {
-  ExploreOptions,
-  Explorer,
-  ExploreResult,
-  History,
-  PathRef,
-  Segment,
-  StoredNode,
+import {
+  replayMakes,
+  type ExploreOptions,
+  type Explorer,
+  type ExploreResult,
+  type History,
+  type PathRef,
+  type Segment,
+  type StoredNode,
 } from './explore.js';
 import { keepBytes, PackedWorld, type Packer } from './pack.js';
 import type { PathStop } from './runtime.js';
@@ -186,7 +187,7 @@ class BatchWriter {
         this.stop(p.stop),
         this.text(p.label),
         this.text(p.tag),
-        p.at !== undefined && p.at === n.hist ? 1 : 0,
+        replayMakes(p, n.hist) ? 1 : 0,
       ),
     );
     this.numbers(n.relabelList);
@@ -294,16 +295,15 @@ export function readBatch(me: number, mirrors: readonly (Packer | null)[], batch
         const pid = next();
         const sig: [number, number] = [next(), next()];
         const chain = next();
-        const path: PathRef = {
+        paths.push({
           pid,
           sig,
           chain: chain < 0 ? null : segs[chain],
           stop: parse<PathStop>(next()),
           label: texts[next()],
           tag: texts[next()],
-        };
-        if (next() === 1 && hist) path.at = hist;
-        paths.push(path);
+          at: next() === 1 && hist ? hist : undefined,
+        });
       }
       const relabelList = numbers();
       const ties = next();

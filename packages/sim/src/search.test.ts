@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ExploreOptions, ExploreResult, Segment } from './explore.js';
-import { historyOf } from './explore.js';
+import { historyOf, replayMakes } from './explore.js';
 import { Packer, PackedWorld } from './pack.js';
 import { PartSearch, plainKeyOf, type Arrival } from './search.js';
 import { exploreInTurns, readBatch, writeBatch } from './search-wire.js';
@@ -121,7 +121,7 @@ describe('a search split between parts', () => {
         // state's history (the only case a replay reads it in).
         paths: a.node.paths.map((p) => ({
           ...p,
-          at: p.at !== undefined && p.at === a.node!.hist,
+          at: replayMakes(p, a.node!.hist),
           chain: chainOf(p.chain, unpack),
         })),
       },
@@ -131,9 +131,7 @@ describe('a search split between parts', () => {
     expect(withNodes.some((a) => a.node!.paths.some((p) => p.chain))).toBe(true);
     // Replays' saved loads (explore.ts) cross too: a path made by its state's own event, and a
     // chain segment that continues the one before it.
-    expect(
-      withNodes.some((a) => a.node!.paths.some((p) => p.at !== undefined && p.at === a.node!.hist)),
-    ).toBe(true);
+    expect(withNodes.some((a) => a.node!.paths.some((p) => replayMakes(p, a.node!.hist)))).toBe(true);
     const continues = (s: Segment | null): boolean =>
       s !== null && (s.continues === true || continues(s.prev));
     expect(withNodes.some((a) => a.node!.paths.some((p) => continues(p.chain)))).toBe(true);
