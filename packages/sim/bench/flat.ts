@@ -9,7 +9,7 @@
 // figures are a floor: a typed world also pays for reading through its accessors in the port.
 
 import { basename, resolve } from 'node:path';
-import { worldFingerprint } from '../src/canon.js';
+import { canonVal, startRenaming, worldFingerprint } from '../src/canon.js';
 import { cloneGraph, loadInto } from '../src/graph.js';
 import { Hasher } from '../src/hasher.js';
 import { Packer } from '../src/pack.js';
@@ -18,7 +18,6 @@ import { SKIP_KEYS, VAL_KEYS } from '../src/world-keys.js';
 import type { World } from '../src/world.js';
 
 const DEFAULT_CONFIGS = ['sched-sve.yaml', 'signals.yaml', 'ref.yaml'];
-const SEQ_LIMIT = 4096;
 
 /** A world laid flat: its numbers in walk order, and which of them are symbolic values. */
 interface Flat {
@@ -62,33 +61,14 @@ function flatten(w: World): Flat {
   return { data: Float64Array.from(data), isVal: Uint8Array.from(isVal) };
 }
 
-// The flat hash: canon.ts's renaming (a stamped table per writer) over a list instead of a graph.
+// The flat hash: the fingerprint's own renaming (canon.ts) over a list instead of a graph.
 const h = new Hasher();
-const renamedAt = new Int32Array(64 * SEQ_LIMIT);
-const renamedTo = new Int32Array(64 * SEQ_LIMIT);
-const countedAt = new Int32Array(64);
-const counts = new Int32Array(64);
-let walkNo = 0;
 
 function flatHash(f: Flat): [number, number] {
   h.reset();
-  walkNo++;
+  startRenaming();
   const { data, isVal } = f;
-  for (let i = 0; i < data.length; i++) {
-    let x = data[i];
-    if (isVal[i] === 1 && x >= SEQ_LIMIT && x < renamedAt.length) {
-      if (renamedAt[x] === walkNo) x = renamedTo[x];
-      else {
-        const wr = Math.floor(x / SEQ_LIMIT);
-        const n = countedAt[wr] === walkNo ? counts[wr] + 1 : 1;
-        countedAt[wr] = walkNo;
-        counts[wr] = n;
-        renamedAt[x] = walkNo;
-        x = renamedTo[x] = wr * SEQ_LIMIT + n;
-      }
-    }
-    h.number(x);
-  }
+  for (let i = 0; i < data.length; i++) h.number(isVal[i] === 1 ? canonVal(data[i]) : data[i]);
   return h.pair();
 }
 

@@ -206,7 +206,11 @@ const renameMap = new Map<number, number>();
 const countMap = new Map<number, number>();
 let walkNo = 0;
 
-function startRenaming(): void {
+/**
+ * Starts a canonical renaming (each walk starts one): exported with canonVal for walks over the
+ * same data in another layout (bench/flat.ts), so that they rename exactly as the fingerprint does.
+ */
+export function startRenaming(): void {
   walkNo++;
   if (walkNo === 0x7fffffff) {
     renamedAt.fill(0);
@@ -249,7 +253,8 @@ function remapped(v: number): number {
   return to === undefined ? v : to * SEQ_LIMIT + (v % SEQ_LIMIT);
 }
 
-function canonVal(v: number): number {
+/** A symbolic value's canonical name in the running renaming (startRenaming). */
+export function canonVal(v: number): number {
   if (v < SEQ_LIMIT) return v;
   if (remapping) v = remapped(v);
   if (v < tableSize && (v | 0) === v) {
