@@ -19,9 +19,11 @@
 //        from one run to the next on a shared machine)
 
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import {
   applyEvent,
   checkInvariants,
@@ -355,18 +357,22 @@ process.env.KVMFP_WALKS = after ? '' : 'reference';
 // Deeper than the rest by default: at depth 5 a run is over in a second, mostly start-up.
 const workerDepth = Number(arg('--worker-depth', String(depth + 1)));
 const job = { configFile, rev: 'v6.4', mutant: null, options: { depth: workerDepth } };
-const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+// Wall seconds and the CPU seconds of the whole process (every thread: the workers, and the
+// runtime's background compiler and collector threads) while `f` ran.
+const timed = async <T>(f: () => Promise<T>): Promise<[T, number, number]> => {
   const t = Date.now();
+  const c = process.cpuUsage();
   const r = await f();
-  return [r, (Date.now() - t) / 1000];
+  const d = process.cpuUsage(c);
+  return [r, (Date.now() - t) / 1000, (d.user + d.system) / 1e6];
 };
 const medianRun = async (workers: number) => {
-  const runs: [Awaited<ReturnType<typeof exploreInWorkers>>, number][] = [];
+  const runs: [Awaited<ReturnType<typeof exploreInWorkers>>, number, number][] = [];
   for (let i = 0; i < repeat; i++) runs.push(await timed(() => exploreInWorkers(job, workers)));
   return runs.sort((a, b) => a[1] - b[1])[Math.floor(runs.length / 2)];
 };
-const [one, w1] = await medianRun(1);
-const [shards, s2] = await medianRun(2);
+const [one, w1, cpu1] = await medianRun(1);
+const [shards, s2, cpu2] = await medianRun(2);
 const meta = { config: configFile, revision: 'v6.4', mutant: null, depth: workerDepth, mode: 'points' };
 const report2 = mergeShards(meta, shards);
 const reportOne = mergeShards(meta, one);
@@ -376,18 +382,31 @@ const [, startup1] = await timed(() => exploreInWorkers({ ...job, options: { dep
 const [, startup2] = await timed(() => exploreInWorkers({ ...job, options: { depth: 0 } }, 2));
 // What this machine allows two threads: two independent 1-worker explorations at once.
 const [, pair] = await timed(() => Promise.all([exploreInWorkers(job, 1), exploreInWorkers(job, 1)]));
+// What the machine gives plain code, alone and two at once: arithmetic, and a loop whose objects
+// live on the heap.
+const loops: string[] = [];
+for (const keeps of [false, true]) {
+  const [, alone] = await timed(() => plainLoops(1, keeps));
+  const [, both] = await timed(() => plainLoops(2, keeps));
+  loops.push(
+    `${keeps ? 'with' : 'without'} heap objects ${alone.toFixed(1)} s alone and ${both.toFixed(1)} s two at once, ${((2 * alone) / both).toFixed(2)}x`,
+  );
+}
 const same =
   report2.distinct === reportOne.distinct &&
   report2.transitions === reportOne.transitions &&
   JSON.stringify(report2.violations) === JSON.stringify(reportOne.violations);
 const states1 = one[0].result.distinct;
 
+const cores = availableParallelism();
 const more = [
   `workers, depth ${workerDepth}: ${states1} distinct states, ${reportOne.transitions} transitions`,
   `1 worker thread: ${w1.toFixed(1)} s, ${Math.round(states1 / w1)} distinct states/s (start-up ${startup1.toFixed(1)} s)`,
   `2 workers: ${s2.toFixed(1)} s, ${Math.round(report2.distinct / s2)} distinct states/s: speed-up ${(w1 / s2).toFixed(2)}x over 1 worker, ${((w1 - startup1) / (s2 - startup2)).toFixed(2)}x without start-up (${startup2.toFixed(1)} s); merged report ${same ? 'identical, transitions included' : 'DIFFERENT'}`,
   `2-worker traffic: ${handed} of ${report2.transitions} successors (${((100 * handed) / Math.max(1, report2.transitions)).toFixed(0)}%) handed to the other worker, ${bare} of them without their world (their owner had them)`,
-  `this machine's bound for 2 threads: two independent 1-worker explorations at once take ${pair.toFixed(1)} s, ${((2 * w1) / pair).toFixed(2)}x the throughput of one`,
+  `two independent 1-worker explorations at once take ${pair.toFixed(1)} s, ${((2 * w1) / pair).toFixed(2)}x the throughput of one`,
+  `plain loops in worker threads (the throughput of two at once over one): ${loops.join('; ')}`,
+  `cores in use: 1 worker ${(cpu1 / w1).toFixed(2)} (its search thread and the runtime's compiler and collector threads), 2 workers ${(cpu2 / s2).toFixed(2)}, with ${(cpu2 / cpu1).toFixed(2)}x the CPU of 1 worker; on ${cores} cores 2 workers can reach at most ${Math.min(2, (cores * w1) / cpu1).toFixed(2)}x one worker, and ${Math.min((2 * cpu1) / cpu2, (cores * w1) / cpu2).toFixed(2)}x with the extra CPU the split took here`,
   `visited set: ${(main.result.visitedBytes / report1.distinct).toFixed(1)} bytes per state (8-byte slots, grown by half at 80% full: 10–15 bytes past the first 4,096 slots)`,
   `peak RSS (this process: the 1-worker runs): ${Math.round(peak1 / 2 ** 20)} MiB`,
 ];
@@ -395,6 +414,33 @@ for (const l of more) console.log(l);
 for (const l of splitCost()) console.log(l);
 writeFileSync(`${root}docs/explore-growth.svg`, growthSvg(report1.levels, configFile.split('/').pop()!));
 console.log('wrote docs/explore-growth.svg');
+
+/**
+ * Runs `n` copies of a plain CPU-bound loop in worker threads at once (no shared data): what this
+ * machine and runtime give two threads of ordinary code, to set beside what they give two
+ * explorations. `keeps`: the loop keeps its last 65,536 objects, so they live on the heap and
+ * survive young collections, as the explorer's successors do; otherwise the compiler may keep
+ * them off the heap and the loop is arithmetic.
+ */
+function plainLoops(n: number, keeps: boolean): Promise<void[]> {
+  const body = `
+    const keep = new Array(65536).fill(null);
+    let h = 0;
+    for (let i = 0; i < ${keeps ? 1e7 : 1e8}; i++) {
+      const o = { a: i, b: [i, i + 1], c: { d: i * 3 } };
+      ${keeps ? 'keep[i & 65535] = o;' : ''}
+      const p = ${keeps ? 'keep[(i * 7) & 65535]' : 'o'};
+      h = (h * 31 + (p === null ? 0 : p.a + p.b[1] + p.c.d)) | 0;
+    }
+    require('node:worker_threads').parentPort.postMessage(h);`;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = new Worker(body, { eval: true });
+      w.once('message', () => void w.terminate().then(() => resolve()));
+      w.once('error', reject);
+    });
+  return Promise.all(Array.from({ length: n }, one));
+}
 
 /**
  * Bytes allocated per transition in one exploration with the per-shape walks: the inspector's
