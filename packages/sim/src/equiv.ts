@@ -6,9 +6,10 @@
 import type { EntryTable } from '@kvmfp/fpsimd';
 import type { WorldConfig } from './config.js';
 import type { Event } from './events.js';
-import { Alphabet, Explorer, historyOf, Node, ProgressStats, Step } from './explore.js';
-import { Added, FingerprintSet } from './fpset.js';
+import { Alphabet, Explorer, historyOf, Node, ProgressStats, Step, StoredNode } from './explore.js';
+import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { Hasher } from './graph.js';
+import { defaultHeapBound, heapFull } from './search.js';
 
 export interface EquivResult {
   equivalent: boolean;
@@ -23,16 +24,21 @@ export interface EquivResult {
   difference: { events: Event[]; a: string; b: string } | null;
 }
 
-/** Stopping, progress and a bound on pairs, as for the explorer (ExploreOptions). */
+/** Stopping, progress and bounds on pairs and memory, as for the explorer (ExploreOptions). */
 export interface EquivHooks {
   shouldStop?: () => boolean;
   onProgress?: (p: ProgressStats) => void;
   maxPairs?: number;
+  /** Bound on heap plus packed worlds; past it the search stops and says so (default: search.ts). */
+  maxHeapBytes?: number;
+  /** Keep the frontier's worlds packed (the default; false keeps whole worlds, for tests). */
+  packFrontier?: boolean;
 }
 
+/** A pair of states as the frontier keeps it: both worlds packed, as the explorer keeps one. */
 interface PairNode {
-  a: Node;
-  b: Node;
+  a: StoredNode;
+  b: StoredNode;
   depth: number;
 }
 /** What one side observably did with an event applied to its state. */
@@ -76,11 +82,13 @@ export function equivalence(
   const maxPairs = hooks.maxPairs ?? Infinity;
   // No task symmetry here: each side would choose its own relabelling, and a pair is only alike
   // to another under one relabelling of both sides.
-  const ea = new Explorer(config, a.table, alphabet, a.name, a.mutant ?? null, { symmetry: false });
-  const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null, { symmetry: false });
+  const options = { symmetry: false, packFrontier: hooks.packFrontier };
+  const ea = new Explorer(config, a.table, alphabet, a.name, a.mutant ?? null, options);
+  const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null, options);
   const bound = depth ?? Infinity;
+  const heapBound = hooks.maxHeapBytes ?? defaultHeapBound();
   const visited = new FingerprintSet();
-  const root: PairNode = { a: ea.initial(), b: eb.initial(), depth: 0 };
+  const root: PairNode = { a: ea.store(ea.initial()), b: eb.store(eb.initial()), depth: 0 };
   visited.add(...pairKey(root.a, root.b), 0);
   let frontier = [root];
   let transitions = 0;
@@ -105,18 +113,25 @@ export function equivalence(
         stopped = true;
         break;
       }
+      if ((qi & 255) === 0 && heapFull(heapBound)) {
+        stoppedBy = `memory bound: the frontier of depth ${d} filled ${Math.round(heapBound / 2 ** 20)} MiB of heap`;
+        stopped = true;
+        break;
+      }
       const [hi, lo] = pairKey(node.a, node.b);
       if (visited.depthOf(hi, lo) < node.depth) continue;
-      for (const ev of ea.candidatesOf(node.a, false)) {
+      const na = ea.load(node.a);
+      const nb = eb.load(node.b);
+      for (const ev of ea.candidatesOf(na, false)) {
         if (ev.do !== 'step' && d === bound) {
           cut = true;
           continue;
         }
-        const oa = observeStep(ea, node.a, ev, withMoves);
-        const ob = observeStep(eb, node.b, ev, withMoves);
+        const oa = observeStep(ea, na, ev, withMoves);
+        const ob = observeStep(eb, nb, ev, withMoves);
         transitions++;
         if (oa.text !== ob.text) {
-          const events = [...historyOf(node.a), ev];
+          const events = [...historyOf(na), ev];
           return {
             equivalent: false,
             distinct: visited.size,
@@ -131,9 +146,17 @@ export function equivalence(
         const ca = oa.step.child;
         const cb = ob.step.child;
         if (!ca || !cb) continue;
-        const child: PairNode = { a: ca, b: cb, depth: ca.depth };
-        const added = visited.visit(...pairKey(ca, cb), child.depth);
+        let added: Added;
+        try {
+          added = visited.visit(...pairKey(ca, cb), ca.depth);
+        } catch (e) {
+          if (!(e instanceof MemoryBoundError)) throw e;
+          stoppedBy = e.message;
+          stopped = true;
+          break;
+        }
         if (added === Added.Seen) continue;
+        const child: PairNode = { a: ea.store(ca), b: eb.store(cb), depth: ca.depth };
         (child.depth === d ? frontier : next).push(child);
         if (visited.size >= maxPairs) {
           stopped = true;
@@ -158,7 +181,7 @@ export function equivalence(
   };
 }
 
-function pairKey(a: Node, b: Node): [number, number] {
+function pairKey(a: { key: readonly number[] }, b: { key: readonly number[] }): [number, number] {
   const h = new Hasher();
   for (const x of [...a.key, ...b.key]) h.word(x);
   return h.pair();

@@ -266,6 +266,48 @@ describe('equivalence', () => {
     expect(r.equivalent).toBe(false);
     expect(r.difference!.a).not.toEqual(r.difference!.b);
   });
+
+  // The frontier keeps both worlds of a pair packed (as the explorer's does) and unpacks them to
+  // expand the pair: the same pairs, transitions and first difference as with whole worlds.
+  it.each([
+    ['guest-nosve.yaml', 'v6.3', 'v6.4', null, 3],
+    ['kvm-guest-vl.yaml', 'v6.3', 'v6.4', null, 3],
+    ['guest-nosve.yaml', 'v6.4', 'a mutant', 'load-fp-leaves-sm', 8],
+  ] as const)(
+    '%s, %s against %s: a packed frontier explores what whole worlds do',
+    (file, rev, _, mutant, depth) => {
+      const cfg = loadExploreConfig(join(configs, file));
+      const run = (packFrontier: boolean) =>
+        equivalence(
+          cfg.world,
+          { name: rev, table: resolveTable(rev, null) },
+          { name: mutant ?? 'v6.4', table: resolveTable('v6.4', mutant), mutant },
+          fullAlphabet(cfg.alphabet),
+          depth,
+          false,
+          { packFrontier },
+        );
+      const packed = run(true);
+      const whole = run(false);
+      expect(packed).toEqual(whole);
+      expect(packed.distinct).toBeGreaterThan(10);
+    },
+  );
+
+  it('stops at its memory bound and says so', () => {
+    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
+    const r = equivalence(
+      cfg.world,
+      { name: 'v6.3', table: resolveTable('v6.3', null) },
+      { name: 'v6.4', table: resolveTable('v6.4', null) },
+      fullAlphabet(cfg.alphabet),
+      undefined,
+      false,
+      { maxHeapBytes: 1 },
+    );
+    expect(r.stoppedBy).toMatch(/^memory bound: the frontier of depth 0 filled 0 MiB of heap$/);
+    expect(r).toMatchObject({ equivalent: true, complete: false, exhausted: false });
+  });
 });
 
 describe('fingerprint set', () => {

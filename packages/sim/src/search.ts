@@ -205,12 +205,12 @@ function expandsPast(opts: ExploreOptions, c: Counterexample): boolean {
 }
 
 /** 85% of this isolate's heap limit: room for the GC to finish a level after the bound is hit. */
-function defaultHeapBound(): number {
+export function defaultHeapBound(): number {
   return Math.floor(getHeapStatistics().heap_size_limit * 0.85);
 }
 
 /** Heap in use plus the bytes of packed worlds (array buffers live outside the heap). */
-function heapFull(bound: number): boolean {
+export function heapFull(bound: number): boolean {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers > bound;
 }
