@@ -6,6 +6,7 @@
 import type { EntryTable } from '@kvmfp/fpsimd';
 import type { WorldConfig } from './config.js';
 import type { Event } from './events.js';
+import type { World } from './world.js';
 import { Alphabet, Explorer, historyOf, Node, ProgressStats, Step, StoredNode } from './explore.js';
 import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { Hasher } from './graph.js';
@@ -41,10 +42,20 @@ interface PairNode {
   b: StoredNode;
   depth: number;
 }
-/** What one side observably did with an event applied to its state. */
-function observeStep(ex: Explorer, n: Node, ev: Event, withMoves: boolean): { text: string; step: Step } {
+/**
+ * What one side observably did with an event applied to its state: the event runs on `into` (or,
+ * for the last event taken from the state, on its own unpacked world), as in the explorer's search.
+ */
+function observeStep(
+  ex: Explorer,
+  n: Node,
+  ev: Event,
+  withMoves: boolean,
+  into: World | undefined,
+  last: boolean,
+): { text: string; step: Step } {
   const before = snapshotCounts(n);
-  const step = ex.step(n, ev);
+  const step = ex.step(n, ev, into, last);
   const w = step.rt.world;
   const parts = [
     step.enabled ? 'enabled' : 'disabled',
@@ -90,6 +101,10 @@ export function equivalence(
   const visited = new FingerprintSet();
   const root: PairNode = { a: ea.store(ea.initial()), b: eb.store(eb.initial()), depth: 0 };
   visited.add(...pairKey(root.a, root.b), 0);
+  // One working world per side, loaded in place for each event; a successor's world is packed
+  // (stored) before the next event on its side runs.
+  const workA = ea.packFrontier ? ea.load(root.a).world : undefined;
+  const workB = eb.packFrontier ? eb.load(root.b).world : undefined;
   let frontier = [root];
   let transitions = 0;
   let cut = false;
@@ -122,13 +137,17 @@ export function equivalence(
       if (visited.depthOf(hi, lo) < node.depth) continue;
       const na = ea.load(node.a);
       const nb = eb.load(node.b);
-      for (const ev of ea.candidatesOf(na, false)) {
+      const cands = ea.candidatesOf(na, false);
+      let lastTaken = cands.length - 1;
+      if (d === bound) while (lastTaken >= 0 && cands[lastTaken].do !== 'step') lastTaken--;
+      for (let ci = 0; ci < cands.length; ci++) {
+        const ev = cands[ci];
         if (ev.do !== 'step' && d === bound) {
           cut = true;
           continue;
         }
-        const oa = observeStep(ea, na, ev, withMoves);
-        const ob = observeStep(eb, nb, ev, withMoves);
+        const oa = observeStep(ea, na, ev, withMoves, workA, ci === lastTaken);
+        const ob = observeStep(eb, nb, ev, withMoves, workB, ci === lastTaken);
         transitions++;
         if (oa.text !== ob.text) {
           const events = [...historyOf(na), ev];
