@@ -34,6 +34,8 @@ export interface EquivHooks {
   maxHeapBytes?: number;
   /** Keep the frontier's worlds packed (the default; false keeps whole worlds, for tests). */
   packFrontier?: boolean;
+  /** Bound on the visited set of pairs, in bytes (default: the FingerprintSet's own). */
+  maxVisitedBytes?: number;
 }
 
 /** A pair of states as the frontier keeps it: both worlds packed, as the explorer keeps one. */
@@ -98,7 +100,7 @@ export function equivalence(
   const eb = new Explorer(config, b.table, alphabet, b.name, b.mutant ?? null, options);
   const bound = depth ?? Infinity;
   const heapBound = hooks.maxHeapBytes ?? defaultHeapBound();
-  const visited = new FingerprintSet();
+  const visited = new FingerprintSet(undefined, hooks.maxVisitedBytes);
   const root: PairNode = { a: ea.store(ea.initial()), b: eb.store(eb.initial()), depth: 0 };
   visited.add(...pairKey(root.a, root.b), 0);
   // One working world per side, loaded in place for each event; a successor's world is packed
@@ -170,7 +172,8 @@ export function equivalence(
           added = visited.visit(...pairKey(ca, cb), ca.depth);
         } catch (e) {
           if (!(e instanceof MemoryBoundError)) throw e;
-          stoppedBy = e.message;
+          // The explorer's message names its --max-mem, which equiv does not have.
+          stoppedBy = `memory bound: the visited set would exceed ${Math.round(e.maxBytes / 2 ** 20)} MiB after ${e.states} pairs`;
           stopped = true;
           break;
         }

@@ -308,6 +308,22 @@ describe('equivalence', () => {
     expect(r.stoppedBy).toMatch(/^memory bound: the frontier of depth 0 filled 0 MiB of heap$/);
     expect(r).toMatchObject({ equivalent: true, complete: false, exhausted: false });
   });
+
+  it('stops when its visited set would pass its bound, and says so without naming a flag it lacks', () => {
+    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
+    const r = equivalence(
+      cfg.world,
+      { name: 'v6.3', table: resolveTable('v6.3', null) },
+      { name: 'v6.4', table: resolveTable('v6.4', null) },
+      fullAlphabet(cfg.alphabet),
+      undefined,
+      false,
+      { maxVisitedBytes: 2 ** 15 },
+    );
+    expect(r.stoppedBy).toMatch(/^memory bound: the visited set would exceed 0 MiB after \d+ pairs$/);
+    expect(r.distinct).toBeGreaterThan(3000);
+    expect(r).toMatchObject({ equivalent: true, complete: false, exhausted: false });
+  });
 });
 
 describe('fingerprint set', () => {
