@@ -68,14 +68,17 @@ class Clock {
   }
 }
 
-/** `found`: the violations part of the bar's format ('' where a search has none, as equiv). */
-function barView(stream: NodeJS.WriteStream, label: string, found: string): ProgressView {
+/**
+ * `found`: the violations part of the bar's format ('' where a search has none, as equiv);
+ * `noun`: what the search counts (states, or equiv's pairs of states).
+ */
+function barView(stream: NodeJS.WriteStream, label: string, found: string, noun: string): ProgressView {
   const parts = new Map<number, ProgressStats>();
   const clock = new Clock();
   const multi = new MultiBar(
     {
       stream,
-      format: `${label} depth {depth} [{bar}] {value}/{total} | {states} states {rate}/s${found} | {mem} MiB | level ETA {eta}`,
+      format: `${label} depth {depth} [{bar}] {value}/{total} | {states} ${noun} {rate}/s${found} | {mem} MiB | level ETA {eta}`,
       hideCursor: true,
       clearOnComplete: true,
       fps: 5,
@@ -117,6 +120,7 @@ function linesView(
   label: string,
   everyMs: number,
   withViolations: boolean,
+  noun: string,
 ): ProgressView {
   const parts = new Map<number, ProgressStats>();
   const clock = new Clock();
@@ -125,7 +129,7 @@ function linesView(
   const line = (p: ProgressStats) => {
     const { rate, eta } = clock.figures(p);
     stream.write(
-      `${label} depth ${p.depth}: ${p.distinct} states, ${rate} states/s, ${p.expanded}/${p.frontier} of the level${withViolations ? `, ${p.violations} violations` : ''}, ${mib()} MiB, level ETA ${eta}\n`,
+      `${label} depth ${p.depth}: ${p.distinct} ${noun}, ${rate} ${noun}/s, ${p.expanded}/${p.frontier} of the level${withViolations ? `, ${p.violations} violations` : ''}, ${mib()} MiB, level ETA ${eta}\n`,
     );
   };
   return {
@@ -139,7 +143,7 @@ function linesView(
     level(worker, lv, done) {
       const cut = done === undefined ? cutShort : !done;
       stream.write(
-        `${label}${parts.size > 1 ? ` worker ${worker}` : ''} depth ${lv.depth} ${cut ? 'cut short' : 'done'}: ${lv.distinct} states, ${lv.transitions} transitions, frontier ${lv.frontier}\n`,
+        `${label}${parts.size > 1 ? ` worker ${worker}` : ''} depth ${lv.depth} ${cut ? 'cut short' : 'done'}: ${lv.distinct} ${noun}, ${lv.transitions} transitions, frontier ${lv.frontier}\n`,
       );
     },
     note(l) {
@@ -163,7 +167,8 @@ export function progressView(
   everyMs = 10_000,
 ): ProgressView {
   const found = label === 'explore' ? ' | {violations} violations' : '';
-  if (mode === 'bar') return barView(stream, label, found);
-  if (mode === 'lines') return linesView(stream, label, everyMs, found !== '');
+  const noun = label === 'equiv' ? 'pairs' : 'states';
+  if (mode === 'bar') return barView(stream, label, found, noun);
+  if (mode === 'lines') return linesView(stream, label, everyMs, found !== '', noun);
   return silentView(stream);
 }
