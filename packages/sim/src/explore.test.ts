@@ -241,34 +241,41 @@ describe('the segment worlds replays keep', () => {
 });
 
 describe('equivalence', () => {
-  it('finds no difference between v6.3 and v6.4 on a small bound', () => {
-    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
-    const r = equivalence(
+  /** v6.3 against v6.4 (or against `mutant` of v6.4) on a configuration of the corpus. */
+  function againstV64(
+    file: string,
+    depth: number | undefined,
+    hooks: Parameters<typeof equivalence>[6] = {},
+    a: 'v6.3' | 'v6.4' = 'v6.3',
+    mutant: string | null = null,
+  ) {
+    const cfg = loadExploreConfig(join(configs, file));
+    return equivalence(
       cfg.world,
-      { name: 'v6.3', table: resolveTable('v6.3', null) },
-      { name: 'v6.4', table: resolveTable('v6.4', null) },
+      { name: a, table: resolveTable(a, null) },
+      { name: mutant ?? 'v6.4', table: resolveTable('v6.4', mutant), mutant },
       fullAlphabet(cfg.alphabet),
-      3,
+      depth,
+      false,
+      hooks,
     );
+  }
+
+  it('finds no difference between v6.3 and v6.4 on a small bound', () => {
+    const r = againstV64('guest-nosve.yaml', 3);
     expect(r.equivalent).toBe(true);
     expect(r.distinct).toBeGreaterThan(10);
   });
 
   it('reports the first difference between v6.4 and a mutant', () => {
-    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
-    const r = equivalence(
-      cfg.world,
-      { name: 'v6.4', table: resolveTable('v6.4', null) },
-      { name: 'load-fp-leaves-sm', table: resolveTable('v6.4', 'load-fp-leaves-sm') },
-      fullAlphabet(cfg.alphabet),
-      8,
-    );
+    const r = againstV64('guest-nosve.yaml', 8, {}, 'v6.4', 'load-fp-leaves-sm');
     expect(r.equivalent).toBe(false);
     expect(r.difference!.a).not.toEqual(r.difference!.b);
   });
 
   // The frontier keeps both worlds of a pair packed (as the explorer's does) and unpacks them to
-  // expand the pair: the same pairs, transitions and first difference as with whole worlds.
+  // expand the pair, each event on a working world: the same pairs, transitions and first
+  // difference as with whole worlds and a fresh copy per event.
   it.each([
     ['guest-nosve.yaml', 'v6.3', 'v6.4', null, 3],
     ['kvm-guest-vl.yaml', 'v6.3', 'v6.4', null, 3],
@@ -276,50 +283,21 @@ describe('equivalence', () => {
   ] as const)(
     '%s, %s against %s: a packed frontier explores what whole worlds do',
     (file, rev, _, mutant, depth) => {
-      const cfg = loadExploreConfig(join(configs, file));
-      const run = (packFrontier: boolean) =>
-        equivalence(
-          cfg.world,
-          { name: rev, table: resolveTable(rev, null) },
-          { name: mutant ?? 'v6.4', table: resolveTable('v6.4', mutant), mutant },
-          fullAlphabet(cfg.alphabet),
-          depth,
-          false,
-          { packFrontier },
-        );
-      const packed = run(true);
-      const whole = run(false);
+      const packed = againstV64(file, depth, { packFrontier: true }, rev, mutant);
+      const whole = againstV64(file, depth, { packFrontier: false }, rev, mutant);
       expect(packed).toEqual(whole);
       expect(packed.distinct).toBeGreaterThan(10);
     },
   );
 
   it('stops at its memory bound and says so', () => {
-    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
-    const r = equivalence(
-      cfg.world,
-      { name: 'v6.3', table: resolveTable('v6.3', null) },
-      { name: 'v6.4', table: resolveTable('v6.4', null) },
-      fullAlphabet(cfg.alphabet),
-      undefined,
-      false,
-      { maxHeapBytes: 1 },
-    );
+    const r = againstV64('guest-nosve.yaml', undefined, { maxHeapBytes: 1 });
     expect(r.stoppedBy).toMatch(/^memory bound: the frontier of depth 0 filled 0 MiB of heap$/);
     expect(r).toMatchObject({ equivalent: true, complete: false, exhausted: false });
   });
 
   it('stops when its visited set would pass its bound, and says so without naming a flag it lacks', () => {
-    const cfg = loadExploreConfig(join(configs, 'guest-nosve.yaml'));
-    const r = equivalence(
-      cfg.world,
-      { name: 'v6.3', table: resolveTable('v6.3', null) },
-      { name: 'v6.4', table: resolveTable('v6.4', null) },
-      fullAlphabet(cfg.alphabet),
-      undefined,
-      false,
-      { maxVisitedBytes: 2 ** 15 },
-    );
+    const r = againstV64('guest-nosve.yaml', undefined, { maxVisitedBytes: 2 ** 15 });
     expect(r.stoppedBy).toMatch(/^memory bound: the visited set would exceed 0 MiB after \d+ pairs$/);
     expect(r.distinct).toBeGreaterThan(3000);
     expect(r).toMatchObject({ equivalent: true, complete: false, exhausted: false });
