@@ -10,7 +10,7 @@ import type { World } from './world.js';
 import { Alphabet, Explorer, historyOf, Node, ProgressStats, Step, StoredNode } from './explore.js';
 import { Added, FingerprintSet, MemoryBoundError } from './fpset.js';
 import { Hasher } from './graph.js';
-import { defaultHeapBound, heapFull } from './search.js';
+import { defaultHeapBound, heapBoundHit } from './search.js';
 
 export interface EquivResult {
   equivalent: boolean;
@@ -130,8 +130,9 @@ export function equivalence(
         stopped = true;
         break;
       }
-      if ((qi & 255) === 0 && heapFull(heapBound)) {
-        stoppedBy = `memory bound: the frontier of depth ${d} filled ${Math.round(heapBound / 2 ** 20)} MiB of heap`;
+      const full = (qi & 255) === 0 ? heapBoundHit(heapBound, d) : null;
+      if (full) {
+        stoppedBy = full;
         stopped = true;
         break;
       }

@@ -209,10 +209,14 @@ export function defaultHeapBound(): number {
   return Math.floor(getHeapStatistics().heap_size_limit * 0.85);
 }
 
-/** Heap in use plus the bytes of packed worlds (array buffers live outside the heap). */
-export function heapFull(bound: number): boolean {
+/**
+ * Whether heap in use plus the bytes of packed worlds (array buffers live outside the heap) are
+ * past `bound`; if so, why a search of the frontier at `depth` stops, else null.
+ */
+export function heapBoundHit(bound: number, depth: number): string | null {
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers > bound;
+  if (m.heapUsed + m.arrayBuffers <= bound) return null;
+  return `memory bound: the frontier of depth ${depth} filled ${Math.round(bound / 2 ** 20)} MiB of heap`;
 }
 
 /** The bound on a part's table of the other parts' stored states (PartSearch.theirs). */
@@ -533,8 +537,9 @@ export class PartSearch {
       this.stoppedBy = 'interrupted';
       return;
     }
-    if ((qi & 255) === 0 && heapFull(this.heapBound)) {
-      this.stoppedBy = `memory bound: the frontier of depth ${depth} filled ${Math.round(this.heapBound / 2 ** 20)} MiB of heap`;
+    const full = (qi & 255) === 0 ? heapBoundHit(this.heapBound, depth) : null;
+    if (full) {
+      this.stoppedBy = full;
       return;
     }
     const node = ex.load(stored);
